@@ -1,0 +1,27 @@
+# Shared by ./apc and ./test: checks what the project needs on this machine and installs what it can.
+# Sourced, not run. Prints to stderr so that a command's own output stays clean.
+
+apc_require_dotnet() {
+  if ! command -v dotnet >/dev/null 2>&1; then
+    echo "apc: the .NET SDK 10 is required but 'dotnet' is not on PATH. Install it (https://dot.net) and retry." >&2
+    exit 1
+  fi
+}
+
+APC_FASHION_DIR=/usr/share/datasets/fashion-mnist
+
+# Installs Debian's dataset-fashion-mnist package when the files are absent and we can (root + apt-get).
+apc_ensure_fashion_mnist() {
+  [ -f "$APC_FASHION_DIR/train-images-idx3-ubyte.gz" ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "apc: Fashion-MNIST is missing; installing the Debian package dataset-fashion-mnist..." >&2
+    if ! apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1; then
+      apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1
+    fi
+  fi
+  if [ ! -f "$APC_FASHION_DIR/train-images-idx3-ubyte.gz" ]; then
+    echo "apc: Fashion-MNIST files not found in $APC_FASHION_DIR. Install the Debian package dataset-fashion-mnist," >&2
+    echo "     or pass --data-root DIR pointing at a folder with the four *-idx?-ubyte[.gz] files." >&2
+    return 1
+  fi
+}

@@ -1,0 +1,62 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Apc.Data;
+
+/// <summary>One split of a multi-label image data set (train, val or test).</summary>
+public interface IDataset
+{
+    /// <summary>Short description, e.g. "fashion-scenes/val" or "voc:/data/VOC2012/val".</summary>
+    string Name { get; }
+    int Count { get; }
+    IReadOnlyList<string> ClassNames { get; }
+    /// <summary>Channels, height and width of the tensors <see cref="GetBatch"/> returns.</summary>
+    ImageShape Shape { get; }
+    Normalization Normalization { get; }
+    /// <summary>True when the split carries per-class localisation masks.</summary>
+    bool HasMasks { get; }
+
+    /// <summary>Builds a batch of the given items on the CPU. When <paramref name="augment"/> is true, the
+    /// training augmentation is applied, drawn from <paramref name="rng"/> (deterministic for a seed).</summary>
+    Batch GetBatch(IReadOnlyList<int> indices, bool augment, Random? rng = null);
+
+    /// <summary>The un-normalised image of one item as bytes in [0,255], layout [C,H,W], for pictures.</summary>
+    byte[] GetDisplayImage(int index);
+}
+
+public sealed record ImageShape(int Channels, int Height, int Width)
+{
+    public override string ToString() => $"{Channels}x{Height}x{Width}";
+}
+
+/// <summary>Per-channel normalisation applied to images: (x - mean) / std, with x in [0,1].</summary>
+public sealed record Normalization(float[] Mean, float[] Std)
+{
+    public static Normalization Identity(int channels) =>
+        new(Enumerable.Repeat(0f, channels).ToArray(), Enumerable.Repeat(1f, channels).ToArray());
+}
+
+/// <summary>A batch. Images: float32 [B,C,H,W], normalised. Labels: float32 multi-hot [B,K].
+/// Masks (when the data set has them): float32 [B,K,H,W], 1 where a pixel belongs to class k, else 0
+/// (void/boundary pixels are 0 for every class). Owns its tensors.</summary>
+public sealed class Batch : IDisposable
+{
+    public Batch(Tensor images, Tensor labels, Tensor? masks, int[] indices)
+    {
+        Images = images; Labels = labels; Masks = masks; Indices = indices;
+    }
+    public Tensor Images { get; }
+    public Tensor Labels { get; }
+    public Tensor? Masks { get; }
+    public int[] Indices { get; }
+    public int Size => Indices.Length;
+
+    /// <summary>Detaches the tensors from any dispose scope so that the batch can cross threads.</summary>
+    public Batch DetachFromDisposeScope()
+    {
+        Images.DetachFromDisposeScope(); Labels.DetachFromDisposeScope(); Masks?.DetachFromDisposeScope();
+        return this;
+    }
+
+    public void Dispose() { Images.Dispose(); Labels.Dispose(); Masks?.Dispose(); }
+}
