@@ -1,0 +1,111 @@
+using System.Globalization;
+
+namespace Apc.Models;
+
+/// <summary>Which network to build, as a short text a user can type: <c>vgg16-bn</c>, <c>vgg16-bn:w=1/8</c>,
+/// <c>vgg11-bn:channels=8,M,16,M,32,32,M,64,64,M,64,64,M</c>, <c>resnet18:w=1/4</c>,
+/// <c>resnet18:widths=16,16,16,32,32,64,64,128,128</c>. Input channels, classes and image size come from
+/// the data set, not from the spec (see <see cref="ModelConfig"/>).</summary>
+/// <param name="Family">"vgg" or "resnet".</param>
+/// <param name="Depth">11, 13, 16, 19 for VGG; 18 for ResNet.</param>
+/// <param name="Width">Width multiplier (1/8 divides every layer's channels by 8).</param>
+/// <param name="Channels">Explicit per-layer widths, overriding <paramref name="Width"/>. VGG: the
+/// feature configuration with -1 for a max-pool (written "M"). ResNet: the stem width followed by the
+/// inner width (first conv's output) of each basic block.</param>
+public sealed record ArchSpec(string Family, int Depth, double Width = 1.0, int[]? Channels = null)
+{
+    public const int Pool = -1;
+
+    public static IReadOnlyList<string> Examples { get; } =
+        new[] { "vgg11-bn", "vgg13-bn", "vgg16-bn", "vgg19-bn", "vgg16-bn:w=1/8", "resnet18", "resnet18:w=1/4" };
+
+    public static ArchSpec Parse(string text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) throw new UsageException("--arch: empty architecture.");
+        var parts = text.Trim().Split(':');
+        var head = parts[0].ToLowerInvariant();
+        ArchSpec spec = head switch
+        {
+            "vgg11-bn" or "vgg11" => new("vgg", 11),
+            "vgg13-bn" or "vgg13" => new("vgg", 13),
+            "vgg16-bn" or "vgg16" => new("vgg", 16),
+            "vgg19-bn" or "vgg19" => new("vgg", 19),
+            "resnet18" => new("resnet", 18),
+            _ => throw new UsageException(
+                $"unknown architecture '{parts[0]}'; valid: vgg11-bn, vgg13-bn, vgg16-bn, vgg19-bn, resnet18 (options :w=1/8, :channels=...)"),
+        };
+        foreach (var option in parts.Skip(1))
+        {
+            var kv = option.Split('=', 2);
+            if (kv.Length != 2) throw new UsageException($"architecture '{text}': option '{option}' is not key=value.");
+            switch (kv[0].Trim().ToLowerInvariant())
+            {
+                case "w":
+                case "width":
+                    spec = spec with { Width = ParseFraction(kv[1], text) };
+                    break;
+                case "channels":
+                case "widths":
+                    spec = spec with { Channels = ParseChannels(kv[1], text) };
+                    break;
+                default:
+                    throw new UsageException($"architecture '{text}': unknown option '{kv[0]}' (valid: w, channels).");
+            }
+        }
+        spec.Validate(text);
+        return spec;
+    }
+
+    static double ParseFraction(string value, string text)
+    {
+        var v = value.Trim();
+        var slash = v.IndexOf('/');
+        double result = slash > 0 ? Number(v[..slash]) / Number(v[(slash + 1)..]) : Number(v);
+        if (!(result > 0) || result > 8)
+            throw new UsageException($"architecture '{text}': width '{value}' must be a positive number or fraction like 1/8.");
+        return result;
+
+        static double Number(string s) =>
+            double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) ? n : double.NaN;
+    }
+
+    static int[] ParseChannels(string value, string text) =>
+        value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(c =>
+        {
+            if (c.Equals("M", StringComparison.OrdinalIgnoreCase)) return Pool;
+            if (int.TryParse(c, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0) return n;
+            throw new UsageException($"architecture '{text}': channel entry '{c}' must be a positive integer or M.");
+        }).ToArray();
+
+    void Validate(string text)
+    {
+        if (Channels is null) return;
+        if (Family == "vgg")
+        {
+            var reference = Vgg.Configuration(Depth);
+            if (Channels.Length != reference.Length || Channels.Where((c, i) => (c == Pool) != (reference[i] == Pool)).Any())
+                throw new UsageException(
+                    $"architecture '{text}': vgg{Depth} channel list must follow {string.Join(',', reference.Select(c => c == Pool ? "M" : "c"))}.");
+        }
+        else if (Channels.Length != 1 + 8 || Channels.Contains(Pool))
+        {
+            throw new UsageException($"architecture '{text}': resnet18 widths are the stem width then 8 block widths (9 numbers).");
+        }
+    }
+
+    /// <summary>Canonical text; <see cref="Parse"/> of it gives an equal spec.</summary>
+    public override string ToString()
+    {
+        var name = Family == "vgg" ? $"vgg{Depth}-bn" : $"resnet{Depth}";
+        if (Channels is not null)
+            return $"{name}:channels={string.Join(',', Channels.Select(c => c == Pool ? "M" : c.ToString(CultureInfo.InvariantCulture)))}";
+        if (Width == 1.0) return name;
+        var inverse = 1.0 / Width;
+        return Math.Abs(inverse - Math.Round(inverse)) < 1e-9
+            ? $"{name}:w=1/{Math.Round(inverse).ToString(CultureInfo.InvariantCulture)}"
+            : $"{name}:w={Width.ToString("R", CultureInfo.InvariantCulture)}";
+    }
+
+    public bool Equals(ArchSpec? other) => other is not null && ToString() == other.ToString();
+    public override int GetHashCode() => ToString().GetHashCode();
+}
