@@ -18,6 +18,11 @@ public interface IAttributionMatcher
     /// <paramref name="parts"/> when it matches.</summary>
     MatchingStep Step(ClassifierNet teacher, ClassifierNet student, Tensor images, IDictionary<string, double> parts);
 
+    /// <summary>Throws a one-line <see cref="UsageException"/> when the matching layers cannot be found in both
+    /// networks or their maps would differ in size; runs each network once on one blank image. Call it before
+    /// training to fail at once instead of at the first step.</summary>
+    void Check(ClassifierNet teacher, ClassifierNet student);
+
     /// <summary>β·L_AM alone (zero for none).</summary>
     Tensor Loss(ClassifierNet teacher, ClassifierNet student, Tensor images, IDictionary<string, double> parts);
 }

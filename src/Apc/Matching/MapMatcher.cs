@@ -59,6 +59,32 @@ public abstract class MapMatcher : IAttributionMatcher
     public Tensor Loss(ClassifierNet teacher, ClassifierNet student, Tensor images, IDictionary<string, double> parts) =>
         Step(teacher, student, images, parts).Loss;
 
+    public void Check(ClassifierNet teacher, ClassifierNet student)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var teacherNames = Resolve(teacher, "teacher");
+        var studentNames = Resolve(student, "student");
+        var teacherActivations = Probe(teacher, teacherNames);
+        var studentActivations = Probe(student, studentNames);
+        CheckShapes(teacher, student, teacherActivations, studentActivations);
+
+        static Tensor[] Probe(ClassifierNet model, string[] names)
+        {
+            var wasTraining = model.training;
+            model.eval();
+            try
+            {
+                var c = model.Config;
+                var device = model.parameters().First().device;
+                var dtype = model.parameters().First().dtype;
+                var blank = zeros(new long[] { 1, c.InChannels, c.ImageSize, c.ImageSize }, dtype: dtype, device: device);
+                return Capture(model, blank, names, cutAtFirst: false).Activations;
+            }
+            finally { model.train(wasTraining); }
+        }
+    }
+
     /// <summary>The normalised teacher and student maps of every matching layer for a batch, without a graph
     /// (for inspection and evaluation; works on frozen students too).</summary>
     public IReadOnlyList<LayerMaps> Maps(ClassifierNet teacher, ClassifierNet student, Tensor images)

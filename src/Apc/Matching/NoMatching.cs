@@ -15,6 +15,8 @@ public sealed class NoMatching : IAttributionMatcher
         return new MatchingStep(logits, null, zeros(Array.Empty<long>(), dtype: logits.dtype, device: logits.device));
     }
 
+    public void Check(ClassifierNet teacher, ClassifierNet student) { }
+
     public Tensor Loss(ClassifierNet teacher, ClassifierNet student, Tensor images, IDictionary<string, double> parts) =>
         zeros(Array.Empty<long>(), device: images.device);
 }
