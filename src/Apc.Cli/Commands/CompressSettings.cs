@@ -61,7 +61,7 @@ public sealed class CompressSettings : DataSettings
     public double? Lr { get; init; }
 
     [CommandOption("--lr-steps <EPOCHS>")]
-    [Description("Epochs at which the rate is divided by 10 (default: kd at 60% and 85% of the epochs; fine-tuning constant).")]
+    [Description("Epochs at which the rate is divided by 10 (default: kd after 60% and 85% of the epochs, rounded down; fine-tuning constant).")]
     public string? LrSteps { get; init; }
 
     [CommandOption("--momentum <M>")]

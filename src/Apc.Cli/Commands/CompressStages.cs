@@ -7,7 +7,7 @@ namespace Apc.Cli.Commands;
 /// <summary>Builds the compression stage of each method from the command's options, with its schedule. The pruning
 /// and quantization stages live in Apc.Compression.Pruning and Apc.Compression.Quantization; each is wired by one
 /// small factory below.</summary>
-static class CompressStages
+public static class CompressStages
 {
     public static readonly string[] Methods = { "kd", "structured", "unstructured", "quantize" };
     public const string Pipeline = "pipeline";
@@ -76,9 +76,10 @@ static class CompressStages
         return new TrainingOptions(epochs, s.BatchSize, lr, s.Momentum, s.WeightDecay, steps, 0.1, s.Seed, s.Device, s.Threads).Validated();
     }
 
-    /// <summary>Rate divided by 10 after 60% and after 85% of the epochs (the reference divides at 150, 200 and 250 of 350).</summary>
+    /// <summary>Rate divided by 10 after ⌊60%⌋ and after ⌊85%⌋ of the epochs (8 epochs: at 5 and 7, as the teacher's
+    /// default; the reference divides at 150, 200 and 250 of 350).</summary>
     public static int[] DecaySteps(int epochs) =>
-        new[] { (int)Math.Round(0.6 * epochs) + 1, (int)Math.Round(0.85 * epochs) + 1 }
+        new[] { (int)Math.Floor(0.6 * epochs) + 1, (int)Math.Floor(0.85 * epochs) + 1 }
             .Where(e => e > 1 && e <= epochs).Distinct().ToArray();
 
     static PipelineStep Kd(bool first, CompressSettings s)
