@@ -56,6 +56,20 @@ public static class BatchLoader
 
     public static int BatchCount(int count, int batchSize) => (count + batchSize - 1) / batchSize;
 
+    /// <summary>Makes torch run this thread's operations on the thread itself. The loader shares a few cores with
+    /// the training thread; a second team of intra-op threads would only make both wait on each other (PyTorch's
+    /// DataLoader workers do the same).</summary>
+    private static void UseOneIntraOpThread()
+    {
+        int processDefault = get_num_threads();   // a fresh thread starts with the default of the process
+        set_num_threads(1);
+        // set_num_threads also changes the default that threads started later inherit; restore that from a
+        // throwaway thread, which leaves this thread's own setting at 1.
+        var restore = new Thread(() => set_num_threads(processDefault));
+        restore.Start();
+        restore.Join();
+    }
+
     private static IEnumerable<Batch> IterateChecked(IDataset dataset, int[] order, int batchSize, bool augment, int seed,
         int epoch, bool withMasks, int prefetch)
     {
@@ -67,6 +81,7 @@ public static class BatchLoader
         {
             try
             {
+                UseOneIntraOpThread();
                 for (int i = 0; i < batches && !stop.IsCancellationRequested; i++)
                 {
                     Batch batch;

@@ -162,9 +162,10 @@ public sealed class VocDataset : IDataset
     /// <summary>[3,S,S] float in [0,1]: the crop of the image, resized and optionally flipped.</summary>
     private Tensor ImageTensor(DecodedImage decoded, Crop crop, bool flip)
     {
-        var rgb = tensor(decoded.Pixels, [decoded.Height, decoded.Width, 4]).narrow(2, 0, 3).permute(2, 0, 1);
-        var cropped = rgb.narrow(1, crop.Top, crop.Height).narrow(2, crop.Left, crop.Width)
-            .to_type(ScalarType.Float32).div_(255f).unsqueeze(0);
+        // Crop and reorder while still bytes (cheaper to copy), then convert the contiguous result.
+        var cropped = tensor(decoded.Pixels, [decoded.Height, decoded.Width, 4])
+            .narrow(0, crop.Top, crop.Height).narrow(1, crop.Left, crop.Width).narrow(2, 0, 3)
+            .permute(2, 0, 1).contiguous().to_type(ScalarType.Float32).div_(255f).unsqueeze(0);
         var resized = nn.functional.interpolate(cropped, [ImageSize, ImageSize], mode: InterpolationMode.Bilinear,
             align_corners: false, antialias: true).squeeze(0).clamp_(0f, 1f);
         return flip ? resized.flip(2) : resized;
@@ -174,14 +175,22 @@ public sealed class VocDataset : IDataset
     private Tensor MaskTensor(DecodedImage decoded, string path, Crop crop, bool flip)
     {
         var indices = MaskIndices(decoded, path);
-        var cropped = indices.narrow(0, crop.Top, crop.Height).narrow(1, crop.Left, crop.Width)
-            .to_type(ScalarType.Float32).unsqueeze(0).unsqueeze(0);
-        var resized = nn.functional.interpolate(cropped, [ImageSize, ImageSize], mode: InterpolationMode.NearestExact)
-            .squeeze(0);
+        // Nearest neighbour at pixel centres: output o takes source floor((o + 0.5) * in / out), as PIL and
+        // torch's "nearest-exact" do; gathering rows and columns needs no per-pixel work.
+        var rows = tensor(NearestSources(crop.Top, crop.Height, ImageSize));
+        var cols = tensor(NearestSources(crop.Left, crop.Width, ImageSize));
+        var resized = indices.index_select(0, rows).index_select(1, cols);
         // Class k (0-based) has mask value k+1; background 0 and void 255 match no class.
-        var classValues = arange(1, VocClassNames.Count + 1, dtype: ScalarType.Float32).view(-1, 1, 1);
-        var oneHot = resized.eq(classValues).to_type(ScalarType.Float32);
+        var classValues = arange(1, VocClassNames.Count + 1, dtype: ScalarType.Int32).view(-1, 1, 1);
+        var oneHot = resized.unsqueeze(0).eq(classValues).to_type(ScalarType.Float32);
         return flip ? oneHot.flip(2) : oneHot;
+    }
+
+    private static long[] NearestSources(int start, int length, int size)
+    {
+        var sources = new long[size];
+        for (int o = 0; o < size; o++) sources[o] = start + Math.Min(length - 1, (int)((o + 0.5) * length / size));
+        return sources;
     }
 
     /// <summary>[H,W] int32 mask indices. Colour PNGs (SkiaSharp expands palettes) are mapped back through the VOC
@@ -189,30 +198,41 @@ public sealed class VocDataset : IDataset
     private static Tensor MaskIndices(DecodedImage decoded, string path)
     {
         int h = decoded.Height, w = decoded.Width;
+        Tensor indices;
         if (decoded.Channels == 1)
+            indices = tensor(decoded.Pixels, [h, w]).to_type(ScalarType.Int32);
+        else
         {
-            var raw = tensor(decoded.Pixels, [h, w]).to_type(ScalarType.Int32);
-            var ok = raw.le(VocClassNames.Count).logical_or(raw.eq(VocPalette.Void));
-            if (!ok.all().item<bool>())
+            // Undo the colour map's bit spreading (see VocPalette): bit 7-j of red, green, blue holds bit 3j,
+            // 3j+1, 3j+2 of the index. Colours outside the map are caught below by mapping the index back.
+            var rgba = tensor(decoded.Pixels, [h, w, 4]).to_type(ScalarType.Int32);
+            indices = zeros([h, w], ScalarType.Int32);
+            for (int c = 0; c < 3; c++)
             {
-                int at = FirstFalse(ok);
-                throw new ApcException($"VOC segmentation mask {path} has value {decoded.Pixels[at]} at pixel ({at % w},{at / w}); expected 0-{VocClassNames.Count} or 255.");
+                var channel = rgba.select(2, c);
+                for (int j = 0; 3 * j + c < 8; j++)   // indices have 8 bits
+                    indices.bitwise_or_(channel.bitwise_right_shift(7 - j).bitwise_and(1).bitwise_left_shift(3 * j + c));
             }
-            return raw;
+            var key = rgba.select(2, 0).bitwise_left_shift(16)
+                .bitwise_or(rgba.select(2, 1).bitwise_left_shift(8))
+                .bitwise_or(rgba.select(2, 2));
+            var expected = tensor(VocPalette.Keys).index_select(0, indices.flatten()).view(h, w);
+            var known = key.eq(expected);
+            if (!known.all().item<bool>())
+            {
+                int at = FirstFalse(known);
+                var p = decoded.Pixels.AsSpan(at * 4, 3);
+                throw new ApcException($"VOC segmentation mask {path} has colour ({p[0]},{p[1]},{p[2]}) at pixel ({at % w},{at / w}), which is not a VOC class colour.");
+            }
         }
-        var rgba = tensor(decoded.Pixels, [h, w, 4]).to_type(ScalarType.Int32);
-        var key = rgba.select(2, 0).bitwise_left_shift(16)
-            .bitwise_or(rgba.select(2, 1).bitwise_left_shift(8))
-            .bitwise_or(rgba.select(2, 2));
-        var matches = key.unsqueeze(2).eq(tensor(VocPalette.ValidKeys));   // [H,W,22]
-        var known = matches.any(2);
-        if (!known.all().item<bool>())
+        var valid = indices.le(VocClassNames.Count).logical_or(indices.eq(VocPalette.Void));
+        if (!valid.all().item<bool>())
         {
-            int at = FirstFalse(known);
-            var p = decoded.Pixels.AsSpan(at * 4, 3);
-            throw new ApcException($"VOC segmentation mask {path} has colour ({p[0]},{p[1]},{p[2]}) at pixel ({at % w},{at / w}), which is not a VOC class colour.");
+            int at = FirstFalse(valid);
+            string what = decoded.Channels == 1 ? $"value {decoded.Pixels[at]}" : $"the colour of index {indices.flatten()[at].item<int>()}";
+            throw new ApcException($"VOC segmentation mask {path} has {what} at pixel ({at % w},{at / w}); VOC masks hold 0-{VocClassNames.Count} and 255 (void).");
         }
-        return tensor(VocPalette.ValidIndices).index_select(0, matches.to_type(ScalarType.Int32).argmax(2).flatten()).view(h, w);
+        return indices;
     }
 
     private static int FirstFalse(Tensor ok) => (int)ok.logical_not().flatten().to_type(ScalarType.Int32).argmax().item<long>();
