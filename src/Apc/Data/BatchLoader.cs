@@ -44,7 +44,8 @@ public static class BatchLoader
         foreach (int i in order)
             if ((uint)i >= (uint)dataset.Count)
                 throw new ArgumentOutOfRangeException(nameof(order), $"index {i} is outside {dataset.Name} ({dataset.Count} items).");
-        return IterateChecked(dataset, order, batchSize, augment, seed, epoch, withMasks, prefetch);
+        // A private copy: the background thread must not see later changes the caller makes to the array.
+        return IterateChecked(dataset, order.ToArray(), batchSize, augment, seed, epoch, withMasks, prefetch);
     }
 
     /// <summary>The indices of batch <paramref name="batchIndex"/> of <paramref name="order"/>.</summary>

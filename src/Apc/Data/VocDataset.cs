@@ -46,9 +46,9 @@ public sealed class VocDataset : IDataset
             throw new UsageException($"VOC {SplitName(split)} size {limit} must be at least 1.");
         if (!Directory.Exists(root))
             throw new ApcException($"VOC folder {root} not found (expected the VOC2012 folder with JPEGImages, Annotations, ImageSets).");
-        Root = root; Split = split; ImageSize = imageSize;
+        Root = Path.TrimEndingDirectorySeparator(root); Split = split; ImageSize = imageSize;
 
-        string list = ListFile(root, split);
+        string list = ListFile(Root, split);
         _ids = ReadList(list, limit);
         _labelBits = new int[_ids.Length];
         ParallelWork.For(_ids.Length, i =>
@@ -162,18 +162,21 @@ public sealed class VocDataset : IDataset
     /// <summary>[3,S,S] float in [0,1]: the crop of the image, resized and optionally flipped.</summary>
     private Tensor ImageTensor(DecodedImage decoded, Crop crop, bool flip)
     {
+        // A scope per item frees its temporaries at once; a batch of large photos would otherwise hold them all.
+        using var scope = NewDisposeScope();
         // Crop and reorder while still bytes (cheaper to copy), then convert the contiguous result.
         var cropped = tensor(decoded.Pixels, [decoded.Height, decoded.Width, 4])
             .narrow(0, crop.Top, crop.Height).narrow(1, crop.Left, crop.Width).narrow(2, 0, 3)
             .permute(2, 0, 1).contiguous().to_type(ScalarType.Float32).div_(255f).unsqueeze(0);
         var resized = nn.functional.interpolate(cropped, [ImageSize, ImageSize], mode: InterpolationMode.Bilinear,
             align_corners: false, antialias: true).squeeze(0).clamp_(0f, 1f);
-        return flip ? resized.flip(2) : resized;
+        return (flip ? resized.flip(2) : resized).MoveToOuterDisposeScope();
     }
 
     /// <summary>[K,S,S] float: one-hot class masks of the crop, resized by nearest neighbour.</summary>
     private Tensor MaskTensor(DecodedImage decoded, string path, Crop crop, bool flip)
     {
+        using var scope = NewDisposeScope();
         var indices = MaskIndices(decoded, path);
         // Nearest neighbour at pixel centres: output o takes source floor((o + 0.5) * in / out), as PIL and
         // torch's "nearest-exact" do; gathering rows and columns needs no per-pixel work.
@@ -183,7 +186,7 @@ public sealed class VocDataset : IDataset
         // Class k (0-based) has mask value k+1; background 0 and void 255 match no class.
         var classValues = arange(1, VocClassNames.Count + 1, dtype: ScalarType.Int32).view(-1, 1, 1);
         var oneHot = resized.unsqueeze(0).eq(classValues).to_type(ScalarType.Float32);
-        return flip ? oneHot.flip(2) : oneHot;
+        return (flip ? oneHot.flip(2) : oneHot).MoveToOuterDisposeScope();
     }
 
     private static long[] NearestSources(int start, int length, int size)
