@@ -35,7 +35,8 @@ internal static class InputGradients
             int count = Math.Min(perPass, points - first);
             var stacked = point(first, count);
             var gradients = Of(model, stacked, classes.repeat(count));
-            total.add_(gradients.reshape(count, batch, inputs.shape[1], inputs.shape[2], inputs.shape[3]).sum(0));
+            // sum(dim: 0), not sum(0): a literal 0 converts to ScalarType and would pick sum(type: Byte).
+            total.add_(gradients.reshape(count, batch, inputs.shape[1], inputs.shape[2], inputs.shape[3]).sum(dim: 0));
         }
         return total.MoveToOuterDisposeScope();
     }
