@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Spectre.Console;
 
 namespace Apc.Tests.Cli;
 
@@ -9,11 +8,7 @@ public static class CliRunner
     public static (int Code, string Error) Run(params string[] args)
     {
         var writer = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(writer), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors,
-        });
-        int code = Apc.Cli.ApcApp.Run(args, console);
+        int code = Apc.Cli.ApcApp.Run(args, writer);
         return (code, writer.ToString());
     }
 

@@ -72,7 +72,7 @@ public class TrainCommandTests
     {
         using var straight = new TempFolder();
         using var killed = new TempFolder();
-        string[] Args(string dir) => CliRunner.TinyTrain(dir).Concat(new[] { "--epochs", "3", "--train-size", "256", "--threads", "1" }).ToArray();
+        string[] Args(string dir) => CliRunner.TinyTrain(dir).Concat(new[] { "--epochs", "3", "--train-size", "1024", "--threads", "1" }).ToArray();
         Assert.Equal(0, CliRunner.Run(Args(straight.Path)).Code);
 
         // Start the same run in a child process and kill -9 it once epoch 1 has been saved and epoch 2 is under way.
@@ -80,8 +80,7 @@ public class TrainCommandTests
         {
             var state = killed.File("train-state.ckpt");
             var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (!File.Exists(state) && !process.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(20);
-            Thread.Sleep(300);
+            while (!File.Exists(state) && !process.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(10);
             Assert.False(process.HasExited, "the child finished before it could be interrupted; make the run longer");
             process.Kill(entireProcessTree: true);
             process.WaitForExit();
