@@ -238,11 +238,14 @@ public sealed class QuantizationStage : ICompressionStage
         return json;
     }
 
-    /// <summary>Saves the checkpoint with its own file size in Compression.size_bytes (written until the number in
-    /// the header agrees with the file it is in; the header grows by at most a digit).</summary>
+    /// <summary>Saves the checkpoint with, in its Compression facts, the bytes of the integer weights, scales and grids
+    /// as stored (quant_tensor_bytes) and its own file size (size_bytes: written until the number in the header agrees
+    /// with the file it is in; the header grows by at most a digit).</summary>
     static void SaveWithSize(string path, CheckpointInfo info, ClassifierNet model, IReadOnlyDictionary<string, Tensor> extra)
     {
         var compression = info.Compression ?? new JsonObject();
+        compression["quant_tensor_bytes"] = extra.Where(kv => kv.Key.StartsWith(QuantizedModel.Prefix, StringComparison.Ordinal))
+                                                 .Sum(kv => kv.Value.numel() * kv.Value.ElementSize);
         long size = 0;
         for (int attempt = 0; attempt < 4; attempt++)
         {
