@@ -111,6 +111,9 @@ public sealed class QuantizationStage : ICompressionStage
         else
         {
             int calibrated = Calibrate(model, context.Data.Train, training.BatchSize, device);
+            // Quantize from here on (in evaluation mode the ranges stay as calibrated): the starting point is scored
+            // exactly as post-training quantization alone would be.
+            activations.Track();
             var report = Evaluate(model, context.Data.Val, training.BatchSize, device);
             context.Monitor?.Message($"post-training quantization: val mAP {report.MapPerClass:P1} (calibrated on {calibrated} images); " +
                 "fine-tuning on the quantized network");

@@ -109,7 +109,15 @@ public class QuantizationStageTests
         using var loaded = ModelCheckpoint.Load(result.CheckpointPath);
         Assert.DoesNotContain(loaded.Extra.Keys, k => k.StartsWith("qat/", StringComparison.Ordinal));
         Assert.True(loaded.Info.Compression!["qat"]!.GetValue<bool>());
-        Assert.NotNull(loaded.Info.Compression["ptq"]);
+
+        // Training starts from exactly the post-training-quantized network.
+        using var ptqDir = new TempFolder();
+        var ptq = new QuantizationStage(new QuantizationOptions(Bits: bits, Qat: false, CalibrationImages: 32)).Run(
+            QuantTestSetup.Context(teacher, data, ptqDir.Path));
+        using (ptq.Model)
+        using (var ptqCheckpoint = ModelCheckpoint.Load(ptq.CheckpointPath))
+            Assert.Equal(ptqCheckpoint.Info.Metrics["map_per_class"]!.GetValue<double>(),
+                loaded.Info.Compression["ptq"]!["map_per_class"]!.GetValue<double>());
         Assert.True(QuantizedModel.Attach(loaded));
         using var reloaded = QuantTestSetup.Logits(loaded.Model, images);
         TensorAssert.Same(logits, reloaded, "logits after save, load and attach");
