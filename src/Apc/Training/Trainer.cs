@@ -171,6 +171,8 @@ public static class Trainer
             ["f1"] = best.F1,
             ["accuracy"] = best.Accuracy,
             ["parameters"] = run.Model.ParameterCount(),
+            ["nonzero_parameters"] = run.Model.parameters().Sum(p => p.count_nonzero().item<long>()),
+            ["macs"] = run.Model.MultiplyAccumulates(),
             ["seconds"] = seconds,
             ["history"] = JsonSerializer.SerializeToNode(history, CheckpointFile.Json),
             ["provenance"] = run.Template.Provenance.DeepClone(),
