@@ -86,7 +86,7 @@ public static class Trainer
         double total = 0;
         int count = 0, step = 0;
         var partTotals = new Dictionary<string, double>();
-        foreach (var batch in BatchLoader.Iterate(train, order, options.BatchSize, augment: true, options.Seed, epoch))
+        foreach (var batch in BatchLoader.Iterate(train, order, options.BatchSize, augment: true, options.Seed, epoch, withMasks: false))
         {
             using (batch)
             {
@@ -171,6 +171,8 @@ public static class Trainer
             ["f1"] = best.F1,
             ["accuracy"] = best.Accuracy,
             ["parameters"] = run.Model.ParameterCount(),
+            ["nonzero_parameters"] = run.Model.parameters().Sum(p => p.count_nonzero().item<long>()),
+            ["macs"] = run.Model.MultiplyAccumulates(),
             ["seconds"] = seconds,
             ["history"] = JsonSerializer.SerializeToNode(history, CheckpointFile.Json),
             ["provenance"] = run.Template.Provenance.DeepClone(),
