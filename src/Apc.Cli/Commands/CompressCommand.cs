@@ -35,7 +35,7 @@ public sealed class CompressCommand : Command<CompressSettings>
         var device = DeviceParser.Parse(settings.Device);
         if (settings.Threads > 0) torch.set_num_threads(settings.Threads);
 
-        using var teacherCheckpoint = ModelCheckpoint.Load(settings.Teacher, device);
+        using var teacherCheckpoint = ModelLoading.Load(settings.Teacher, settings.Device, "--teacher");
         var teacher = teacherCheckpoint.Model;
         var info = teacherCheckpoint.Info;
         var data = DatasetFactory.Open(settings.ToDataOptions() with { ImageSize = settings.ImageSize ?? info.ImageSize });

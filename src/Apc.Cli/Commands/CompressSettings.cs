@@ -120,16 +120,24 @@ public sealed class CompressSettings : DataSettings
 
     // quantize.
     [CommandOption("--bits <N>")]
-    [Description("quantize: bits per weight and activation.")]
+    [Description("quantize: weight bits, 2..8 (default 8).")]
     public int? Bits { get; init; }
 
-    [CommandOption("--calibrate <BATCHES>")]
-    [Description("quantize: training batches used to calibrate activation ranges.")]
+    [CommandOption("--activation-bits <N>")]
+    [Description("quantize: activation bits, 2..8 (default 8).")]
+    public int? ActivationBits { get; init; }
+
+    [CommandOption("--calibrate <IMAGES>")]
+    [Description("quantize: training images whose activation ranges calibrate the activation grids (default 256).")]
     public int? Calibrate { get; init; }
 
-    [CommandOption("--qat")]
-    [Description("quantize: quantization-aware fine-tuning after calibration.")]
-    public bool Qat { get; init; }
+    [CommandOption("--qat <BOOL>")]
+    [Description("quantize: true = quantization-aware fine-tuning after calibration (default); false = post-training quantization only.")]
+    public bool? Qat { get; init; }
+
+    [CommandOption("--range-momentum <M>")]
+    [Description("quantize: momentum of the activation ranges during quantization-aware fine-tuning (default 0.99).")]
+    public double? RangeMomentum { get; init; }
 
     // pipeline.
     [CommandOption("--stages <LIST>")]

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Apc.Compression;
+using Apc.Compression.Quantization;
 using Apc.Training;
 
 namespace Apc.Cli.Commands;
@@ -18,7 +19,8 @@ public static class CompressStages
         ["--student"] = "kd", ["--kd-alpha"] = "kd", ["--temperature"] = "kd",
         ["--ratio"] = "structured", ["--criterion"] = "structured", ["--preset"] = "structured", ["--iterations"] = "structured",
         ["--rounds"] = "unstructured", ["--rate"] = "unstructured", ["--include-linear"] = "unstructured",
-        ["--bits"] = "quantize", ["--calibrate"] = "quantize", ["--qat"] = "quantize",
+        ["--bits"] = "quantize", ["--activation-bits"] = "quantize", ["--calibrate"] = "quantize", ["--qat"] = "quantize",
+        ["--range-momentum"] = "quantize",
         ["--stages"] = Pipeline,
     };
 
@@ -95,6 +97,20 @@ public static class CompressStages
     static PipelineStep Unstructured(CompressSettings s) =>
         throw new ApcException("unstructured pruning is not in this build yet (it comes with Apc.Compression.Pruning).");
 
-    static PipelineStep Quantize(CompressSettings s) =>
-        throw new ApcException("quantization is not in this build yet (it comes with Apc.Compression.Quantization).");
+    static PipelineStep Quantize(CompressSettings s)
+    {
+        var options = new QuantizationOptions(Seed: s.Seed);
+        if (s.Bits is { } bits) options = options with { Bits = bits };
+        if (s.ActivationBits is { } activationBits) options = options with { ActivationBits = activationBits };
+        if (s.Calibrate is { } images) options = options with { CalibrationImages = images };
+        if (s.Qat is { } qat) options = options with { Qat = qat };
+        if (s.RangeMomentum is { } momentum) options = options with { RangeMomentum = momentum };
+        options = options.Validated();
+        var config = new JsonObject
+        {
+            ["bits"] = options.Bits, ["activation_bits"] = options.ActivationBits, ["calibration_images"] = options.CalibrationImages,
+            ["qat"] = options.Qat, ["range_momentum"] = options.RangeMomentum,
+        };
+        return new PipelineStep(new QuantizationStage(options), Schedule(s, fromScratch: false), config);
+    }
 }

@@ -143,6 +143,7 @@ public sealed class CompressionPipeline : ICompressionStage
             throw new ApcException($"cannot resume: '{markerPath}' says the stage finished but '{path}' is missing; delete the marker to rerun it.");
         if (step.Stage is IReloadableStage reloadable) return reloadable.Reload(context, path);
         var checkpoint = ModelCheckpoint.Load(path, DeviceParser.Parse(context.Training.Device));
+        Quantization.QuantizedModel.Attach(checkpoint); // quantized networks get their activation grids back
         return new StageResult(checkpoint.Model, checkpoint.Extra, checkpoint.Info.Compression ?? new JsonObject(), null, path);
     }
 

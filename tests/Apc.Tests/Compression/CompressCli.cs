@@ -1,8 +1,6 @@
-using Spectre.Console;
-
 namespace Apc.Tests.Compression;
 
-/// <summary>Runs apc in-process and returns its exit code and error output; and a tiny teacher shared by the
+/// <summary>Runs apc compress in-process on tiny data (returns the exit code and the error output), with a tiny teacher shared by the
 /// compress command tests (fashion-scenes at 32 px, a few dozen images).</summary>
 public sealed class CompressCli : IDisposable
 {
@@ -23,17 +21,10 @@ public sealed class CompressCli : IDisposable
 
     public static (int Code, string Error) Run(params string[] args)
     {
-        var writer = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(writer), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors,
-        });
-        console.Profile.Width = 10_000; // one error = one line, never wrapped
         var data = new List<string>();
         for (int i = 0; i < Data.Length; i += 2)
             if (!args.Contains(Data[i])) data.AddRange(Data.AsSpan(i, 2).ToArray()); // the caller's value wins
-        int code = Apc.Cli.ApcApp.Run(args.Concat(data).ToArray(), console);
-        return (code, writer.ToString());
+        return Apc.Tests.Cli.CliRunner.Run(args.Concat(data).ToArray());
     }
 
     public void Dispose() => folder.Dispose();

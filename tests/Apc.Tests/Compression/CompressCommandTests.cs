@@ -2,12 +2,10 @@ using System.Text.Json.Nodes;
 using Apc.Checkpoints;
 using Apc.Compression;
 using Apc.Models;
-using Apc.Tests.Matching;
 using TorchSharp;
 
 namespace Apc.Tests.Compression;
 
-[Collection(SequentialCollection.Name)]
 public class CompressCommandTests : IClassFixture<CompressCli>
 {
     readonly CompressCli cli;
@@ -53,39 +51,44 @@ public class CompressCommandTests : IClassFixture<CompressCli>
     public void PipelineChainsStagesWritesFoldersAndResumesFinishedOnes()
     {
         using var dir = new TempFolder();
-        string[] args = { "compress", "pipeline", "--stages", "kd,kd", "--teacher", cli.TeacherPath, "--student", "vgg11-bn:w=1/32",
-            "--match", "at", "--epochs", "1", "--out", dir.Path };
+        string[] args = { "compress", "pipeline", "--stages", "kd,quantize", "--teacher", cli.TeacherPath, "--student", "vgg11-bn:w=1/32",
+            "--match", "at", "--epochs", "1", "--qat", "false", "--bits", "4", "--calibrate", "16", "--out", dir.Path };
         var (code, error) = CompressCli.Run(args);
         Assert.True(code == 0, error);
 
         var first = Path.Combine(dir.Path, "stage-1-kd");
-        var second = Path.Combine(dir.Path, "stage-2-kd");
+        var second = Path.Combine(dir.Path, "stage-2-quantize");
         foreach (var stage in new[] { first, second })
         {
             Assert.True(File.Exists(Path.Combine(stage, "model.ckpt")), stage);
             Assert.True(File.Exists(Path.Combine(stage, CompressionPipeline.DoneMarker)), stage);
         }
         using (var final = ModelCheckpoint.Load(Path.Combine(dir.Path, "model.ckpt")))
-        using (var secondModel = ModelCheckpoint.Load(Path.Combine(second, "model.ckpt")))
+        using (var quantized = ModelCheckpoint.Load(Path.Combine(second, "model.ckpt")))
         {
             Assert.Equal(CompressionPipeline.Kind, final.Info.Kind);
-            Assert.Equal(2, final.Info.Compression!["stages"]!.AsArray().Count);
-            // The second stage continued from the first stage's student: same architecture, final = last stage's weights.
+            Assert.Equal(new[] { "kd", "quantize" },
+                final.Info.Compression!["stages"]!.AsArray().Select(s => s!["method"]!.GetValue<string>()));
+            // The quantize stage worked on the kd student; the final checkpoint is its output, quantization included.
             Assert.Equal("vgg11-bn:w=1/32", final.Model.Arch.ToString());
-            Assert.Equal("previous stage", secondModel.Info.Compression!["student_source"]!.GetValue<string>());
-            foreach (var (key, value) in final.Model.state_dict()) TensorAssert.Same(secondModel.Model.state_dict()[key], value, key);
+            Assert.Equal(4, quantized.Info.Compression!["bits"]!.GetValue<int>());
+            Assert.Equal(quantized.Extra.Keys.Order(), final.Extra.Keys.Order());
+            foreach (var (key, value) in final.Model.state_dict()) TensorAssert.Same(quantized.Model.state_dict()[key], value, key);
         }
         var metrics = Metrics(dir.Path);
         Assert.Equal("pipeline", metrics["method"]!.GetValue<string>());
         Assert.Equal(2, metrics["stages"]!.AsArray().Count);
 
-        // Resuming reuses both finished stages (their checkpoints are not rewritten).
+        // Resuming reuses both finished stages (their checkpoints are not rewritten) and measures the same network.
         var written = File.GetLastWriteTimeUtc(Path.Combine(second, "model.ckpt"));
         var bytes = File.ReadAllBytes(Path.Combine(second, "model.ckpt"));
         (code, error) = CompressCli.Run(args.Append("--resume").ToArray());
         Assert.True(code == 0, error);
         Assert.Equal(written, File.GetLastWriteTimeUtc(Path.Combine(second, "model.ckpt")));
         Assert.Equal(bytes, File.ReadAllBytes(Path.Combine(second, "model.ckpt")));
+        var resumed = Metrics(dir.Path);
+        foreach (var key in new[] { "map_per_class", "agreement", "macs" })
+            Assert.Equal(metrics[key]!.ToJsonString(), resumed[key]!.ToJsonString());
     }
 
     [Theory]
@@ -94,6 +97,7 @@ public class CompressCommandTests : IClassFixture<CompressCli>
     [InlineData(2, "unknown architecture 'vgg12-bn'", "--student", "vgg12-bn")]
     [InlineData(2, "same spatial size", "--student", "resnet18:w=1/16")]
     [InlineData(2, "--ratio is an option of structured", "--ratio", "0.3")]
+    [InlineData(2, "--bits must be between", "METHOD=quantize", "--bits", "12")]
     [InlineData(2, "unknown compression method 'prune'", "METHOD=prune")]
     [InlineData(1, "expects 1x32x32", "--image-size", "48")]
     public void BadInputGivesOneLineAndExitCode(int expected, string message, params string[] extra)

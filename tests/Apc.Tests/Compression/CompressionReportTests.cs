@@ -4,7 +4,6 @@ using static TorchSharp.torch;
 
 namespace Apc.Tests.Compression;
 
-[Collection(SequentialCollection.Name)]
 public class CompressionReportTests
 {
     [Fact]

@@ -10,7 +10,6 @@ using static TorchSharp.torch;
 
 namespace Apc.Tests.Compression;
 
-[Collection(SequentialCollection.Name)]
 public class DistillationStageTests
 {
     static readonly ModelConfig TeacherConfig = new(ArchSpec.Parse("vgg11-bn:w=1/16"), 1, 4, 32);
@@ -41,6 +40,26 @@ public class DistillationStageTests
         Assert.Equal(result.Training.Best.Epoch, saved.Info.Metrics["epoch"]!.GetValue<int>());
         foreach (var (key, value) in saved.Model.state_dict()) TensorAssert.Same(value, student.state_dict()[key], key);
         Assert.All(teacher.parameters(), p => Assert.False(p.requires_grad)); // frozen by the objective
+    }
+
+    [Fact]
+    public void LaterInAPipelineKdDistilsIntoACopyOfItsInput()
+    {
+        using var dir = new TempFolder();
+        manual_seed(1);
+        using var teacher = ModelFactory.Create(TeacherConfig);
+        using var input = ModelFactory.Create(TeacherConfig with { Arch = ArchSpec.Parse("vgg11-bn:channels=2,M,3,M,4,4,M,4,4,M,5,5,M") });
+        var before = input.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
+        var template = new CheckpointInfo("compress", teacher.Arch.ToString(), 1, 4, 32, new[] { "a", "b", "c", "d" },
+            new Apc.Data.Normalization(new[] { 0.3f }, new[] { 0.35f }), "tiny", new JsonObject(), new JsonObject());
+        var context = new StageContext(teacher, input, TinyDataset.Splits(32, 16), NoMatching.Instance,
+            new TrainingOptions(Epochs: 1, BatchSize: 16), dir.Path, template);
+        var result = new DistillationStage().Run(context);
+        using var student = result.Model;
+        Assert.Equal(input.Arch, student.Arch); // not the --student spec
+        Assert.Equal("previous stage", result.Compression["student_source"]!.GetValue<string>());
+        foreach (var (key, value) in input.state_dict()) TensorAssert.Same(before[key], value, key); // the input is untouched
+        Assert.False(student.state_dict()["features.0.weight"].equal(input.state_dict()["features.0.weight"]).all().item<bool>(), "the copy trained");
     }
 
     [Fact]

@@ -9,7 +9,6 @@ using static TorchSharp.torch;
 
 namespace Apc.Tests.Compression;
 
-[Collection(SequentialCollection.Name)]
 public class PipelineTests
 {
     /// <summary>A stand-in stage without training: its output is a copy of its input with every weight doubled,

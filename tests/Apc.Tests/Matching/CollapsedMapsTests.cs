@@ -3,7 +3,6 @@ using static TorchSharp.torch;
 
 namespace Apc.Tests.Matching;
 
-[Collection(SequentialCollection.Name)]
 public class CollapsedMapsTests
 {
     [Fact]

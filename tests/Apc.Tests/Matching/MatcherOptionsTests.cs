@@ -4,7 +4,6 @@ using static TorchSharp.torch;
 
 namespace Apc.Tests.Matching;
 
-[Collection(SequentialCollection.Name)]
 public class MatcherOptionsTests
 {
     [Fact]

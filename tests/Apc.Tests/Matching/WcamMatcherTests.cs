@@ -5,7 +5,6 @@ using static TorchSharp.torch;
 
 namespace Apc.Tests.Matching;
 
-[Collection(SequentialCollection.Name)]
 public class WcamMatcherTests
 {
     static MatcherOptions Wcam(string layers = "pool5", double drop = 0, MatchingClasses classes = MatchingClasses.Top1, double weight = 100) =>
