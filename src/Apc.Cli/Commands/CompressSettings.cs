@@ -90,7 +90,7 @@ public sealed class CompressSettings : DataSettings
 
     // structured.
     [CommandOption("--ratio <P>")]
-    [Description("structured: fraction of filters removed per pruned layer (reference 0.3).")]
+    [Description("structured: fraction of filters removed per pruned layer (reference 0.3); structured needs --ratio, --preset or --layer-ratios.")]
     public double? Ratio { get; init; }
 
     [CommandOption("--criterion <NAME>")]
@@ -98,8 +98,16 @@ public sealed class CompressSettings : DataSettings
     public string? Criterion { get; init; }
 
     [CommandOption("--preset <NAME>")]
-    [Description("structured: which layers to prune (see docs/compression.md).")]
+    [Description("structured: which layers to prune: reference (conv1_1 and conv4_1..conv5_3 of VGG16, at --ratio or 0.3).")]
     public string? Preset { get; init; }
+
+    [CommandOption("--layer-ratios <LIST>")]
+    [Description("structured: per-layer ratios, e.g. conv1_1=0.3,conv4_1=0.5 (set or override single layers).")]
+    public string? LayerRatios { get; init; }
+
+    [CommandOption("--calibration-images <N>")]
+    [Description("structured: training images the attribution criterion scores filters on.")]
+    public int? CalibrationImages { get; init; }
 
     [CommandOption("--iterations <N>")]
     [Description("structured: prune-and-fine-tune iterations.")]

@@ -18,6 +18,7 @@ public static class CompressStages
     {
         ["--student"] = "kd", ["--kd-alpha"] = "kd", ["--temperature"] = "kd",
         ["--ratio"] = "structured", ["--criterion"] = "structured", ["--preset"] = "structured", ["--iterations"] = "structured",
+        ["--layer-ratios"] = "structured", ["--calibration-images"] = "structured",
         ["--rounds"] = "unstructured", ["--rate"] = "unstructured", ["--include-linear"] = "unstructured",
         ["--bits"] = "quantize", ["--activation-bits"] = "quantize", ["--calibrate"] = "quantize", ["--qat"] = "quantize",
         ["--range-momentum"] = "quantize",
