@@ -113,11 +113,12 @@ public sealed class CompressCommand : Command<CompressSettings>
         using var latencyImages = CompressionReport.LatencyBatch(data.Val, device);
         var (teacherLogits, labels) = Inference.Predict(teacher, data.Val, settings.BatchSize, device);
         var (logits, _) = Inference.Predict(model, data.Val, settings.BatchSize, device);
+        var latency = CompressionReport.MedianLatencyMs(new[] { teacher, model }, latencyImages);
         ModelMeasurement teacherMeasurement, modelMeasurement;
         using (teacherLogits) using (labels) using (logits)
         {
-            teacherMeasurement = CompressionReport.Measure(teacher, teacherPath, teacherLogits, labels, teacherLogits, latencyImages);
-            modelMeasurement = CompressionReport.Measure(model, modelPath, logits, labels, teacherLogits, latencyImages);
+            teacherMeasurement = CompressionReport.Measure(teacher, teacherPath, teacherLogits, labels, teacherLogits, latency[0]);
+            modelMeasurement = CompressionReport.Measure(model, modelPath, logits, labels, teacherLogits, latency[1]);
         }
         var distance = CompressionReport.AttributionDistance(teacher, model, data.Val, settings.BatchSize, device);
         var metrics = new JsonObject { ["method"] = method, ["matcher"] = matcherOptions.Name };

@@ -27,34 +27,44 @@ public static class CompressionReport
     }
 
     /// <summary>Median wall time, in milliseconds, of <paramref name="repeats"/> eval-mode forwards of
-    /// <paramref name="images"/> after <paramref name="warmup"/> untimed ones.</summary>
-    public static double MedianLatencyMs(ClassifierNet model, Tensor images, int warmup = LatencyWarmup, int repeats = LatencyRepeats)
+    /// <paramref name="images"/> by each network, after <paramref name="warmup"/> untimed ones each. The networks take
+    /// turns (a, b, a, b, ...), so that a change in the machine's load affects both alike.</summary>
+    public static double[] MedianLatencyMs(IReadOnlyList<ClassifierNet> models, Tensor images, int warmup = LatencyWarmup, int repeats = LatencyRepeats)
     {
         if (repeats < 1) throw new ArgumentOutOfRangeException(nameof(repeats));
-        var wasTraining = model.training;
-        model.eval();
+        var wasTraining = models.Select(m => m.training).ToArray();
+        foreach (var m in models) m.eval();
         try
         {
             using var _ = no_grad();
-            var times = new double[repeats];
+            var times = models.Select(_ => new double[repeats]).ToArray();
             for (int i = 0; i < warmup + repeats; i++)
-            {
-                using var scope = NewDisposeScope();
-                var clock = Stopwatch.StartNew();
-                var logits = model.call(images);
-                logits.cpu(); // waits for an asynchronous device
-                if (i >= warmup) times[i - warmup] = clock.Elapsed.TotalMilliseconds;
-            }
-            Array.Sort(times);
-            return repeats % 2 == 1 ? times[repeats / 2] : (times[repeats / 2 - 1] + times[repeats / 2]) / 2;
+                for (int m = 0; m < models.Count; m++)
+                {
+                    using var scope = NewDisposeScope();
+                    var clock = Stopwatch.StartNew();
+                    models[m].call(images).cpu(); // cpu() waits for an asynchronous device
+                    if (i >= warmup) times[m][i - warmup] = clock.Elapsed.TotalMilliseconds;
+                }
+            return times.Select(Median).ToArray();
         }
-        finally { model.train(wasTraining); }
+        finally
+        {
+            for (int m = 0; m < models.Count; m++) models[m].train(wasTraining[m]);
+        }
+    }
+
+    static double Median(double[] values)
+    {
+        var sorted = values.Order().ToArray();
+        int n = sorted.Length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     /// <summary>Measures <paramref name="model"/> stored at <paramref name="checkpointPath"/>; its validation logits
-    /// and labels are given, with the teacher's logits for the agreement.</summary>
+    /// and labels are given, with the teacher's logits for the agreement, and its latency.</summary>
     public static ModelMeasurement Measure(ClassifierNet model, string checkpointPath, Tensor logits, Tensor labels,
-        Tensor? teacherLogits, Tensor latencyImages)
+        Tensor? teacherLogits, double latencyMs)
     {
         long nonzero;
         using (no_grad()) nonzero = model.parameters().Sum(p => p.count_nonzero().item<long>());
@@ -65,7 +75,7 @@ public static class CompressionReport
             model.MultiplyAccumulates(),
             File.Exists(checkpointPath) ? new FileInfo(checkpointPath).Length : 0,
             PredictionMetrics.Compute(logits, labels, teacherLogits ?? logits),
-            MedianLatencyMs(model, latencyImages));
+            latencyMs);
     }
 
     /// <summary>Mean L_AM between the teacher's and the model's weighted collapsed maps (method.md §2: top-1 class,
