@@ -86,7 +86,8 @@ public abstract class MapMatcher : IAttributionMatcher
     }
 
     /// <summary>The normalised teacher and student maps of every matching layer for a batch, without a graph
-    /// (for inspection and evaluation; works on frozen students too).</summary>
+    /// (for inspection and evaluation; works on frozen students too). Like a training step, it draws a new set of
+    /// dropped teacher channels when the matcher drops channels.</summary>
     public IReadOnlyList<LayerMaps> Maps(ClassifierNet teacher, ClassifierNet student, Tensor images)
     {
         using var scope = NewDisposeScope();
