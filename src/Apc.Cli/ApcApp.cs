@@ -9,7 +9,7 @@ namespace Apc.Cli;
 /// a stack trace only with --verbose.</summary>
 public static class ApcApp
 {
-    public static int Run(string[] args, IAnsiConsole? console = null)
+    public static int Run(string[] args, TextWriter? error = null)
     {
         bool verbose = args.Contains("--verbose");
         var app = new CommandApp();
@@ -17,9 +17,9 @@ public static class ApcApp
         {
             config.SetApplicationName("apc");
             config.SetApplicationVersion(ToolVersion.Text);
-            if (console is not null) config.ConfigureConsole(console);
             config.PropagateExceptions();
             config.Settings.ShowOptionDefaultValues = true;
+            config.Settings.StrictParsing = true;
             config.AddCommand<TrainCommand>("train")
                 .WithDescription("Train a multi-label CNN classifier (the teacher) and keep the best-on-validation checkpoint.")
                 .WithExample("train")
@@ -32,7 +32,7 @@ public static class ApcApp
                 .WithExample("import", "--pytorch", "teacher.pt", "--arch", "vgg16-bn", "--classes", "20", "--image-size", "227", "--out", "teacher.ckpt");
             CommandRegistry.AddMore(config);
         });
-        var err = console ?? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        var err = error ?? Console.Error;
         try
         {
             return app.Run(args);
@@ -40,7 +40,8 @@ public static class ApcApp
         catch (Exception e)
         {
             var (code, message) = Classify(e);
-            err.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+            // Plain text, never wrapped: one line that scripts and logs can grep.
+            err.WriteLine($"error: {message.ReplaceLineEndings(" ")}");
             if (verbose) err.WriteLine(e.ToString());
             return code;
         }

@@ -8,7 +8,7 @@ namespace Apc.Data;
 /// that loading overlaps compute.</summary>
 /// <remarks>Reproducible: batch i of an epoch is built with the random generator
 /// <see cref="BatchRandom"/>(seed, epoch, i) whichever thread builds it and whenever, so results do not depend
-/// on thread timing, and equal <c>dataset.GetBatch(indices, augment, BatchRandom(seed, epoch, i))</c>.</remarks>
+/// on thread timing, and equal <c>dataset.GetBatch(BatchIndices(order, batchSize, i), augment, BatchRandom(seed, epoch, i), withMasks)</c>.</remarks>
 public static class BatchLoader
 {
     /// <summary>Batches prepared ahead of the consumer.</summary>
@@ -32,9 +32,10 @@ public static class BatchLoader
     /// <summary>Yields the batches of <paramref name="order"/> in chunks of <paramref name="batchSize"/> (the last
     /// one may be smaller). Each batch belongs to the consumer, who disposes it. Leaving the loop early (disposing
     /// the enumerator) stops the background thread and disposes the batches it had prepared. An exception while
-    /// loading (e.g. a damaged file) is rethrown to the consumer at the batch where it happened.</summary>
+    /// loading (e.g. a damaged file) is rethrown to the consumer at the batch where it happened.
+    /// With <paramref name="withMasks"/> false the batches carry no masks (faster; for training).</summary>
     public static IEnumerable<Batch> Iterate(IDataset dataset, int[] order, int batchSize, bool augment, int seed, int epoch,
-        int prefetch = DefaultPrefetch)
+        bool withMasks = true, int prefetch = DefaultPrefetch)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(order);
@@ -43,7 +44,8 @@ public static class BatchLoader
         foreach (int i in order)
             if ((uint)i >= (uint)dataset.Count)
                 throw new ArgumentOutOfRangeException(nameof(order), $"index {i} is outside {dataset.Name} ({dataset.Count} items).");
-        return IterateChecked(dataset, order, batchSize, augment, seed, epoch, prefetch);
+        // A private copy: the background thread must not see later changes the caller makes to the array.
+        return IterateChecked(dataset, order.ToArray(), batchSize, augment, seed, epoch, withMasks, prefetch);
     }
 
     /// <summary>The indices of batch <paramref name="batchIndex"/> of <paramref name="order"/>.</summary>
@@ -55,8 +57,22 @@ public static class BatchLoader
 
     public static int BatchCount(int count, int batchSize) => (count + batchSize - 1) / batchSize;
 
+    /// <summary>Makes torch run this thread's operations on the thread itself. The loader shares a few cores with
+    /// the training thread; a second team of intra-op threads would only make both wait on each other (PyTorch's
+    /// DataLoader workers do the same).</summary>
+    private static void UseOneIntraOpThread()
+    {
+        int processDefault = get_num_threads();   // a fresh thread starts with the default of the process
+        set_num_threads(1);
+        // set_num_threads also changes the default that threads started later inherit; restore that from a
+        // throwaway thread, which leaves this thread's own setting at 1.
+        var restore = new Thread(() => set_num_threads(processDefault));
+        restore.Start();
+        restore.Join();
+    }
+
     private static IEnumerable<Batch> IterateChecked(IDataset dataset, int[] order, int batchSize, bool augment, int seed,
-        int epoch, int prefetch)
+        int epoch, bool withMasks, int prefetch)
     {
         int batches = BatchCount(order.Length, batchSize);
         using var queue = new BlockingCollection<Batch>(prefetch);
@@ -66,11 +82,12 @@ public static class BatchLoader
         {
             try
             {
+                UseOneIntraOpThread();
                 for (int i = 0; i < batches && !stop.IsCancellationRequested; i++)
                 {
                     Batch batch;
                     using (NewDisposeScope())
-                        batch = dataset.GetBatch(BatchIndices(order, batchSize, i), augment, BatchRandom(seed, epoch, i))
+                        batch = dataset.GetBatch(BatchIndices(order, batchSize, i), augment, BatchRandom(seed, epoch, i), withMasks)
                             .DetachFromDisposeScope();
                     try { queue.Add(batch, stop.Token); }
                     catch (OperationCanceledException) { batch.Dispose(); break; }

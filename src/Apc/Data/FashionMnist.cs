@@ -40,7 +40,7 @@ public sealed class FashionMnist
             throw new ApcException($"Fashion-MNIST folder {folder} not found. {InstallHint}");
         LabelledImages train = null!, test = null!;
         // The two halves decompress independently; doing them side by side halves the start-up wait.
-        Parallel.Invoke(
+        ParallelWork.Invoke(
             () => train = LoadPair(folder, TrainImagesName, TrainLabelsName),
             () => test = LoadPair(folder, TestImagesName, TestLabelsName));
         if (train.Height != test.Height || train.Width != test.Width)

@@ -46,12 +46,12 @@ public sealed class VocDataset : IDataset
             throw new UsageException($"VOC {SplitName(split)} size {limit} must be at least 1.");
         if (!Directory.Exists(root))
             throw new ApcException($"VOC folder {root} not found (expected the VOC2012 folder with JPEGImages, Annotations, ImageSets).");
-        Root = root; Split = split; ImageSize = imageSize;
+        Root = Path.TrimEndingDirectorySeparator(root); Split = split; ImageSize = imageSize;
 
-        string list = ListFile(root, split);
+        string list = ListFile(Root, split);
         _ids = ReadList(list, limit);
         _labelBits = new int[_ids.Length];
-        Parallel.For(0, _ids.Length, i =>
+        ParallelWork.For(_ids.Length, i =>
         {
             _labelBits[i] = ReadLabels(AnnotationPath(_ids[i]));
             RequireFile(ImagePath(_ids[i]), "VOC image");
@@ -111,28 +111,33 @@ public sealed class VocDataset : IDataset
     /// <paramref name="rng"/>, in batch order, a random resized crop (area 8-100 %, aspect 3/4-4/3, as torchvision's
     /// RandomResizedCrop) and then a horizontal flip with probability 1/2; masks, when present, get the same crop
     /// and flip as their image.</summary>
-    public Batch GetBatch(IReadOnlyList<int> indices, bool augment, Random? rng = null)
+    public Batch GetBatch(IReadOnlyList<int> indices, bool augment, Random? rng = null) => GetBatch(indices, augment, rng, withMasks: true);
+
+    /// <inheritdoc cref="GetBatch(IReadOnlyList{int}, bool, Random?)"/>
+    /// <remarks>With <paramref name="withMasks"/> false the mask files are not even read.</remarks>
+    public Batch GetBatch(IReadOnlyList<int> indices, bool augment, Random? rng, bool withMasks)
     {
         ArgumentNullException.ThrowIfNull(indices);
         if (indices.Count == 0) throw new ArgumentException("A batch needs at least one index.", nameof(indices));
         if (augment && rng is null) throw new ArgumentNullException(nameof(rng), "Augmentation needs a random generator.");
         int b = indices.Count, classes = VocClassNames.Count;
+        bool masked = withMasks && HasMasks;
         var ids = indices.Select(CheckIndex).ToArray();
 
         // Decoding dominates and is independent per file; random draws come afterwards, in batch order, so the
         // result does not depend on how the decoding threads were scheduled.
         var images = new DecodedImage[b];
         var masks = new DecodedImage[b];
-        Parallel.For(0, b, j =>
+        ParallelWork.For(b, j =>
         {
             images[j] = DecodedImage.Load(ImagePath(_ids[ids[j]]), "VOC image");
-            if (HasMasks) masks[j] = DecodedImage.Load(MaskPath(_ids[ids[j]]), "VOC segmentation mask", keepGrey: true);
+            if (masked) masks[j] = DecodedImage.Load(MaskPath(_ids[ids[j]]), "VOC segmentation mask", keepGrey: true);
         });
         var crops = new Crop[b];
         var flips = new bool[b];
         for (int j = 0; j < b; j++)
         {
-            if (HasMasks && (masks[j].Width != images[j].Width || masks[j].Height != images[j].Height))
+            if (masked && (masks[j].Width != images[j].Width || masks[j].Height != images[j].Height))
                 throw new ApcException($"VOC segmentation mask {MaskPath(_ids[ids[j]])} is {masks[j].Width}x{masks[j].Height} but its image is {images[j].Width}x{images[j].Height}.");
             crops[j] = augment ? Crop.RandomResized(rng!, images[j].Width, images[j].Height) : Crop.Whole(images[j]);
             flips[j] = augment && rng!.Next(2) == 1;
@@ -148,7 +153,7 @@ public sealed class VocDataset : IDataset
         var std = tensor(Normalization.Std).view(1, 3, 1, 1);
         imageBatch = (imageBatch - mean) / std;
         Tensor? maskBatch = null;
-        if (HasMasks)
+        if (masked)
             maskBatch = stack(Enumerable.Range(0, b).Select(j => MaskTensor(masks[j], MaskPath(_ids[ids[j]]), crops[j], flips[j])));
         return new Batch(imageBatch.MoveToOuterDisposeScope(), tensor(labels, [b, classes]).MoveToOuterDisposeScope(),
             maskBatch?.MoveToOuterDisposeScope(), ids);
@@ -157,26 +162,38 @@ public sealed class VocDataset : IDataset
     /// <summary>[3,S,S] float in [0,1]: the crop of the image, resized and optionally flipped.</summary>
     private Tensor ImageTensor(DecodedImage decoded, Crop crop, bool flip)
     {
-        var rgb = tensor(decoded.Pixels, [decoded.Height, decoded.Width, 4]).narrow(2, 0, 3).permute(2, 0, 1);
-        var cropped = rgb.narrow(1, crop.Top, crop.Height).narrow(2, crop.Left, crop.Width)
-            .to_type(ScalarType.Float32).div_(255f).unsqueeze(0);
+        // A scope per item frees its temporaries at once; a batch of large photos would otherwise hold them all.
+        using var scope = NewDisposeScope();
+        // Crop and reorder while still bytes (cheaper to copy), then convert the contiguous result.
+        var cropped = tensor(decoded.Pixels, [decoded.Height, decoded.Width, 4])
+            .narrow(0, crop.Top, crop.Height).narrow(1, crop.Left, crop.Width).narrow(2, 0, 3)
+            .permute(2, 0, 1).contiguous().to_type(ScalarType.Float32).div_(255f).unsqueeze(0);
         var resized = nn.functional.interpolate(cropped, [ImageSize, ImageSize], mode: InterpolationMode.Bilinear,
             align_corners: false, antialias: true).squeeze(0).clamp_(0f, 1f);
-        return flip ? resized.flip(2) : resized;
+        return (flip ? resized.flip(2) : resized).MoveToOuterDisposeScope();
     }
 
     /// <summary>[K,S,S] float: one-hot class masks of the crop, resized by nearest neighbour.</summary>
     private Tensor MaskTensor(DecodedImage decoded, string path, Crop crop, bool flip)
     {
+        using var scope = NewDisposeScope();
         var indices = MaskIndices(decoded, path);
-        var cropped = indices.narrow(0, crop.Top, crop.Height).narrow(1, crop.Left, crop.Width)
-            .to_type(ScalarType.Float32).unsqueeze(0).unsqueeze(0);
-        var resized = nn.functional.interpolate(cropped, [ImageSize, ImageSize], mode: InterpolationMode.NearestExact)
-            .squeeze(0);
+        // Nearest neighbour at pixel centres: output o takes source floor((o + 0.5) * in / out), as PIL and
+        // torch's "nearest-exact" do; gathering rows and columns needs no per-pixel work.
+        var rows = tensor(NearestSources(crop.Top, crop.Height, ImageSize));
+        var cols = tensor(NearestSources(crop.Left, crop.Width, ImageSize));
+        var resized = indices.index_select(0, rows).index_select(1, cols);
         // Class k (0-based) has mask value k+1; background 0 and void 255 match no class.
-        var classValues = arange(1, VocClassNames.Count + 1, dtype: ScalarType.Float32).view(-1, 1, 1);
-        var oneHot = resized.eq(classValues).to_type(ScalarType.Float32);
-        return flip ? oneHot.flip(2) : oneHot;
+        var classValues = arange(1, VocClassNames.Count + 1, dtype: ScalarType.Int32).view(-1, 1, 1);
+        var oneHot = resized.unsqueeze(0).eq(classValues).to_type(ScalarType.Float32);
+        return (flip ? oneHot.flip(2) : oneHot).MoveToOuterDisposeScope();
+    }
+
+    private static long[] NearestSources(int start, int length, int size)
+    {
+        var sources = new long[size];
+        for (int o = 0; o < size; o++) sources[o] = start + Math.Min(length - 1, (int)((o + 0.5) * length / size));
+        return sources;
     }
 
     /// <summary>[H,W] int32 mask indices. Colour PNGs (SkiaSharp expands palettes) are mapped back through the VOC
@@ -184,30 +201,41 @@ public sealed class VocDataset : IDataset
     private static Tensor MaskIndices(DecodedImage decoded, string path)
     {
         int h = decoded.Height, w = decoded.Width;
+        Tensor indices;
         if (decoded.Channels == 1)
+            indices = tensor(decoded.Pixels, [h, w]).to_type(ScalarType.Int32);
+        else
         {
-            var raw = tensor(decoded.Pixels, [h, w]).to_type(ScalarType.Int32);
-            var ok = raw.le(VocClassNames.Count).logical_or(raw.eq(VocPalette.Void));
-            if (!ok.all().item<bool>())
+            // Undo the colour map's bit spreading (see VocPalette): bit 7-j of red, green, blue holds bit 3j,
+            // 3j+1, 3j+2 of the index. Colours outside the map are caught below by mapping the index back.
+            var rgba = tensor(decoded.Pixels, [h, w, 4]).to_type(ScalarType.Int32);
+            indices = zeros([h, w], ScalarType.Int32);
+            for (int c = 0; c < 3; c++)
             {
-                int at = FirstFalse(ok);
-                throw new ApcException($"VOC segmentation mask {path} has value {decoded.Pixels[at]} at pixel ({at % w},{at / w}); expected 0-{VocClassNames.Count} or 255.");
+                var channel = rgba.select(2, c);
+                for (int j = 0; 3 * j + c < 8; j++)   // indices have 8 bits
+                    indices.bitwise_or_(channel.bitwise_right_shift(7 - j).bitwise_and(1).bitwise_left_shift(3 * j + c));
             }
-            return raw;
+            var key = rgba.select(2, 0).bitwise_left_shift(16)
+                .bitwise_or(rgba.select(2, 1).bitwise_left_shift(8))
+                .bitwise_or(rgba.select(2, 2));
+            var expected = tensor(VocPalette.Keys).index_select(0, indices.flatten()).view(h, w);
+            var known = key.eq(expected);
+            if (!known.all().item<bool>())
+            {
+                int at = FirstFalse(known);
+                var p = decoded.Pixels.AsSpan(at * 4, 3);
+                throw new ApcException($"VOC segmentation mask {path} has colour ({p[0]},{p[1]},{p[2]}) at pixel ({at % w},{at / w}), which is not a VOC class colour.");
+            }
         }
-        var rgba = tensor(decoded.Pixels, [h, w, 4]).to_type(ScalarType.Int32);
-        var key = rgba.select(2, 0).bitwise_left_shift(16)
-            .bitwise_or(rgba.select(2, 1).bitwise_left_shift(8))
-            .bitwise_or(rgba.select(2, 2));
-        var matches = key.unsqueeze(2).eq(tensor(VocPalette.ValidKeys));   // [H,W,22]
-        var known = matches.any(2);
-        if (!known.all().item<bool>())
+        var valid = indices.le(VocClassNames.Count).logical_or(indices.eq(VocPalette.Void));
+        if (!valid.all().item<bool>())
         {
-            int at = FirstFalse(known);
-            var p = decoded.Pixels.AsSpan(at * 4, 3);
-            throw new ApcException($"VOC segmentation mask {path} has colour ({p[0]},{p[1]},{p[2]}) at pixel ({at % w},{at / w}), which is not a VOC class colour.");
+            int at = FirstFalse(valid);
+            string what = decoded.Channels == 1 ? $"value {decoded.Pixels[at]}" : $"the colour of index {indices.flatten()[at].item<int>()}";
+            throw new ApcException($"VOC segmentation mask {path} has {what} at pixel ({at % w},{at / w}); VOC masks hold 0-{VocClassNames.Count} and 255 (void).");
         }
-        return tensor(VocPalette.ValidIndices).index_select(0, matches.to_type(ScalarType.Int32).argmax(2).flatten()).view(h, w);
+        return indices;
     }
 
     private static int FirstFalse(Tensor ok) => (int)ok.logical_not().flatten().to_type(ScalarType.Int32).argmax().item<long>();

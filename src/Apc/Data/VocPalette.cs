@@ -19,11 +19,8 @@ internal static class VocPalette
         return ((byte)r, (byte)g, (byte)b);
     }
 
-    /// <summary>The indices a VOC mask may hold: background, the 20 classes and void.</summary>
-    public static int[] ValidIndices { get; } = [.. Enumerable.Range(0, 21), Void];
-
-    /// <summary>The colours of <see cref="ValidIndices"/> packed as r&lt;&lt;16 | g&lt;&lt;8 | b.</summary>
-    public static int[] ValidKeys { get; } = ValidIndices.Select(i => Key(Colour(i))).ToArray();
+    /// <summary>The colour of every index 0..255 packed as r&lt;&lt;16 | g&lt;&lt;8 | b.</summary>
+    public static int[] Keys { get; } = Enumerable.Range(0, 256).Select(i => Key(Colour(i))).ToArray();
 
     public static int Key((byte R, byte G, byte B) c) => c.R << 16 | c.G << 8 | c.B;
 }

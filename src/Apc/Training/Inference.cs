@@ -19,7 +19,7 @@ public static class Inference
         {
             using var _ = no_grad();
             var order = Enumerable.Range(0, data.Count).ToArray();
-            foreach (var batch in BatchLoader.Iterate(data, order, batchSize, augment: false, seed: 0, epoch: 0))
+            foreach (var batch in BatchLoader.Iterate(data, order, batchSize, augment: false, seed: 0, epoch: 0, withMasks: false))
             {
                 using (batch)
                 using (var scope = NewDisposeScope())

@@ -86,7 +86,7 @@ public static class Trainer
         double total = 0;
         int count = 0, step = 0;
         var partTotals = new Dictionary<string, double>();
-        foreach (var batch in BatchLoader.Iterate(train, order, options.BatchSize, augment: true, options.Seed, epoch))
+        foreach (var batch in BatchLoader.Iterate(train, order, options.BatchSize, augment: true, options.Seed, epoch, withMasks: false))
         {
             using (batch)
             {

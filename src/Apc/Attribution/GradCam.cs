@@ -1,0 +1,11 @@
+using static TorchSharp.torch;
+
+namespace Apc.Attribution;
+
+/// <summary>Grad-CAM (Selvaraju et al. 2017): w_k = mean over positions of ∂z_c/∂A_k.</summary>
+public sealed class GradCam(AttributionOptions options) : CamMethod(options)
+{
+    public override string Name => "gradcam";
+
+    protected override Tensor ChannelWeights(Tensor activations, Tensor gradients) => gradients.mean(new long[] { 2, 3 });
+}

@@ -1,0 +1,12 @@
+using static TorchSharp.torch;
+
+namespace Apc.Attribution.Propagation;
+
+/// <summary>ReLU, flatten and dropout (eval mode) hand relevance through unchanged: a ReLU's output neuron is
+/// its input neuron, flatten only reshapes, dropout is the identity in eval mode.</summary>
+public sealed class PassRule : IPropagationRule
+{
+    public static PassRule Instance { get; } = new();
+
+    public Tensor Propagate(PropagationNode layer, Tensor input, Tensor relevance) => relevance.reshape(input.shape);
+}

@@ -1,0 +1,37 @@
+using Apc.Attribution.Propagation;
+using Apc.Models;
+using static TorchSharp.torch;
+
+namespace Apc.Attribution;
+
+/// <summary>RAP, Relative Attributing Propagation (Nam et al., AAAI 2020). Relevance starts as the target logit z_c.
+/// At the layer that writes the logits, absolute influence normalisation (<see cref="AbsoluteInfluenceRule"/>);
+/// in the hidden conv and linear layers, relevant/opposing separation followed by the uniform shift
+/// (<see cref="RapRule"/>); z^B at the first layer as for LRP; batch norm folded; max pooling winner-take-all,
+/// average pooling and residual additions proportional. Map = input relevance summed over channels (bipolar:
+/// positive is relevant, negative irrelevant).
+/// Conserved quantity: for every sample, the relevance summed over any layer equals the target logit z_c — exactly
+/// at the last hidden layer (normalisation), after every hidden layer (shift), through pooling, residual splits and
+/// the z^B input layer (which conserve by construction) — whatever the biases.</summary>
+public sealed class RelativeAttributingPropagation : IAttributionMethod
+{
+    public RelativeAttributingPropagation(AttributionOptions options) => Options = options.Validated();
+
+    public AttributionOptions Options { get; }
+
+    public string Name => "rap";
+
+    public RuleComposite Composite(int channels) => new(RapRule.Instance)
+    {
+        Input = LayerwiseRelevancePropagation.InputRule(Options.Normalization, channels),
+        Output = AbsoluteInfluenceRule.Instance,
+    };
+
+    public Tensor Attribute(ClassifierNet model, Tensor inputs, Tensor targets)
+    {
+        var composite = Composite(model.Config.InChannels);
+        using var scope = NewDisposeScope();
+        var relevance = RelevancePropagator.Propagate(model, inputs, targets, composite, InitialRelevance.TargetLogit);
+        return relevance.sum(1).MoveToOuterDisposeScope();
+    }
+}

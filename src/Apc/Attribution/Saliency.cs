@@ -1,0 +1,20 @@
+using Apc.Models;
+using static TorchSharp.torch;
+
+namespace Apc.Attribution;
+
+/// <summary>Gradient saliency (Simonyan et al. 2014): map = max over channels of |∂z_c/∂x|.</summary>
+public sealed class Saliency(AttributionOptions options) : IAttributionMethod
+{
+    public AttributionOptions Options { get; } = options.Validated();
+
+    public string Name => "saliency";
+
+    public Tensor Attribute(ClassifierNet model, Tensor inputs, Tensor targets)
+    {
+        using var scope = NewDisposeScope();
+        var classes = AttributionChecks.Targets(model, inputs, targets);
+        var gradients = InputGradients.Of(model, inputs, classes);
+        return gradients.abs().amax(new long[] { 1 }).MoveToOuterDisposeScope();
+    }
+}
