@@ -20,16 +20,17 @@ public sealed class AttributionFilterCriterion : IFilterCriterion
 {
     readonly ClassifierNet teacher;
     readonly IDataset calibration;
-    readonly int images, batchSize;
+    readonly int images, batchSize, seed;
 
     /// <param name="teacher">Gives the target class c of each image (its top-1 logit).</param>
-    /// <param name="calibration">Images scored: the first <paramref name="images"/> items, without augmentation.</param>
-    public AttributionFilterCriterion(ClassifierNet teacher, IDataset calibration, int images, int batchSize)
+    /// <param name="calibration">Images scored: a random subset of <paramref name="images"/> items drawn with
+    /// <paramref name="seed"/> (all items when there are fewer), without augmentation.</param>
+    public AttributionFilterCriterion(ClassifierNet teacher, IDataset calibration, int images, int batchSize, int seed = 0)
     {
         if (images < 1) throw new UsageException($"--calibration-images must be at least 1 (got {images}).");
         if (batchSize < 1) throw new UsageException($"--batch-size must be at least 1 (got {batchSize}).");
         if (calibration.Count < 1) throw new ApcException($"calibration set '{calibration.Name}' is empty.");
-        this.teacher = teacher; this.calibration = calibration; this.images = images; this.batchSize = batchSize;
+        this.teacher = teacher; this.calibration = calibration; this.images = images; this.batchSize = batchSize; this.seed = seed;
     }
 
     public string Name => "attribution";
@@ -45,8 +46,8 @@ public sealed class AttributionFilterCriterion : IFilterCriterion
         teacher.eval();
         try
         {
-            var order = Enumerable.Range(0, Math.Min(images, calibration.Count)).ToArray();
-            foreach (var batch in BatchLoader.Iterate(calibration, order, batchSize, augment: false, seed: 0, epoch: 0))
+            var order = BatchLoader.EpochOrder(calibration.Count, seed, epoch: 0, shuffle: true).Take(Math.Min(images, calibration.Count)).ToArray();
+            foreach (var batch in BatchLoader.Iterate(calibration, order, batchSize, augment: false, seed: 0, epoch: 0, withMasks: false))
             {
                 using (batch)
                 using (var scope = NewDisposeScope())

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Apc.Checkpoints;
 using Apc.Models;
 using Apc.Training;
@@ -31,6 +32,7 @@ internal static class StageSupport
         var objective = new CompressionObjective(context.Teacher, context.Matcher, distillationWeight: 0);
         var result = Trainer.Fit(new TrainingRun(model, context.Data, objective, context.Training, dir, template,
             context.Resume, context.Monitor, afterStep, extra));
+        if (template.Compression is not null) AddCompression(Path.Combine(dir, "metrics.json"), template.Compression);
         using var best = ModelCheckpoint.Load(result.CheckpointPath);
         using (no_grad())
         {
@@ -48,7 +50,19 @@ internal static class StageSupport
         var path = Path.Combine(context.OutDir, "model.ckpt");
         ModelCheckpoint.Save(path, best, model, extra);
         var metrics = Path.Combine(fineTuneDir, "metrics.json");
-        if (File.Exists(metrics)) AtomicFile.WriteAllText(Path.Combine(context.OutDir, "metrics.json"), File.ReadAllText(metrics));
+        var final = Path.Combine(context.OutDir, "metrics.json");
+        if (File.Exists(metrics)) AtomicFile.WriteAllText(final, File.ReadAllText(metrics));
+        if (best.Compression is not null) AddCompression(final, best.Compression);
         return path;
+    }
+
+    /// <summary>Puts the stage's compression facts into a training run's metrics.json (as the quantize stage does).</summary>
+    static void AddCompression(string metricsPath, JsonObject compression)
+    {
+        if (File.Exists(metricsPath) && JsonNode.Parse(File.ReadAllText(metricsPath)) is JsonObject summary)
+        {
+            summary["compression"] = compression.DeepClone();
+            AtomicFile.WriteJson(metricsPath, summary);
+        }
     }
 }

@@ -39,7 +39,8 @@ public class StructuredPruningStageTests
         Assert.Equal(json.ToJsonString(), saved.Info.Compression!.ToJsonString());
         foreach (var (key, value) in saved.Model.state_dict()) TensorAssert.Same(value, pruned.state_dict()[key].cpu(), key);
         Assert.True(File.Exists(Path.Combine(dir.Path, "plan.json")));
-        Assert.True(File.Exists(Path.Combine(dir.Path, "metrics.json")));
+        var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(dir.Path, "metrics.json")))!;
+        Assert.Equal(json.ToJsonString(), metrics["compression"]!.ToJsonString());
         Assert.NotNull(result.Training);
     }
 
@@ -72,6 +73,7 @@ public class StructuredPruningStageTests
         using var saved = ModelCheckpoint.Load(Path.Combine(dir.Path, "model.ckpt"));
         Assert.Equal(pruned.Arch, saved.Model.Arch);
         Assert.Equal(2, saved.Info.Compression!["iteration"]!.GetValue<int>());
-        Assert.True(File.Exists(Path.Combine(dir.Path, "metrics.json")));
+        var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(dir.Path, "metrics.json")))!;
+        Assert.Equal(result.Compression.ToJsonString(), metrics["compression"]!.ToJsonString());
     }
 }

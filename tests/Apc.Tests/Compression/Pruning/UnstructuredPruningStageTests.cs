@@ -47,7 +47,9 @@ public class UnstructuredPruningStageTests
         using var round1 = ModelCheckpoint.Load(Path.Combine(dir.Path, "round-1", "model.ckpt"));
         Assert.Equal((long)Math.Round(0.5 * total, MidpointRounding.AwayFromZero),
             MagnitudePruning.FromExtra(round1.Extra).Values.Sum(m => Zeros(m)));
-        Assert.True(File.Exists(Path.Combine(dir.Path, "metrics.json")));
+        var metrics = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir.Path, "metrics.json")))!;
+        Assert.Equal(result.Compression.ToJsonString(), metrics["compression"]!.ToJsonString());
+        Assert.Equal(result.Compression.ToJsonString(), saved.Info.Compression!.ToJsonString());
         foreach (var m in result.Extra.Values) m.Dispose();
     }
 
