@@ -67,4 +67,19 @@ public class MethodContractTests
         Assert.Equal(ScalarType.Float64, actual.dtype);
         Assert.True(TestNets.RelativeError(actual.to_type(ScalarType.Float32), expected) < 1e-4);
     }
+
+    [Theory]
+    [MemberData(nameof(EveryMethodOnBothFamilies))]
+    public void FrozenModelsWorkToo(string method, string arch)
+    {
+        // A frozen teacher has no parameter that requires grad; the methods must still build their own graphs.
+        using var scope = NewDisposeScope();
+        using var model = TestNets.Build(arch, seed: 35);
+        var x = TestNets.Inputs(2, seed: 36);
+        var targets = TestNets.Targets(0, 3);
+        var attribution = AttributionMethods.Create(method, Fast);
+        var expected = attribution.Attribute(model, x, targets);
+        foreach (var p in model.parameters()) p.requires_grad_(false);
+        Assert.True((attribution.Attribute(model, x, targets) == expected).all().item<bool>());
+    }
 }
