@@ -5,6 +5,8 @@ using static TorchSharp.torch;
 
 namespace Apc.Tests.Attribution;
 
+/// <summary>Runs alone (see <see cref="MemoryCollection"/>): the working set is the whole process's.</summary>
+[Collection(nameof(MemoryCollection))]
 public class MemoryTests
 {
     /// <summary>LRP exercises the most machinery (canonizer, forward trace, a graph per rule): 1,000 calls on a tiny
