@@ -1,1 +1,1 @@
-Console.WriteLine("apc");
+return Apc.Cli.ApcApp.Run(args);

@@ -20,6 +20,17 @@ public interface IDataset
     /// training augmentation is applied, drawn from <paramref name="rng"/> (deterministic for a seed).</summary>
     Batch GetBatch(IReadOnlyList<int> indices, bool augment, Random? rng = null);
 
+    /// <summary>As <see cref="GetBatch(IReadOnlyList{int}, bool, Random?)"/>; with <paramref name="withMasks"/> false
+    /// the batch carries no masks, which saves time and memory where they are not used (training). Data sets that
+    /// can skip building masks override this; augmentation draws stay the same either way.</summary>
+    Batch GetBatch(IReadOnlyList<int> indices, bool augment, Random? rng, bool withMasks)
+    {
+        var batch = GetBatch(indices, augment, rng);
+        if (withMasks || batch.Masks is null) return batch;
+        batch.Masks.Dispose();
+        return new Batch(batch.Images, batch.Labels, null, batch.Indices);
+    }
+
     /// <summary>The un-normalised image of one item as bytes in [0,255], layout [C,H,W], for pictures.</summary>
     byte[] GetDisplayImage(int index);
 }

@@ -30,6 +30,10 @@ public abstract class ClassifierNet : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input) => Forward(input, null);
 
+    /// <summary>A tap applied on every forward pass before the caller's tap (quantization uses it to put
+    /// activations on the integer grid, so that evaluation and attribution see the quantized arithmetic).</summary>
+    public LayerTap? ActivationTap { get; set; }
+
     /// <summary>Forward pass; <paramref name="tap"/> sees (and may replace) every named node's output.</summary>
     public Tensor Forward(Tensor input, LayerTap? tap)
     {
@@ -37,7 +41,10 @@ public abstract class ClassifierNet : nn.Module<Tensor, Tensor>
         if (input.dim() != 4 || input.shape[1] != expected[0] || input.shape[2] != expected[1] || input.shape[3] != expected[2])
             throw new ApcException(
                 $"model {Arch} expects input [N,{expected[0]},{expected[1]},{expected[2]}] but got [{string.Join(',', input.shape)}].");
-        return Run(Nodes, input, tap);
+        var combined = ActivationTap is null ? tap
+            : tap is null ? ActivationTap
+            : (name, output) => tap(name, ActivationTap(name, output));
+        return Run(Nodes, input, combined);
     }
 
     static Tensor Run(IReadOnlyList<ModelNode> nodes, Tensor x, LayerTap? tap)

@@ -1,0 +1,77 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Apc.Checkpoints;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using static TorchSharp.torch;
+
+namespace Apc.Cli.Commands;
+
+public sealed class InfoSettings : Settings.CommonSettings
+{
+    [CommandArgument(0, "<CHECKPOINT>")]
+    [Description("Path of an apc checkpoint (.ckpt).")]
+    public string Path { get; init; } = "";
+
+    [CommandOption("--json")]
+    [Description("Print the checkpoint's description as JSON instead of a table.")]
+    public bool Json { get; init; }
+}
+
+public sealed class InfoCommand : Command<InfoSettings>
+{
+    public override int Execute(CommandContext context, InfoSettings settings, CancellationToken cancellationToken)
+    {
+        using var checkpoint = ModelCheckpoint.Load(settings.Path);
+        var info = checkpoint.Info;
+        var model = checkpoint.Model;
+        long parameters = model.ParameterCount();
+        long nonzero = model.parameters().Sum(p => p.count_nonzero().item<long>());
+        long macs = model.MultiplyAccumulates();
+        if (settings.Json)
+        {
+            var node = JsonSerializer.SerializeToNode(info, CheckpointFile.Json)!.AsObject();
+            node["parameters"] = parameters;
+            node["nonzero_parameters"] = nonzero;
+            node["macs"] = macs;
+            node["size_bytes"] = new FileInfo(settings.Path).Length;
+            node["extra_tensors"] = new JsonArray(checkpoint.Extra.Keys.Select(k => (JsonNode)k).ToArray());
+            Console.WriteLine(node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            return 0;
+        }
+        var table = new Table().HideHeaders().AddColumns("", "").Title(Markup.Escape(settings.Path));
+        void Row(string k, string v) => table.AddRow(Markup.Escape(k), Markup.Escape(v));
+        Row("kind", info.Kind);
+        Row("architecture", info.Arch);
+        Row("parameters", parameters.ToString("N0", CultureInfo.InvariantCulture) +
+            (nonzero != parameters ? $" ({nonzero.ToString("N0", CultureInfo.InvariantCulture)} non-zero)" : ""));
+        Row("multiply-accumulates", $"{macs.ToString("N0", CultureInfo.InvariantCulture)} per image");
+        Row("input", $"{info.InChannels}x{info.ImageSize}x{info.ImageSize}, mean [{Join(info.Normalization.Mean)}], std [{Join(info.Normalization.Std)}]");
+        Row("classes", $"{info.NumClasses}: {string.Join(", ", info.ClassNames)}");
+        Row("data set", info.Dataset);
+        Row("file size", $"{new FileInfo(settings.Path).Length.ToString("N0", CultureInfo.InvariantCulture)} bytes");
+        foreach (var (key, value) in Flatten("", info.Metrics)) Row(key, value);
+        foreach (var key in new[] { "command", "tool_version", "created_utc", "seed" })
+            if (info.Provenance[key] is { } v) Row(key, v.ToString());
+        if (info.Compression is not null) foreach (var (key, value) in Flatten("compression.", info.Compression)) Row(key, value);
+        if (checkpoint.Extra.Count > 0) Row("extra tensors", string.Join(", ", checkpoint.Extra.Keys));
+        AnsiConsole.Write(table);
+        return 0;
+    }
+
+    static string Join(float[] values) => string.Join(", ", values.Select(v => v.ToString("G4", CultureInfo.InvariantCulture)));
+
+    static IEnumerable<(string, string)> Flatten(string prefix, JsonObject obj)
+    {
+        foreach (var (key, value) in obj)
+        {
+            if (key == "history") continue;
+            if (value is JsonObject inner) foreach (var row in Flatten($"{prefix}{key}.", inner)) yield return row;
+            else if (value is JsonValue v && v.TryGetValue<double>(out var d))
+                yield return (prefix + key, d.ToString("G6", CultureInfo.InvariantCulture));
+            else if (value is not null) yield return (prefix + key, value.ToJsonString());
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Apc.Checkpoints;
+using Apc.Cli.Terminal;
+using Apc.Cli.Settings;
+using Apc.Data;
+using Apc.Models;
+using Apc.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using TorchSharp;
+
+namespace Apc.Cli.Commands;
+
+public sealed class TrainSettings : DataSettings
+{
+    [CommandOption("--arch <SPEC>")]
+    [Description("Architecture: vgg11-bn … vgg19-bn, resnet18, with options like :w=1/4 or :channels=….")]
+    [DefaultValue("vgg16-bn:w=1/4")]
+    public string Arch { get; init; } = "vgg16-bn:w=1/4";
+
+    [CommandOption("--epochs <N>")]
+    [DefaultValue(8)]
+    public int Epochs { get; init; } = 8;
+
+    [CommandOption("--lr <RATE>")]
+    [Description("Initial learning rate.")]
+    [DefaultValue(0.05)]
+    public double Lr { get; init; } = 0.05;
+
+    [CommandOption("--momentum <M>")]
+    [DefaultValue(0.9)]
+    public double Momentum { get; init; } = 0.9;
+
+    [CommandOption("--weight-decay <WD>")]
+    [DefaultValue(1e-4)]
+    public double WeightDecay { get; init; } = 1e-4;
+
+    [CommandOption("--lr-steps <EPOCHS>")]
+    [Description("Comma-separated epochs at which the learning rate is divided by 10.")]
+    [DefaultValue("5,7")]
+    public string LrSteps { get; init; } = "5,7";
+
+    [CommandOption("--out <DIR>")]
+    [Description("Output folder: model.ckpt, metrics.json, train-state.ckpt.")]
+    [DefaultValue("runs/teacher")]
+    public string Out { get; init; } = "runs/teacher";
+
+    [CommandOption("--resume")]
+    [Description("Continue from the last completed epoch in --out.")]
+    public bool Resume { get; init; }
+
+    public TrainingOptions ToTrainingOptions() => new TrainingOptions(
+        Epochs, BatchSize, Lr, Momentum, WeightDecay, ParseEpochList(LrSteps, "--lr-steps"), 0.1, Seed, Device, Threads).Validated();
+
+    public static int[] ParseEpochList(string text, string option) =>
+        string.IsNullOrWhiteSpace(text) ? Array.Empty<int>() :
+        text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(s =>
+            int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n
+                : throw new UsageException($"{option}: '{s}' is not a positive epoch number.")).ToArray();
+}
+
+public sealed class TrainCommand : Command<TrainSettings>
+{
+    public override int Execute(CommandContext context, TrainSettings settings, CancellationToken cancellationToken)
+    {
+        var options = settings.ToTrainingOptions();
+        var arch = ArchSpec.Parse(settings.Arch);
+        var data = DatasetFactory.Open(settings.ToDataOptions());
+        var train = data.Train;
+        torch.manual_seed(settings.Seed);
+        using var model = ModelFactory.Create(new ModelConfig(arch, train.Shape.Channels, train.ClassNames.Count, train.Shape.Height));
+        var config = new JsonObject
+        {
+            ["arch"] = arch.ToString(), ["dataset"] = settings.Dataset, ["train_size"] = train.Count, ["val_size"] = data.Val.Count,
+            ["image_size"] = train.Shape.Height, ["epochs"] = options.Epochs, ["batch_size"] = options.BatchSize, ["lr"] = options.LearningRate,
+            ["momentum"] = options.Momentum, ["weight_decay"] = options.WeightDecay,
+            ["lr_steps"] = new JsonArray(options.EffectiveLrSteps.Select(s => (JsonNode)s).ToArray()), ["seed"] = options.Seed,
+        };
+        var template = new CheckpointInfo("teacher", arch.ToString(), train.Shape.Channels, train.ClassNames.Count, train.Shape.Height,
+            train.ClassNames, train.Normalization, settings.Dataset,
+            CheckpointInfo.MakeProvenance("apc " + string.Join(' ', context.Arguments), settings.Seed, config), new JsonObject());
+        AnsiConsole.MarkupLine($"Training [bold]{arch}[/] ({model.ParameterCount():N0} parameters, {model.MultiplyAccumulates():N0} MACs/image) " +
+            $"on {Markup.Escape(train.Name)} ({train.Count} train, {data.Val.Count} val, {train.Shape}) for {options.Epochs} epochs.");
+        var run = new TrainingRun(model, data, new MultiLabelLoss(), options, settings.Out, template, settings.Resume);
+        var result = ProgressTrainingMonitor.Run(AnsiConsole.Console, "train", monitor => Trainer.Fit(run with { Monitor = monitor }));
+        ResultTables.Write(AnsiConsole.Console, result);
+        AnsiConsole.MarkupLine($"Best model: [bold]{Markup.Escape(result.CheckpointPath)}[/] (epoch {result.Best.Epoch}); metrics in " +
+            $"{Markup.Escape(Path.Combine(settings.Out, "metrics.json"))}; {result.Seconds:F0} s.");
+        return 0;
+    }
+}

@@ -1,0 +1,75 @@
+namespace Apc.Cli.Experiments;
+
+/// <summary>One step of an experiment: an apc command line and the file whose presence means it is done.</summary>
+public sealed record ExperimentStage(string Label, string[] Arguments, string DoneMarker, double Weight);
+
+/// <summary>One row of the results: a model in one seed (the teacher or a compressed variant).</summary>
+public sealed record ExperimentRun(int Seed, string Compression, string Method, string Matcher, string Folder, string ModelPath, string EvaluationPath);
+
+/// <summary>Turns a config into the ordered list of stages (train, evaluate, compress, evaluate, ...).</summary>
+public static class ExperimentPlan
+{
+    public static (List<ExperimentStage> Stages, List<ExperimentRun> Runs) Build(ExperimentConfig config, string outDir, string device, int threads)
+    {
+        var stages = new List<ExperimentStage>();
+        var runs = new List<ExperimentRun>();
+        var d = config.Data;
+        string[] Common(int seed) => new[] { "--device", device, "--threads", threads.ToString(), "--seed", seed.ToString() };
+        string[] Data(int? valSize)
+        {
+            var a = new List<string> { "--dataset", d.Dataset, "--batch-size", d.BatchSize.ToString() };
+            if (d.DataRoot is not null) a.AddRange(new[] { "--data-root", d.DataRoot });
+            if (d.TrainSize is { } t) a.AddRange(new[] { "--train-size", t.ToString() });
+            if ((valSize ?? d.ValSize) is { } v) a.AddRange(new[] { "--val-size", v.ToString() });
+            if (d.ImageSize is { } s) a.AddRange(new[] { "--image-size", s.ToString() });
+            return a.ToArray();
+        }
+        string[] Evaluate(string model, string? reference, string evalDir, int seed)
+        {
+            var a = new List<string> { "evaluate", "--model", model, "--methods", string.Join(',', config.Evaluation.Methods), "--out", evalDir };
+            if (reference is not null) a.AddRange(new[] { "--reference", reference });
+            return a.Concat(Data(config.Evaluation.ValSize)).Concat(Common(seed)).ToArray();
+        }
+
+        foreach (var seed in config.Seeds)
+        {
+            var seedDir = Path.Combine(outDir, $"seed-{seed}");
+            var teacherDir = Path.Combine(seedDir, "teacher");
+            string teacher;
+            if (config.Teacher.Checkpoint is { } given)
+            {
+                teacher = Path.GetFullPath(given);
+            }
+            else
+            {
+                teacher = Path.Combine(teacherDir, "model.ckpt");
+                var t = config.Teacher;
+                stages.Add(new ExperimentStage($"seed {seed}: train teacher {t.Arch}",
+                    new[] { "train", "--arch", t.Arch, "--epochs", t.Epochs.ToString(), "--lr", t.Lr.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                            "--lr-steps", t.LrSteps, "--out", teacherDir, "--resume" }.Concat(Data(null)).Concat(Common(seed)).ToArray(),
+                    Path.Combine(teacherDir, "DONE"), 4));
+            }
+            var teacherEval = Path.Combine(teacherDir, "evaluation");
+            stages.Add(new ExperimentStage($"seed {seed}: evaluate teacher", Evaluate(teacher, null, teacherEval, seed),
+                Path.Combine(teacherEval, "DONE"), 1));
+            runs.Add(new ExperimentRun(seed, "teacher", "teacher", "-", teacherDir, teacher, Path.Combine(teacherEval, "evaluation.json")));
+
+            foreach (var c in config.Compressions)
+                foreach (var m in config.Matchers)
+                {
+                    var label = $"{c.Name}-{ExperimentConfig.MatcherLabel(m)}";
+                    var runDir = Path.Combine(seedDir, label);
+                    var model = Path.Combine(runDir, "model.ckpt");
+                    stages.Add(new ExperimentStage($"seed {seed}: compress {c.Name} with {m}",
+                        new[] { "compress", c.Method, "--teacher", teacher, "--out", runDir, "--resume" }
+                            .Concat(ExperimentConfig.MatcherArgs(m)).Concat(c.Options).Concat(Data(null)).Concat(Common(seed)).ToArray(),
+                        Path.Combine(runDir, "DONE"), 3));
+                    var evalDir = Path.Combine(runDir, "evaluation");
+                    stages.Add(new ExperimentStage($"seed {seed}: evaluate {label}", Evaluate(model, teacher, evalDir, seed),
+                        Path.Combine(evalDir, "DONE"), 1));
+                    runs.Add(new ExperimentRun(seed, c.Name, c.Method, m, runDir, model, Path.Combine(evalDir, "evaluation.json")));
+                }
+        }
+        return (stages, runs);
+    }
+}

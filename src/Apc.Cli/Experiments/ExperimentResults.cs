@@ -1,0 +1,185 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Apc.Cli.Experiments;
+
+/// <summary>Collects every run's metrics.json and evaluation.json into results.json, and the paper-style
+/// tables (mean ± standard deviation over seeds) into results.md.</summary>
+public sealed class ExperimentResults
+{
+    /// <summary>One number of one run, by key: "parameters", "map_per_class", "gradcam.pointing", "gradcam.cosine", ...</summary>
+    public sealed record RunValues(ExperimentRun Run, Dictionary<string, double> Values, JsonNode? Metrics, JsonNode? Evaluation);
+
+    public sealed record Stat(double Mean, double Std, int N)
+    {
+        public string Format(bool percent, int digits = 1)
+        {
+            if (N == 0 || !double.IsFinite(Mean)) return "n/a";
+            double scale = percent ? 100 : 1;
+            var mean = (Mean * scale).ToString("F" + digits, CultureInfo.InvariantCulture);
+            return N > 1 ? $"{mean} ± {(Std * scale).ToString("F" + digits, CultureInfo.InvariantCulture)}" : mean;
+        }
+    }
+
+    public ExperimentResults(ExperimentConfig config, IReadOnlyList<RunValues> runs) { Config = config; Runs = runs; }
+
+    public ExperimentConfig Config { get; }
+    public IReadOnlyList<RunValues> Runs { get; }
+
+    public static ExperimentResults Collect(ExperimentConfig config, IEnumerable<ExperimentRun> runs) =>
+        new(config, runs.Select(Read).ToList());
+
+    static RunValues Read(ExperimentRun run)
+    {
+        var values = new Dictionary<string, double>();
+        var metricsPath = Path.Combine(run.Folder, "metrics.json");
+        var metrics = File.Exists(metricsPath) ? JsonNode.Parse(File.ReadAllText(metricsPath)) : null;
+        var evaluation = File.Exists(run.EvaluationPath) ? JsonNode.Parse(File.ReadAllText(run.EvaluationPath)) : null;
+        void Take(string key, JsonNode? node)
+        {
+            if (node is JsonValue v && v.TryGetValue<double>(out var d)) values[key] = d;
+        }
+        foreach (var key in new[] { "parameters", "nonzero_parameters", "macs", "size_bytes", "agreement" }) Take(key, metrics?[key]);
+        Take("latency_model_ms", metrics?["latency_ms"]?["model"]);
+        Take("latency_teacher_ms", metrics?["latency_ms"]?["teacher"]);
+        if (evaluation is not null)
+        {
+            foreach (var key in new[] { "map_per_class", "map_per_image", "f1", "accuracy", "agreement" }) Take(key, evaluation["prediction"]?[key]);
+            if (evaluation["attribution"] is JsonObject attribution)
+                foreach (var (method, entry) in attribution)
+                {
+                    Take($"{method}.pointing", entry?["pointing"]);
+                    Take($"{method}.auc", entry?["auc"]);
+                    Take($"{method}.energy", entry?["energy"]);
+                    Take($"{method}.cosine", entry?["consistency"]?["cosine"]);
+                    Take($"{method}.spearman", entry?["consistency"]?["spearman"]);
+                    Take($"{method}.topk_iou", entry?["consistency"]?["topk_iou"]);
+                }
+        }
+        if (values.TryGetValue("parameters", out var p) && values.TryGetValue("nonzero_parameters", out var nz) && p > 0)
+            values["sparsity"] = 1 - nz / p;
+        return new RunValues(run, values, metrics, evaluation);
+    }
+
+    /// <summary>Rows of one compression method: the teacher, then each matcher (the config's order).</summary>
+    public IEnumerable<(string Label, string Matcher, IReadOnlyList<RunValues> Seeds)> Rows(string compression)
+    {
+        yield return ("Teacher", "-", Runs.Where(r => r.Run.Compression == "teacher").ToList());
+        foreach (var m in Config.Matchers)
+            yield return (MatcherTitle(m), m, Runs.Where(r => r.Run.Compression == compression && r.Run.Matcher == m).ToList());
+    }
+
+    public static string MatcherTitle(string matcher) => matcher switch
+    {
+        "none" => "naive",
+        "at" => "+ attention transfer",
+        "wcam" => "+ WCAM",
+        _ when matcher.StartsWith("wcam:drop=", StringComparison.Ordinal) => $"+ stochastic WCAM (p={matcher["wcam:drop=".Length..]})",
+        _ => "+ " + matcher,
+    };
+
+    public static Stat Aggregate(IEnumerable<RunValues> seeds, string key)
+    {
+        var values = seeds.Where(s => s.Values.ContainsKey(key)).Select(s => s.Values[key]).Where(double.IsFinite).ToList();
+        if (values.Count == 0) return new Stat(double.NaN, double.NaN, 0);
+        double mean = values.Average();
+        double std = values.Count > 1 ? Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1)) : 0;
+        return new Stat(mean, std, values.Count);
+    }
+
+    public (string[] Headers, List<string[]> Rows) Table(string compression)
+    {
+        var methods = Config.Evaluation.Methods;
+        bool sparse = Config.Compressions.First(c => c.Name == compression).Method == "unstructured";
+        var headers = new List<string> { "model", sparse ? "sparsity %" : "parameters", "MACs", "mAP %", "F1 %" };
+        foreach (var m in methods) headers.AddRange(new[] { $"{m} pointing %", $"{m} AUC %", $"{m} cosine" });
+        var rows = new List<string[]>();
+        foreach (var (label, _, seeds) in Rows(compression))
+        {
+            var row = new List<string>
+            {
+                label,
+                sparse ? Aggregate(seeds, "sparsity").Format(true) : Aggregate(seeds, "parameters").Format(false, 0),
+                Aggregate(seeds, "macs").Format(false, 0),
+                Aggregate(seeds, "map_per_class").Format(true),
+                Aggregate(seeds, "f1").Format(true),
+            };
+            foreach (var m in methods)
+            {
+                row.Add(Aggregate(seeds, $"{m}.pointing").Format(true));
+                row.Add(Aggregate(seeds, $"{m}.auc").Format(true));
+                row.Add(label == "Teacher" ? "1" : Aggregate(seeds, $"{m}.cosine").Format(false, 3));
+            }
+            rows.Add(row.ToArray());
+        }
+        return (headers.ToArray(), rows);
+    }
+
+    public static string Markdown(string[] headers, IEnumerable<string[]> rows)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("| " + string.Join(" | ", headers) + " |");
+        sb.AppendLine("|" + string.Concat(headers.Select((_, i) => i == 0 ? "---|" : "---:|")));
+        foreach (var r in rows) sb.AppendLine("| " + string.Join(" | ", r) + " |");
+        return sb.ToString();
+    }
+
+    public string ResultsMarkdown(string command, double seconds)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine($"# {Config.Name}: results");
+        sb.AppendLine();
+        sb.AppendLine($"Command: `{command}`. Seeds: {string.Join(", ", Config.Seeds)} (mean ± sample standard deviation when more than one). " +
+                      $"Wall time: {seconds:F0} s. Data: {Config.Data.Dataset}. Attribution metrics over the (image, class) pairs each model predicts correctly; " +
+                      "cosine = teacher–student consistency of the maps (1 = identical).");
+        foreach (var c in Config.Compressions)
+        {
+            sb.AppendLine();
+            sb.AppendLine($"## {c.Name} ({c.Method}{(c.Options.Count > 0 ? " " + string.Join(' ', c.Options) : "")})");
+            sb.AppendLine();
+            var (headers, rows) = Table(c.Name);
+            sb.Append(Markdown(headers, rows));
+        }
+        return sb.ToString();
+    }
+
+    public JsonObject ToJson(string command, double seconds)
+    {
+        var runs = new JsonArray();
+        foreach (var r in Runs)
+        {
+            var values = new JsonObject();
+            foreach (var (k, v) in r.Values.OrderBy(kv => kv.Key, StringComparer.Ordinal)) values[k] = double.IsFinite(v) ? v : null;
+            runs.Add(new JsonObject
+            {
+                ["seed"] = r.Run.Seed, ["compression"] = r.Run.Compression, ["method"] = r.Run.Method, ["matcher"] = r.Run.Matcher,
+                ["model"] = r.Run.ModelPath, ["values"] = values,
+                ["metrics"] = r.Metrics?.DeepClone(), ["evaluation"] = r.Evaluation?.DeepClone(),
+            });
+        }
+        var summary = new JsonArray();
+        foreach (var c in Config.Compressions)
+            foreach (var (label, matcher, seeds) in Rows(c.Name))
+            {
+                var keys = seeds.SelectMany(s => s.Values.Keys).Distinct().OrderBy(k => k, StringComparer.Ordinal);
+                var stats = new JsonObject();
+                foreach (var key in keys)
+                {
+                    var s = Aggregate(seeds, key);
+                    stats[key] = new JsonObject { ["mean"] = double.IsFinite(s.Mean) ? s.Mean : null, ["std"] = double.IsFinite(s.Std) ? s.Std : null, ["n"] = s.N };
+                }
+                summary.Add(new JsonObject { ["compression"] = c.Name, ["row"] = label, ["matcher"] = matcher, ["stats"] = stats });
+            }
+        return new JsonObject
+        {
+            ["name"] = Config.Name,
+            ["command"] = command,
+            ["tool_version"] = ToolVersion.Text,
+            ["seconds"] = seconds,
+            ["config"] = System.Text.Json.JsonSerializer.SerializeToNode(Config, ExperimentConfig.Options),
+            ["runs"] = runs,
+            ["summary"] = summary,
+        };
+    }
+}

@@ -1,0 +1,85 @@
+using Apc.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Apc.Checkpoints;
+
+/// <summary>A network loaded from a checkpoint, with what the file said about it and any extra tensors
+/// (pruning masks under "mask/", quantization parameters under "quant/"). Owns the model and tensors.</summary>
+public sealed class ModelCheckpoint : IDisposable
+{
+    const string WeightPrefix = "model/";
+
+    ModelCheckpoint(string path, CheckpointInfo info, ClassifierNet model, Dictionary<string, Tensor> extra)
+    {
+        Path = path; Info = info; Model = model; Extra = extra;
+    }
+
+    public string Path { get; }
+    public CheckpointInfo Info { get; }
+    public ClassifierNet Model { get; }
+    public IReadOnlyDictionary<string, Tensor> Extra { get; }
+
+    /// <summary>Writes the model's weights (and buffers such as batch-norm statistics) with its description, atomically.</summary>
+    public static void Save(string path, CheckpointInfo info, ClassifierNet model, IReadOnlyDictionary<string, Tensor>? extra = null)
+    {
+        var tensors = new Dictionary<string, Tensor>();
+        foreach (var (key, value) in model.state_dict()) tensors[WeightPrefix + key] = value;
+        if (extra is not null)
+            foreach (var (key, value) in extra)
+            {
+                if (key.StartsWith(WeightPrefix, StringComparison.Ordinal))
+                    throw new ArgumentException($"extra tensor name '{key}' uses the reserved prefix '{WeightPrefix}'.");
+                tensors[key] = value;
+            }
+        CheckpointFile.Write(path, info with { Arch = model.Arch.ToString() }, tensors);
+    }
+
+    public static ModelCheckpoint Load(string path, Device? device = null)
+    {
+        var (info, tensors) = CheckpointFile.Read(path);
+        ClassifierNet? model = null;
+        try
+        {
+            ModelConfig config;
+            try { config = info.ModelConfig; }
+            catch (UsageException e) { throw new ApcException($"checkpoint '{path}': {e.Message}"); }
+            model = ModelFactory.Create(config);
+            var weights = tensors.Where(kv => kv.Key.StartsWith(WeightPrefix, StringComparison.Ordinal))
+                                 .ToDictionary(kv => kv.Key[WeightPrefix.Length..], kv => kv.Value);
+            var expected = model.state_dict();
+            var missing = expected.Keys.Except(weights.Keys).ToList();
+            var unexpected = weights.Keys.Except(expected.Keys).ToList();
+            var wrongShape = expected.Keys.Intersect(weights.Keys)
+                .Where(k => !expected[k].shape.SequenceEqual(weights[k].shape)).ToList();
+            if (missing.Count + unexpected.Count + wrongShape.Count > 0)
+                throw new ApcException($"checkpoint '{path}': weights do not match architecture {info.Arch} " +
+                    $"(missing {missing.Count}, unexpected {unexpected.Count}, wrong shape {wrongShape.Count}; first: " +
+                    $"{missing.Concat(unexpected).Concat(wrongShape).First()}).");
+            using (no_grad())
+                foreach (var (key, target) in expected)
+                    target.copy_(weights[key].to(target.dtype));
+            foreach (var key in weights.Keys) tensors.Remove(WeightPrefix + key);
+            foreach (var w in weights.Values) w.Dispose();
+            if (device is not null)
+            {
+                model.to(device);
+                foreach (var key in tensors.Keys.ToList()) tensors[key] = tensors[key].to(device);
+            }
+            model.eval();
+            return new ModelCheckpoint(path, info, model, tensors);
+        }
+        catch
+        {
+            model?.Dispose();
+            foreach (var t in tensors.Values) t.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        Model.Dispose();
+        foreach (var t in Extra.Values) t.Dispose();
+    }
+}

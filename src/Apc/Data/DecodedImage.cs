@@ -1,0 +1,41 @@
+using SkiaSharp;
+
+namespace Apc.Data;
+
+/// <summary>Pixels of a decoded image file: RGBA (4 bytes per pixel) or, for grey files when asked, one byte
+/// per pixel. Row-major, no padding.</summary>
+internal sealed record DecodedImage(byte[] Pixels, int Width, int Height, int Channels)
+{
+    /// <summary>Decodes a JPEG or PNG with SkiaSharp. A missing, unreadable or damaged file (including one cut
+    /// short) is an <see cref="ApcException"/> naming the file. <paramref name="what"/> says what the file is for
+    /// the message (e.g. "VOC image"). With <paramref name="keepGrey"/>, a grey-scale file is returned with one
+    /// channel (its raw values) instead of being expanded to RGBA.</summary>
+    public static DecodedImage Load(string path, string what, bool keepGrey = false)
+    {
+        if (!File.Exists(path))
+            throw new ApcException($"{what} {path} not found.");
+        using var codec = SKCodec.Create(path, out var opened);
+        if (codec is null)
+            throw new ApcException($"{what} {path} cannot be decoded ({Describe(opened)}).");
+        var info = codec.Info;
+        if (info.Width <= 0 || info.Height <= 0)
+            throw new ApcException($"{what} {path} has no pixels ({info.Width}x{info.Height}).");
+        bool grey = keepGrey && info.ColorType == SKColorType.Gray8;
+        // No colour space on the target: pixel values come out as stored, which palette masks rely on.
+        var target = new SKImageInfo(info.Width, info.Height,
+            grey ? SKColorType.Gray8 : SKColorType.Rgba8888, grey ? SKAlphaType.Opaque : SKAlphaType.Unpremul);
+        var pixels = new byte[target.BytesSize64];
+        var result = codec.GetPixels(target, pixels);
+        if (result != SKCodecResult.Success)
+            throw new ApcException($"{what} {path} cannot be decoded ({Describe(result)}).");
+        return new DecodedImage(pixels, info.Width, info.Height, grey ? 1 : 4);
+    }
+
+    private static string Describe(SKCodecResult result) => result switch
+    {
+        SKCodecResult.IncompleteInput => "the file is truncated",
+        SKCodecResult.ErrorInInput or SKCodecResult.InvalidInput => "the data is corrupt",
+        SKCodecResult.Unimplemented => "unsupported format",
+        _ => $"not a readable JPEG or PNG: {result}",
+    };
+}

@@ -1,0 +1,72 @@
+namespace Apc.Data;
+
+/// <summary>The Fashion-MNIST data set (Xiao et al. 2017): 60,000 training and 10,000 test images of 28x28
+/// grey-scale clothing items in 10 classes, read from the four standard IDX files (raw or .gz).</summary>
+public sealed class FashionMnist
+{
+    /// <summary>Where Debian's package <c>dataset-fashion-mnist</c> installs the files.</summary>
+    public const string DefaultFolder = "/usr/share/datasets/fashion-mnist";
+
+    /// <summary>The 10 class names in label order.</summary>
+    public static IReadOnlyList<string> ClassNames { get; } =
+    [
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    ];
+
+    public const string TrainImagesName = "train-images-idx3-ubyte";
+    public const string TrainLabelsName = "train-labels-idx1-ubyte";
+    public const string TestImagesName = "t10k-images-idx3-ubyte";
+    public const string TestLabelsName = "t10k-labels-idx1-ubyte";
+
+    private const string InstallHint = "Install the Debian package dataset-fashion-mnist or pass --data-root DIR.";
+
+    private FashionMnist(string folder, LabelledImages train, LabelledImages test)
+    {
+        Folder = folder; Train = train; Test = test;
+    }
+
+    /// <summary>The folder the files were read from.</summary>
+    public string Folder { get; }
+    public LabelledImages Train { get; }
+    public LabelledImages Test { get; }
+
+    /// <summary>Loads the four files from <paramref name="folder"/> (null: <see cref="DefaultFolder"/>). For each
+    /// file the name with ".gz" is preferred, the raw name is accepted. Throws <see cref="ApcException"/> with
+    /// one line naming the folder or file when something is missing or malformed.</summary>
+    public static FashionMnist Load(string? folder = null)
+    {
+        folder ??= DefaultFolder;
+        if (!Directory.Exists(folder))
+            throw new ApcException($"Fashion-MNIST folder {folder} not found. {InstallHint}");
+        LabelledImages train = null!, test = null!;
+        // The two halves decompress independently; doing them side by side halves the start-up wait.
+        ParallelWork.Invoke(
+            () => train = LoadPair(folder, TrainImagesName, TrainLabelsName),
+            () => test = LoadPair(folder, TestImagesName, TestLabelsName));
+        if (train.Height != test.Height || train.Width != test.Width)
+            throw new ApcException($"Fashion-MNIST files in {folder} disagree on the image size: train {train.Height}x{train.Width}, test {test.Height}x{test.Width}.");
+        return new FashionMnist(folder, train, test);
+    }
+
+    private static LabelledImages LoadPair(string folder, string imagesName, string labelsName)
+    {
+        var images = IdxReader.Read(Locate(folder, imagesName), expectedDimensions: 3);
+        var labels = IdxReader.Read(Locate(folder, labelsName), expectedDimensions: 1);
+        if (images.Dimensions[0] != labels.Dimensions[0])
+            throw new ApcException($"Fashion-MNIST files disagree: {images.Path} holds {images.Dimensions[0]} images but {labels.Path} holds {labels.Dimensions[0]} labels.");
+        int bad = Array.FindIndex(labels.Data, l => l >= ClassNames.Count);
+        if (bad >= 0)
+            throw new ApcException($"Fashion-MNIST file {labels.Path} has label {labels.Data[bad]} at item {bad}; labels must be 0 to {ClassNames.Count - 1}.");
+        return new LabelledImages(images.Data, labels.Data, images.Dimensions[1], images.Dimensions[2]);
+    }
+
+    private static string Locate(string folder, string name)
+    {
+        foreach (var candidate in new[] { name + ".gz", name })
+        {
+            string path = Path.Combine(folder, candidate);
+            if (File.Exists(path)) return path;
+        }
+        throw new ApcException($"Fashion-MNIST file {name}(.gz) not found in {folder}. {InstallHint}");
+    }
+}

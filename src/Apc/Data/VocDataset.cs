@@ -1,0 +1,329 @@
+using System.Xml;
+using System.Xml.Linq;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Apc.Data;
+
+/// <summary>PASCAL VOC 2012 as a multi-label data set (method.md section 4): multi-hot labels from every
+/// &lt;object&gt;&lt;name&gt; of Annotations/ID.xml, images from JPEGImages/ID.jpg, and for
+/// <see cref="VocSplit.SegVal"/> per-class masks from SegmentationClass/ID.png.</summary>
+/// <remarks>Annotations are read and every needed file's existence is checked at construction, so a broken
+/// folder fails early; images and masks are decoded lazily, per batch, because VOC is large. Images are resized
+/// to <see cref="ImageSize"/> squared (bilinear, antialiased), masks with nearest neighbour. Mask value k in 1..20
+/// marks class k-1; background (0) and void (255) are 0 in every class mask.</remarks>
+public sealed class VocDataset : IDataset
+{
+    public const int DefaultImageSize = 227;
+
+    /// <summary>The 20 VOC classes in the standard order (mask value = position + 1).</summary>
+    public static IReadOnlyList<string> VocClassNames { get; } =
+    [
+        "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow",
+        "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor",
+    ];
+
+    /// <summary>Per-channel statistics of the reference implementation (method.md section 4).</summary>
+    public static Normalization VocNormalization { get; } = new([0.4589f, 0.4355f, 0.4032f], [0.2239f, 0.2186f, 0.2206f]);
+
+    // torchvision's RandomResizedCrop defaults, which the reference uses.
+    private const double MinCropArea = 0.08;
+    private const double MinCropRatio = 3.0 / 4, MaxCropRatio = 4.0 / 3;
+
+    private static readonly Dictionary<string, int> ClassIndex =
+        VocClassNames.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i);
+
+    private readonly string[] _ids;
+    private readonly int[] _labelBits;
+
+    /// <param name="root">The VOC2012 folder (holding JPEGImages, Annotations, ImageSets, SegmentationClass).</param>
+    /// <param name="limit">When given, only the first <paramref name="limit"/> images of the list, in list order.</param>
+    public VocDataset(string root, VocSplit split, int imageSize = DefaultImageSize, int? limit = null)
+    {
+        if (imageSize < 8 || imageSize > 2048)
+            throw new UsageException($"VOC image size {imageSize} is out of range; use 8 to 2048.");
+        if (limit is < 1)
+            throw new UsageException($"VOC {SplitName(split)} size {limit} must be at least 1.");
+        if (!Directory.Exists(root))
+            throw new ApcException($"VOC folder {root} not found (expected the VOC2012 folder with JPEGImages, Annotations, ImageSets).");
+        Root = Path.TrimEndingDirectorySeparator(root); Split = split; ImageSize = imageSize;
+
+        string list = ListFile(Root, split);
+        _ids = ReadList(list, limit);
+        _labelBits = new int[_ids.Length];
+        ParallelWork.For(_ids.Length, i =>
+        {
+            _labelBits[i] = ReadLabels(AnnotationPath(_ids[i]));
+            RequireFile(ImagePath(_ids[i]), "VOC image");
+            if (HasMasks) RequireFile(MaskPath(_ids[i]), "VOC segmentation mask");
+        });
+    }
+
+    public string Root { get; }
+    public VocSplit Split { get; }
+    public int ImageSize { get; }
+    /// <summary>Image ids (file names without extension) in list order.</summary>
+    public IReadOnlyList<string> ImageIds => _ids;
+
+    public string Name => $"voc:{Root}/{SplitName(Split)}";
+    public int Count => _ids.Length;
+    public IReadOnlyList<string> ClassNames => VocClassNames;
+    public ImageShape Shape => new(3, ImageSize, ImageSize);
+    public Normalization Normalization => VocNormalization;
+    public bool HasMasks => Split == VocSplit.SegVal;
+
+    public static string SplitName(VocSplit split) => split switch
+    {
+        VocSplit.Train => "train",
+        VocSplit.Val => "val",
+        VocSplit.SegVal => "seg-val",
+        _ => throw new ArgumentOutOfRangeException(nameof(split)),
+    };
+
+    public static string ListFile(string root, VocSplit split) => split switch
+    {
+        VocSplit.Train => Path.Combine(root, "ImageSets", "Main", "train.txt"),
+        VocSplit.Val => Path.Combine(root, "ImageSets", "Main", "val.txt"),
+        VocSplit.SegVal => Path.Combine(root, "ImageSets", "Segmentation", "val.txt"),
+        _ => throw new ArgumentOutOfRangeException(nameof(split)),
+    };
+
+    public string ImagePath(string id) => Path.Combine(Root, "JPEGImages", id + ".jpg");
+    public string AnnotationPath(string id) => Path.Combine(Root, "Annotations", id + ".xml");
+    public string MaskPath(string id) => Path.Combine(Root, "SegmentationClass", id + ".png");
+
+    /// <summary>The class indices present in image <paramref name="index"/>, ascending.</summary>
+    public IReadOnlyList<int> GetLabels(int index)
+    {
+        int bits = _labelBits[CheckIndex(index)];
+        return Enumerable.Range(0, VocClassNames.Count).Where(k => (bits >> k & 1) != 0).ToArray();
+    }
+
+    public byte[] GetDisplayImage(int index)
+    {
+        var decoded = DecodedImage.Load(ImagePath(_ids[CheckIndex(index)]), "VOC image");
+        using var scope = NewDisposeScope();
+        var image = ImageTensor(decoded, Crop.Whole(decoded), flip: false);
+        return image.mul(255f).round().clamp(0, 255).to_type(ScalarType.Byte).data<byte>().ToArray();
+    }
+
+    /// <summary>Decodes and assembles a batch. With <paramref name="augment"/>, each item draws from
+    /// <paramref name="rng"/>, in batch order, a random resized crop (area 8-100 %, aspect 3/4-4/3, as torchvision's
+    /// RandomResizedCrop) and then a horizontal flip with probability 1/2; masks, when present, get the same crop
+    /// and flip as their image.</summary>
+    public Batch GetBatch(IReadOnlyList<int> indices, bool augment, Random? rng = null) => GetBatch(indices, augment, rng, withMasks: true);
+
+    /// <inheritdoc cref="GetBatch(IReadOnlyList{int}, bool, Random?)"/>
+    /// <remarks>With <paramref name="withMasks"/> false the mask files are not even read.</remarks>
+    public Batch GetBatch(IReadOnlyList<int> indices, bool augment, Random? rng, bool withMasks)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        if (indices.Count == 0) throw new ArgumentException("A batch needs at least one index.", nameof(indices));
+        if (augment && rng is null) throw new ArgumentNullException(nameof(rng), "Augmentation needs a random generator.");
+        int b = indices.Count, classes = VocClassNames.Count;
+        bool masked = withMasks && HasMasks;
+        var ids = indices.Select(CheckIndex).ToArray();
+
+        // Decoding dominates and is independent per file; random draws come afterwards, in batch order, so the
+        // result does not depend on how the decoding threads were scheduled.
+        var images = new DecodedImage[b];
+        var masks = new DecodedImage[b];
+        ParallelWork.For(b, j =>
+        {
+            images[j] = DecodedImage.Load(ImagePath(_ids[ids[j]]), "VOC image");
+            if (masked) masks[j] = DecodedImage.Load(MaskPath(_ids[ids[j]]), "VOC segmentation mask", keepGrey: true);
+        });
+        var crops = new Crop[b];
+        var flips = new bool[b];
+        for (int j = 0; j < b; j++)
+        {
+            if (masked && (masks[j].Width != images[j].Width || masks[j].Height != images[j].Height))
+                throw new ApcException($"VOC segmentation mask {MaskPath(_ids[ids[j]])} is {masks[j].Width}x{masks[j].Height} but its image is {images[j].Width}x{images[j].Height}.");
+            crops[j] = augment ? Crop.RandomResized(rng!, images[j].Width, images[j].Height) : Crop.Whole(images[j]);
+            flips[j] = augment && rng!.Next(2) == 1;
+        }
+
+        var labels = new float[b * classes];
+        for (int j = 0; j < b; j++)
+            for (int k = 0; k < classes; k++) labels[j * classes + k] = _labelBits[ids[j]] >> k & 1;
+
+        using var scope = NewDisposeScope();
+        var imageBatch = stack(Enumerable.Range(0, b).Select(j => ImageTensor(images[j], crops[j], flips[j])));
+        var mean = tensor(Normalization.Mean).view(1, 3, 1, 1);
+        var std = tensor(Normalization.Std).view(1, 3, 1, 1);
+        imageBatch = (imageBatch - mean) / std;
+        Tensor? maskBatch = null;
+        if (masked)
+            maskBatch = stack(Enumerable.Range(0, b).Select(j => MaskTensor(masks[j], MaskPath(_ids[ids[j]]), crops[j], flips[j])));
+        return new Batch(imageBatch.MoveToOuterDisposeScope(), tensor(labels, [b, classes]).MoveToOuterDisposeScope(),
+            maskBatch?.MoveToOuterDisposeScope(), ids);
+    }
+
+    /// <summary>[3,S,S] float in [0,1]: the crop of the image, resized and optionally flipped.</summary>
+    private Tensor ImageTensor(DecodedImage decoded, Crop crop, bool flip)
+    {
+        // A scope per item frees its temporaries at once; a batch of large photos would otherwise hold them all.
+        using var scope = NewDisposeScope();
+        // Crop and reorder while still bytes (cheaper to copy), then convert the contiguous result.
+        var cropped = tensor(decoded.Pixels, [decoded.Height, decoded.Width, 4])
+            .narrow(0, crop.Top, crop.Height).narrow(1, crop.Left, crop.Width).narrow(2, 0, 3)
+            .permute(2, 0, 1).contiguous().to_type(ScalarType.Float32).div_(255f).unsqueeze(0);
+        var resized = nn.functional.interpolate(cropped, [ImageSize, ImageSize], mode: InterpolationMode.Bilinear,
+            align_corners: false, antialias: true).squeeze(0).clamp_(0f, 1f);
+        return (flip ? resized.flip(2) : resized).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>[K,S,S] float: one-hot class masks of the crop, resized by nearest neighbour.</summary>
+    private Tensor MaskTensor(DecodedImage decoded, string path, Crop crop, bool flip)
+    {
+        using var scope = NewDisposeScope();
+        var indices = MaskIndices(decoded, path);
+        // Nearest neighbour at pixel centres: output o takes source floor((o + 0.5) * in / out), as PIL and
+        // torch's "nearest-exact" do; gathering rows and columns needs no per-pixel work.
+        var rows = tensor(NearestSources(crop.Top, crop.Height, ImageSize));
+        var cols = tensor(NearestSources(crop.Left, crop.Width, ImageSize));
+        var resized = indices.index_select(0, rows).index_select(1, cols);
+        // Class k (0-based) has mask value k+1; background 0 and void 255 match no class.
+        var classValues = arange(1, VocClassNames.Count + 1, dtype: ScalarType.Int32).view(-1, 1, 1);
+        var oneHot = resized.unsqueeze(0).eq(classValues).to_type(ScalarType.Float32);
+        return (flip ? oneHot.flip(2) : oneHot).MoveToOuterDisposeScope();
+    }
+
+    private static long[] NearestSources(int start, int length, int size)
+    {
+        var sources = new long[size];
+        for (int o = 0; o < size; o++) sources[o] = start + Math.Min(length - 1, (int)((o + 0.5) * length / size));
+        return sources;
+    }
+
+    /// <summary>[H,W] int32 mask indices. Colour PNGs (SkiaSharp expands palettes) are mapped back through the VOC
+    /// colour map; grey PNGs (as in SegmentationClassAug) already hold indices.</summary>
+    private static Tensor MaskIndices(DecodedImage decoded, string path)
+    {
+        int h = decoded.Height, w = decoded.Width;
+        Tensor indices;
+        if (decoded.Channels == 1)
+            indices = tensor(decoded.Pixels, [h, w]).to_type(ScalarType.Int32);
+        else
+        {
+            // Undo the colour map's bit spreading (see VocPalette): bit 7-j of red, green, blue holds bit 3j,
+            // 3j+1, 3j+2 of the index. Colours outside the map are caught below by mapping the index back.
+            var rgba = tensor(decoded.Pixels, [h, w, 4]).to_type(ScalarType.Int32);
+            indices = zeros([h, w], ScalarType.Int32);
+            for (int c = 0; c < 3; c++)
+            {
+                var channel = rgba.select(2, c);
+                for (int j = 0; 3 * j + c < 8; j++)   // indices have 8 bits
+                    indices.bitwise_or_(channel.bitwise_right_shift(7 - j).bitwise_and(1).bitwise_left_shift(3 * j + c));
+            }
+            var key = rgba.select(2, 0).bitwise_left_shift(16)
+                .bitwise_or(rgba.select(2, 1).bitwise_left_shift(8))
+                .bitwise_or(rgba.select(2, 2));
+            var expected = tensor(VocPalette.Keys).index_select(0, indices.flatten()).view(h, w);
+            var known = key.eq(expected);
+            if (!known.all().item<bool>())
+            {
+                int at = FirstFalse(known);
+                var p = decoded.Pixels.AsSpan(at * 4, 3);
+                throw new ApcException($"VOC segmentation mask {path} has colour ({p[0]},{p[1]},{p[2]}) at pixel ({at % w},{at / w}), which is not a VOC class colour.");
+            }
+        }
+        var valid = indices.le(VocClassNames.Count).logical_or(indices.eq(VocPalette.Void));
+        if (!valid.all().item<bool>())
+        {
+            int at = FirstFalse(valid);
+            string what = decoded.Channels == 1 ? $"value {decoded.Pixels[at]}" : $"the colour of index {indices.flatten()[at].item<int>()}";
+            throw new ApcException($"VOC segmentation mask {path} has {what} at pixel ({at % w},{at / w}); VOC masks hold 0-{VocClassNames.Count} and 255 (void).");
+        }
+        return indices;
+    }
+
+    private static int FirstFalse(Tensor ok) => (int)ok.logical_not().flatten().to_type(ScalarType.Int32).argmax().item<long>();
+
+    private int CheckIndex(int index) =>
+        (uint)index < (uint)Count ? index : throw new ArgumentOutOfRangeException(nameof(index), $"{Name} has {Count} items; index {index} is out of range.");
+
+    private static string[] ReadList(string path, int? limit)
+    {
+        if (!File.Exists(path))
+            throw new ApcException($"VOC list file {path} not found.");
+        string[] lines;
+        try { lines = File.ReadAllLines(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ApcException($"VOC list file {path} cannot be read: {e.Message}", e);
+        }
+        var ids = new List<string>(lines.Length);
+        foreach (var line in lines)
+        {
+            // Main/<class>_train.txt style lines carry a second column; the plain lists hold the id alone.
+            var id = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+            if (id is null) continue;
+            if (id.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || id.Contains(".."))
+                throw new ApcException($"VOC list file {path} has an entry '{id}' that is not an image id.");
+            ids.Add(id);
+        }
+        if (ids.Count == 0)
+            throw new ApcException($"VOC list file {path} lists no images.");
+        return (limit is int n ? ids.Take(n) : ids).ToArray();
+    }
+
+    private static int ReadLabels(string path)
+    {
+        RequireFile(path, "VOC annotation");
+        XDocument doc;
+        try { doc = XDocument.Load(path); }
+        catch (XmlException e)
+        {
+            throw new ApcException($"VOC annotation {path} is malformed XML: {e.Message}", e);
+        }
+        catch (IOException e)
+        {
+            throw new ApcException($"VOC annotation {path} cannot be read: {e.Message}", e);
+        }
+        int bits = 0;
+        foreach (var obj in doc.Root!.Elements("object"))
+        {
+            string? name = obj.Element("name")?.Value.Trim();
+            if (string.IsNullOrEmpty(name))
+                throw new ApcException($"VOC annotation {path} has an <object> without a <name>.");
+            if (!ClassIndex.TryGetValue(name, out int k))
+                throw new ApcException($"VOC annotation {path} names unknown class '{name}'; VOC classes are: {string.Join(", ", VocClassNames)}.");
+            bits |= 1 << k;
+        }
+        return bits;
+    }
+
+    private static void RequireFile(string path, string what)
+    {
+        if (!File.Exists(path)) throw new ApcException($"{what} {path} not found.");
+    }
+
+    /// <summary>A rectangle of the source image, in pixels.</summary>
+    private readonly record struct Crop(int Top, int Left, int Height, int Width)
+    {
+        public static Crop Whole(DecodedImage image) => new(0, 0, image.Height, image.Width);
+
+        /// <summary>torchvision's RandomResizedCrop: up to 10 tries at a random area fraction and log-uniform
+        /// aspect ratio; if none fits, a centre crop clamped to the allowed aspect range.</summary>
+        public static Crop RandomResized(Random rng, int width, int height)
+        {
+            double area = (double)width * height;
+            double logMin = Math.Log(MinCropRatio), logMax = Math.Log(MaxCropRatio);
+            for (int attempt = 0; attempt < 10; attempt++)
+            {
+                double target = area * (MinCropArea + rng.NextDouble() * (1 - MinCropArea));
+                double ratio = Math.Exp(logMin + rng.NextDouble() * (logMax - logMin));
+                int w = (int)Math.Round(Math.Sqrt(target * ratio));
+                int h = (int)Math.Round(Math.Sqrt(target / ratio));
+                if (w > 0 && w <= width && h > 0 && h <= height)
+                    return new Crop(rng.Next(height - h + 1), rng.Next(width - w + 1), h, w);
+            }
+            double aspect = (double)width / height;
+            int cw = width, ch = height;
+            if (aspect < MinCropRatio) ch = Math.Max(1, (int)Math.Round(width / MinCropRatio));
+            else if (aspect > MaxCropRatio) cw = Math.Max(1, (int)Math.Round(height * MaxCropRatio));
+            return new Crop((height - ch) / 2, (width - cw) / 2, ch, cw);
+        }
+    }
+}

@@ -1,0 +1,9 @@
+namespace Apc.Evaluation;
+
+/// <summary>Per-sample agreement between two maps of the same input and class, as computed by
+/// <see cref="Consistency.Compute"/>; every array has one entry per sample. NaN marks an undefined value.</summary>
+/// <param name="Cosine">Cosine similarity of the flattened maps, in [−1,1] ([0,1] for non-negative maps).</param>
+/// <param name="Spearman">Spearman rank correlation of the pixel values, in [−1,1].</param>
+/// <param name="TopKIou">Intersection over union of the two top-k% pixel sets, in [0,1].</param>
+/// <param name="MatchingDistance">The matching loss L_AM of the pair, (2 − 2·Cosine)/N for N pixels, in [0,4/N]; 0 when the maps point the same way.</param>
+public sealed record ConsistencyScores(double[] Cosine, double[] Spearman, double[] TopKIou, double[] MatchingDistance);

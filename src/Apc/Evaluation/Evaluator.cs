@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using Apc.Attribution;
+using Apc.Data;
+using Apc.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Apc.Evaluation;
+
+/// <summary>Runs a model (and optionally a reference model, e.g. the teacher) over a split with masks and
+/// measures prediction quality and, for every attribution method, localisation and teacher–student
+/// consistency, following method.md §4: maps are computed per (image, class) pair for every class present
+/// in the image, and only the pairs that the evaluated model predicts correctly (logit &gt; 0) are scored.
+/// Consistency compares both models' maps for the same pair.</summary>
+public static class Evaluator
+{
+    public static EvaluationReport Evaluate(
+        ClassifierNet model, string modelName, ClassifierNet? reference, string? referenceName,
+        IDataset data, EvaluationOptions options, Device device, Action<int, int>? progress = null)
+    {
+        if (!data.HasMasks)
+            throw new ApcException($"data set split '{data.Name}' has no localisation masks; evaluate on a split with masks (fashion-scenes val, VOC seg-val).");
+        CheckCompatible(model, data, "--model");
+        if (reference is not null) CheckCompatible(reference, data, "--reference");
+        if (options.BatchSize < 1) throw new UsageException($"--batch-size must be at least 1 (got {options.BatchSize}).");
+        var methods = options.Methods.Select(m => AttributionMethods.Create(m, (options.Attribution ?? new AttributionOptions()) with { Normalization = data.Normalization })).ToList();
+        var clock = Stopwatch.StartNew();
+        model.eval();
+        reference?.eval();
+
+        var scores = methods.Select(_ => new AttributionScores()).ToList();
+        var referenceScores = methods.Select(_ => new AttributionScores()).ToList();
+        var allLogits = new List<Tensor>();
+        var allReferenceLogits = new List<Tensor>();
+        var allLabels = new List<Tensor>();
+        var order = Enumerable.Range(0, data.Count).ToArray();
+        int done = 0;
+        try
+        {
+            foreach (var batch in BatchLoader.Iterate(data, order, options.BatchSize, augment: false, seed: 0, epoch: 0, withMasks: true))
+            {
+                using (batch)
+                using (var scope = NewDisposeScope())
+                {
+                    var images = batch.Images.to(device);
+                    Tensor logits, referenceLogits;
+                    using (no_grad())
+                    {
+                        logits = model.call(images).cpu();
+                        referenceLogits = reference?.call(images).cpu() ?? logits;
+                    }
+                    allLogits.Add(logits.clone().DetachFromDisposeScope());
+                    if (reference is not null) allReferenceLogits.Add(referenceLogits.clone().DetachFromDisposeScope());
+                    allLabels.Add(batch.Labels.clone().DetachFromDisposeScope());
+
+                    // Pairs (image b, class k): present in the image and predicted by the model.
+                    var correct = batch.Labels.gt(0.5f).logical_and(logits.gt(0));
+                    var pairs = correct.nonzero();
+                    if (pairs.shape[0] > 0)
+                    {
+                        var b = pairs[.., 0];
+                        var k = pairs[.., 1];
+                        var masks = batch.Masks!.index(new TensorIndex[] { TensorIndex.Tensor(b), TensorIndex.Tensor(k) });
+                        for (int start = 0; start < b.shape[0]; start += options.BatchSize)
+                        {
+                            using var chunkScope = NewDisposeScope();
+                            long end = Math.Min(b.shape[0], start + options.BatchSize);
+                            var bi = b[start..(int)end];
+                            var inputs = images.index_select(0, bi.to(device));
+                            var targets = k[start..(int)end].to(device);
+                            var chunkMasks = masks[start..(int)end];
+                            for (int m = 0; m < methods.Count; m++)
+                            {
+                                var maps = methods[m].Attribute(model, inputs, targets).cpu();
+                                Tensor? referenceMaps = reference is null ? null : methods[m].Attribute(reference, inputs, targets).cpu();
+                                Score(scores[m], maps, chunkMasks, referenceMaps, options, model, inputs, targets);
+                                if (referenceMaps is not null) Score(referenceScores[m], referenceMaps, chunkMasks, null, options with { Faithfulness = false }, reference!, inputs, targets);
+                            }
+                        }
+                    }
+                    done += batch.Size;
+                    progress?.Invoke(done, data.Count);
+                }
+            }
+            using var predictionLogits = cat(allLogits, 0);
+            using var labels = cat(allLabels, 0);
+            using var refLogits = reference is null ? null : cat(allReferenceLogits, 0);
+            var prediction = PredictionMetrics.Compute(predictionLogits, labels, refLogits);
+            var referencePrediction = refLogits is null ? null : PredictionMetrics.Compute(refLogits, labels);
+            var evaluations = methods.Select((m, i) => new MethodEvaluation(m.Name, scores[i].Summarize(),
+                reference is null ? null : referenceScores[i].Summarize())).ToList();
+            var skipped = prediction.SkippedClasses.Select(c => data.ClassNames[c]).ToList();
+            return new EvaluationReport(modelName, referenceName, data.Name, data.Count, prediction, referencePrediction,
+                evaluations, skipped, clock.Elapsed.TotalSeconds);
+        }
+        finally
+        {
+            foreach (var t in allLogits.Concat(allReferenceLogits).Concat(allLabels)) t.Dispose();
+        }
+    }
+
+    static void Score(AttributionScores into, Tensor maps, Tensor masks, Tensor? referenceMaps, EvaluationOptions options,
+        ClassifierNet model, Tensor inputs, Tensor targets)
+    {
+        int n = (int)maps.shape[0];
+        var pointing = Pointing.Compute(maps, masks, options.PointingTolerance);
+        var auc = PixelAuc.Compute(maps, masks);
+        var energy = EnergyPointing.Compute(maps, masks);
+        var consistency = referenceMaps is null ? null : Consistency.Compute(referenceMaps, maps, options.TopPercent);
+        FaithfulnessCurves? deletion = null, insertion = null;
+        if (options.Faithfulness)
+        {
+            var faith = new FaithfulnessOptions(options.FaithfulnessSteps);
+            Tensor LogitsOf(Tensor x) => model.call(x.to(inputs.device)).cpu();
+            deletion = Faithfulness.Deletion(LogitsOf, inputs.cpu(), targets.cpu(), maps, faith);
+            insertion = Faithfulness.Insertion(LogitsOf, inputs.cpu(), targets.cpu(), maps, faith);
+        }
+        into.Add(n, pointing, auc, energy, consistency, deletion, insertion);
+    }
+
+    /// <summary>A model evaluated on a data set must take its images and predict its classes.</summary>
+    public static void CheckCompatible(ClassifierNet model, IDataset data, string option)
+    {
+        var c = model.Config;
+        if (c.InChannels != data.Shape.Channels || c.ImageSize != data.Shape.Height || c.ImageSize != data.Shape.Width)
+            throw new ApcException($"{option}: the model takes {c.InChannels}x{c.ImageSize}x{c.ImageSize} images but data set " +
+                $"'{data.Name}' gives {data.Shape}; pass a matching --dataset/--image-size.");
+        if (c.NumClasses != data.ClassNames.Count)
+            throw new ApcException($"{option}: the model predicts {c.NumClasses} classes but data set '{data.Name}' has {data.ClassNames.Count}.");
+    }
+}

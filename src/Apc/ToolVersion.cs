@@ -1,0 +1,7 @@
+namespace Apc;
+
+public static class ToolVersion
+{
+    public static string Text { get; } =
+        typeof(ToolVersion).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+}

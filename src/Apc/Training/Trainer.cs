@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Apc.Checkpoints;
+using Apc.Data;
+using Apc.Evaluation;
+using Apc.Util;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Apc.Training;
+
+/// <summary>The training loop shared by teachers and every compression method: SGD with momentum and a
+/// step schedule, validation after each epoch, the best-on-validation model kept (per-class mAP), and a
+/// resumable state saved after each completed epoch. Deterministic for a seed: the data order, the
+/// augmentation and torch's random numbers (dropout) of epoch e are derived from (seed, e) only, so a
+/// resumed run ends with the same weights as an uninterrupted one.</summary>
+public static class Trainer
+{
+    public static TrainingResult Fit(TrainingRun run)
+    {
+        var options = run.Options.Validated();
+        var monitor = run.Monitor ?? NullTrainingMonitor.Instance;
+        var model = run.Model;
+        var device = DeviceParser.Parse(options.Device);
+        if (options.Threads > 0) torch.set_num_threads(options.Threads);
+        AtomicFile.EnsureWritableFolder(run.OutDir);
+        var statePath = Path.Combine(run.OutDir, run.StateName);
+        var bestPath = Path.Combine(run.OutDir, run.CheckpointName);
+        var clock = Stopwatch.StartNew();
+
+        model.to(device);
+        using var optimizer = new SgdMomentum(model, options.LearningRate, options.Momentum, options.WeightDecay);
+        var history = new List<EpochRecord>();
+        int startEpoch = 1;
+        double bestScore = double.NegativeInfinity;
+        if (run.Resume && File.Exists(statePath))
+        {
+            (startEpoch, bestScore) = RestoreState(statePath, run, optimizer, history, device);
+            monitor.Message($"resuming after epoch {startEpoch - 1} from {statePath}");
+        }
+
+        for (int epoch = startEpoch; epoch <= options.Epochs; epoch++)
+        {
+            var epochClock = Stopwatch.StartNew();
+            double lr = options.LearningRateAt(epoch);
+            optimizer.LearningRate = lr;
+            torch.manual_seed(DerivedSeed(options.Seed, epoch));
+            var (loss, parts) = TrainOneEpoch(run, optimizer, device, epoch, monitor);
+
+            var (logits, labels) = Inference.Predict(model, run.Data.Val, options.BatchSize, device);
+            PredictionReport report;
+            using (logits) using (labels) report = PredictionMetrics.Compute(logits, labels);
+            bool best = !history.Any(h => h.Best) || report.MapPerClass > bestScore;
+            var record = new EpochRecord(epoch, lr, loss, parts, report.MapPerClass, report.MapPerImage, report.F1,
+                report.Accuracy, epochClock.Elapsed.TotalSeconds, best);
+            history.Add(record);
+            if (best)
+            {
+                bestScore = report.MapPerClass;
+                SaveModel(bestPath, run, record);
+            }
+            SaveState(statePath, run, optimizer, epoch, bestScore, history);
+            WriteMetrics(run, history, clock.Elapsed.TotalSeconds);
+            monitor.EpochCompleted(record);
+        }
+
+        var bestRecord = history.Where(h => h.Best).LastOrDefault()
+            ?? throw new ApcException($"training in '{run.OutDir}' has no completed epoch to report.");
+        return new TrainingResult(bestRecord, history, bestPath, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>A seed per (run seed, epoch) so that epoch e's randomness does not depend on earlier epochs.</summary>
+    public static int DerivedSeed(int seed, int epoch) => unchecked(seed * 1_000_003 + epoch * 7919 + 17);
+
+    static (double Loss, IReadOnlyDictionary<string, double> Parts) TrainOneEpoch(
+        TrainingRun run, SgdMomentum optimizer, Device device, int epoch, ITrainingMonitor monitor)
+    {
+        var model = run.Model;
+        var options = run.Options;
+        var train = run.Data.Train;
+        model.train();
+        var order = BatchLoader.EpochOrder(train.Count, options.Seed, epoch, shuffle: true);
+        int steps = (order.Length + options.BatchSize - 1) / options.BatchSize;
+        monitor.EpochStarted(epoch, options.Epochs, steps);
+        double total = 0;
+        int count = 0, step = 0;
+        var partTotals = new Dictionary<string, double>();
+        foreach (var batch in BatchLoader.Iterate(train, order, options.BatchSize, augment: true, options.Seed, epoch, withMasks: false))
+        {
+            using (batch)
+            {
+                step++;
+                if (batch.Size < 2) continue; // batch norm cannot train on a single sample
+                using var scope = NewDisposeScope();
+                var parts = new Dictionary<string, double>();
+                optimizer.ZeroGrad();
+                var loss = run.Objective.Loss(model, batch.Images.to(device), batch.Labels.to(device), parts);
+                double value = loss.item<float>();
+                if (!double.IsFinite(value))
+                    throw new TrainingDivergedException(
+                        $"loss became {value} at epoch {epoch}, step {step}; training stopped and the last good checkpoint " +
+                        $"(epoch {epoch - 1}) is kept in '{run.OutDir}'. Try a lower --lr.");
+                loss.backward();
+                optimizer.Step();
+                run.AfterStep?.Invoke(model);
+                total += value * batch.Size;
+                count += batch.Size;
+                foreach (var (k, v) in parts) partTotals[k] = partTotals.GetValueOrDefault(k) + v * batch.Size;
+                monitor.StepCompleted(step, value);
+            }
+        }
+        return (count == 0 ? double.NaN : total / count, partTotals.ToDictionary(kv => kv.Key, kv => kv.Value / Math.Max(1, count)));
+    }
+
+    static void SaveModel(string path, TrainingRun run, EpochRecord record)
+    {
+        var metrics = new JsonObject
+        {
+            ["epoch"] = record.Epoch,
+            ["map_per_class"] = record.MapPerClass,
+            ["map_per_image"] = record.MapPerImage,
+            ["f1"] = record.F1,
+            ["accuracy"] = record.Accuracy,
+        };
+        ModelCheckpoint.Save(path, run.Template with { Metrics = metrics }, run.Model, run.ExtraTensors?.Invoke());
+    }
+
+    static void SaveState(string path, TrainingRun run, SgdMomentum optimizer, int epoch, double bestScore, List<EpochRecord> history)
+    {
+        var extra = new Dictionary<string, Tensor>(run.ExtraTensors?.Invoke() ?? new Dictionary<string, Tensor>());
+        foreach (var (key, value) in optimizer.State()) extra[key] = value;
+        var state = new JsonObject
+        {
+            ["completed_epoch"] = epoch,
+            ["best_score"] = double.IsFinite(bestScore) ? bestScore : null,
+            ["history"] = JsonSerializer.SerializeToNode(history, CheckpointFile.Json),
+        };
+        ModelCheckpoint.Save(path, run.Template with { Kind = "train-state", Metrics = state }, run.Model, extra);
+    }
+
+    static (int NextEpoch, double BestScore) RestoreState(string path, TrainingRun run, SgdMomentum optimizer,
+        List<EpochRecord> history, Device device)
+    {
+        using var saved = ModelCheckpoint.Load(path);
+        if (saved.Model.Arch != run.Model.Arch)
+            throw new ApcException($"cannot resume from '{path}': it holds {saved.Model.Arch}, this run trains {run.Model.Arch}.");
+        using (no_grad())
+        {
+            var target = run.Model.state_dict();
+            foreach (var (key, value) in saved.Model.state_dict()) target[key].copy_(value);
+        }
+        optimizer.LoadState(saved.Extra);
+        var state = saved.Info.Metrics;
+        history.AddRange(state["history"].Deserialize<List<EpochRecord>>(CheckpointFile.Json) ?? new List<EpochRecord>());
+        var best = state["best_score"]?.GetValue<double>() ?? double.NegativeInfinity;
+        return (state["completed_epoch"]!.GetValue<int>() + 1, best);
+    }
+
+    static void WriteMetrics(TrainingRun run, List<EpochRecord> history, double seconds)
+    {
+        var best = history.Where(h => h.Best).Last();
+        var json = new JsonObject
+        {
+            ["kind"] = run.Template.Kind,
+            ["arch"] = run.Model.Arch.ToString(),
+            ["dataset"] = run.Template.Dataset,
+            ["best_epoch"] = best.Epoch,
+            ["map_per_class"] = best.MapPerClass,
+            ["map_per_image"] = best.MapPerImage,
+            ["f1"] = best.F1,
+            ["accuracy"] = best.Accuracy,
+            ["parameters"] = run.Model.ParameterCount(),
+            ["nonzero_parameters"] = run.Model.parameters().Sum(p => p.count_nonzero().item<long>()),
+            ["macs"] = run.Model.MultiplyAccumulates(),
+            ["seconds"] = seconds,
+            ["history"] = JsonSerializer.SerializeToNode(history, CheckpointFile.Json),
+            ["provenance"] = run.Template.Provenance.DeepClone(),
+        };
+        AtomicFile.WriteJson(Path.Combine(run.OutDir, "metrics.json"), json);
+    }
+}

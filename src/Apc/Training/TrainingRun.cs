@@ -1,0 +1,25 @@
+using Apc.Checkpoints;
+using Apc.Data;
+using Apc.Models;
+using static TorchSharp.torch;
+
+namespace Apc.Training;
+
+/// <summary>Everything one call of <see cref="Trainer.Fit"/> needs.</summary>
+/// <param name="Template">Describes the model for its checkpoint (kind, classes, provenance); the trainer fills in metrics.</param>
+/// <param name="AfterStep">Runs after every optimizer step (unstructured pruning re-applies its masks here).</param>
+/// <param name="ExtraTensors">Extra tensors stored in every checkpoint written (pruning masks, quantization parameters).</param>
+/// <param name="CheckpointName">File name of the best model in <paramref name="OutDir"/>.</param>
+public sealed record TrainingRun(
+    ClassifierNet Model,
+    DataSplits Data,
+    ITrainingObjective Objective,
+    TrainingOptions Options,
+    string OutDir,
+    CheckpointInfo Template,
+    bool Resume = false,
+    ITrainingMonitor? Monitor = null,
+    Action<ClassifierNet>? AfterStep = null,
+    Func<IReadOnlyDictionary<string, Tensor>>? ExtraTensors = null,
+    string CheckpointName = "model.ckpt",
+    string StateName = "train-state.ckpt");

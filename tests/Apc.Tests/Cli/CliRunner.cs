@@ -1,0 +1,34 @@
+using System.Diagnostics;
+
+namespace Apc.Tests.Cli;
+
+/// <summary>Runs the apc command line in-process (capturing the error line) or as a child process.</summary>
+public static class CliRunner
+{
+    public static (int Code, string Error) Run(params string[] args)
+    {
+        var writer = new StringWriter();
+        int code = Apc.Cli.ApcApp.Run(args, writer);
+        return (code, writer.ToString());
+    }
+
+    /// <summary>The CLI assembly next to the test assembly (the test project references it).</summary>
+    public static string CliDll => Path.Combine(AppContext.BaseDirectory, "Apc.Cli.dll");
+
+    public static Process Start(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(CliDll);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    public static string[] TinyTrain(string outDir, params string[] more) =>
+        new[] { "train", "--arch", "vgg11-bn:w=1/16", "--train-size", "96", "--val-size", "32", "--batch-size", "32",
+                "--image-size", "32", "--epochs", "2", "--lr-steps", "", "--out", outDir }.Concat(more).ToArray();
+}
