@@ -1,6 +1,7 @@
 using Apc.Matching;
 using Apc.Models;
 using Apc.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Apc.Compression;
@@ -24,25 +25,24 @@ public sealed class CompressionObjective : ITrainingObjective
     public double DistillationWeight { get; }
     public double Temperature { get; }
 
+    /// <summary>One forward of the student (and at most one of the teacher), shared by all terms: the matcher runs
+    /// both networks and hands back the student's logits and the teacher's, which distillation reuses.</summary>
     public Tensor Loss(ClassifierNet model, Tensor images, Tensor labels, IDictionary<string, double> parts)
     {
-        var logits = model.call(images);
+        var step = Matcher.Step(Teacher, model, images, parts);
+        var logits = step.StudentLogits;
         var bce = MultiLabelLoss.Compute(logits, labels);
-        parts["bce"] = bce.item<float>();
+        parts["bce"] = bce.ToDouble();
         var loss = bce;
         if (DistillationWeight > 0)
         {
-            Tensor teacherLogits;
-            using (no_grad()) teacherLogits = Teacher.call(images);
+            var teacherLogits = step.TeacherLogits;
+            if (teacherLogits is null)
+                using (no_grad()) teacherLogits = Teacher.call(images);
             var kd = BinaryDistillation.Loss(logits, teacherLogits, Temperature);
-            parts["kd"] = kd.item<float>();
+            parts["kd"] = kd.ToDouble();
             loss = bce * (1 - DistillationWeight) + kd * DistillationWeight;
         }
-        if (Matcher is not NoMatching)
-        {
-            var match = Matcher.Loss(Teacher, model, images, parts);
-            loss = loss + match;
-        }
-        return loss;
+        return Matcher is NoMatching ? loss : loss + step.Loss;
     }
 }

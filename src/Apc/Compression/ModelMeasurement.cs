@@ -1,0 +1,39 @@
+using System.Text.Json.Nodes;
+using Apc.Evaluation;
+
+namespace Apc.Compression;
+
+/// <summary>Size, cost, speed and validation quality of one network, as reported by apc compress.</summary>
+/// <param name="Parameters">Every parameter, zero or not.</param>
+/// <param name="NonzeroParameters">Parameters that are not exactly zero (what unstructured pruning lowers).</param>
+/// <param name="Macs">Multiply-accumulates of one forward pass on one image (dense count: zeros are counted).</param>
+/// <param name="SizeBytes">Size of the checkpoint file as stored.</param>
+/// <param name="Prediction">Validation metrics; Agreement is top-1 agreement with the teacher (1 for the teacher).</param>
+/// <param name="LatencyMs">Median time of one eval-mode forward of the latency batch, in milliseconds.</param>
+public sealed record ModelMeasurement(
+    string Arch,
+    long Parameters,
+    long NonzeroParameters,
+    long Macs,
+    long SizeBytes,
+    PredictionReport Prediction,
+    double LatencyMs)
+{
+    public JsonObject ToJson() => new()
+    {
+        ["arch"] = Arch,
+        ["parameters"] = Parameters,
+        ["nonzero_parameters"] = NonzeroParameters,
+        ["macs"] = Macs,
+        ["size_bytes"] = SizeBytes,
+        ["map_per_class"] = Number(Prediction.MapPerClass),
+        ["map_per_image"] = Number(Prediction.MapPerImage),
+        ["f1"] = Number(Prediction.F1),
+        ["accuracy"] = Number(Prediction.Accuracy),
+        ["agreement"] = Prediction.Agreement is { } a ? Number(a) : null,
+        ["latency_ms"] = LatencyMs,
+    };
+
+    /// <summary>NaN (e.g. mAP without any positive label) is written as null: JSON has no NaN.</summary>
+    public static JsonNode? Number(double value) => double.IsFinite(value) ? JsonValue.Create(value) : null;
+}
