@@ -9,7 +9,7 @@ public static class ImageRender
     /// <summary>Renders a [C,H,W] byte image (C = 1 grey or 3 RGB, values 0..255). <paramref name="mask"/>
     /// ([H*W], values above 0.5 are inside) is outlined when given. The caller owns the bitmap.</summary>
     public static SKBitmap Render(byte[] image, int channels, int height, int width,
-        float[]? mask = null, string? caption = null, PictureStyle? style = null)
+        PictureStyle? style = null, float[]? mask = null, string? caption = null)
     {
         style ??= new PictureStyle();
         style.Validate();
@@ -24,9 +24,9 @@ public static class ImageRender
 
     /// <summary><see cref="Render"/>, encoded as PNG.</summary>
     public static byte[] RenderPng(byte[] image, int channels, int height, int width,
-        float[]? mask = null, string? caption = null, PictureStyle? style = null)
+        PictureStyle? style = null, float[]? mask = null, string? caption = null)
     {
-        using var bitmap = Render(image, channels, height, width, mask, caption, style);
+        using var bitmap = Render(image, channels, height, width, style, mask, caption);
         return Png.Encode(bitmap);
     }
 }

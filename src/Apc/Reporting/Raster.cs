@@ -107,13 +107,20 @@ internal sealed class Raster
         int arm = Math.Max(3, 2 * Scale), halfWidth = Scale >= 3 ? 1 : 0;
         bool InCore(int dx, int dy) =>
             (Math.Abs(dx) <= halfWidth && Math.Abs(dy) <= arm) || (Math.Abs(dy) <= halfWidth && Math.Abs(dx) <= arm);
+        bool NextToCore(int dx, int dy)
+        {
+            for (int ny = -1; ny <= 1; ny++)
+                for (int nx = -1; nx <= 1; nx++)
+                    if (InCore(dx + nx, dy + ny))
+                        return true;
+            return false;
+        }
         for (int dy = -arm - 1; dy <= arm + 1; dy++)
             for (int dx = -arm - 1; dx <= arm + 1; dx++)
             {
                 if (InCore(dx, dy))
                     Set(cx + dx, cy + dy, core);
-                else if (InCore(dx - 1, dy) || InCore(dx + 1, dy) || InCore(dx, dy - 1) || InCore(dx, dy + 1)
-                         || InCore(dx - 1, dy - 1) || InCore(dx + 1, dy + 1) || InCore(dx - 1, dy + 1) || InCore(dx + 1, dy - 1))
+                else if (NextToCore(dx, dy))
                     Set(cx + dx, cy + dy, rim);
             }
     }

@@ -30,7 +30,7 @@ public class ImageRenderTests
     [Fact]
     public void OutlineIsExactlyTheMaskBoundary()
     {
-        using var bitmap = ImageRender.Render(GreyRamp(), 1, H, W, Mask(), style: new PictureStyle { Scale = 1 });
+        using var bitmap = ImageRender.Render(GreyRamp(), 1, H, W, new PictureStyle { Scale = 1 }, Mask());
 
         var outlined = new HashSet<(int, int)>();
         for (int y = 0; y < H; y++)
@@ -48,7 +48,7 @@ public class ImageRenderTests
     public void EnlargedOutlineRunsAlongTheOutsideFacingSides()
     {
         const int scale = 4; // line width max(1, 4/4) = 1
-        using var bitmap = ImageRender.Render(GreyRamp(), 1, H, W, Mask(), style: new PictureStyle { Scale = scale });
+        using var bitmap = ImageRender.Render(GreyRamp(), 1, H, W, new PictureStyle { Scale = scale }, Mask());
         Assert.Equal((W * scale, H * scale), (bitmap.Width, bitmap.Height));
 
         bool InMask(int x, int y) => x >= 0 && y >= 0 && x < W && y < H && Picture[y][x] != '.';
@@ -67,7 +67,7 @@ public class ImageRenderTests
     public void EnlargingRepeatsEachPixel()
     {
         byte[] rgb = [10, 20, 30, 40, 50, 60, /* green */ 1, 2, 3, 4, 5, 6, /* blue */ 7, 8, 9, 0, 11, 12];
-        using var bitmap = ImageRender.Render(rgb, 3, 2, 3, style: new PictureStyle { Scale = 2 });
+        using var bitmap = ImageRender.Render(rgb, 3, 2, 3, new PictureStyle { Scale = 2 });
         for (int y = 0; y < 4; y++)
             for (int x = 0; x < 6; x++)
             {
@@ -79,7 +79,7 @@ public class ImageRenderTests
     [Fact]
     public void PngHasTheEnlargedSizePlusTheCaption()
     {
-        var png = ImageRender.RenderPng(GreyRamp(), 1, H, W, Mask(), "caption", new PictureStyle { Scale = 5, BuiltInFont = true, CaptionFontSize = 16 });
+        var png = ImageRender.RenderPng(GreyRamp(), 1, H, W, new PictureStyle { Scale = 5, BuiltInFont = true, CaptionFontSize = 16 }, Mask(), "caption");
         // Pixel font at size 16: cells of 2 pixels, one line = 9 cells = 18 pixels, plus 2·4 pixels of padding.
         Assert.Equal((W * 5, H * 5 + 18 + 8), PngHeader.Size(png));
     }
