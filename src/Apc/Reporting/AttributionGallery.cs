@@ -63,7 +63,8 @@ public static class AttributionGallery
                 var rowLabel = $"#{index} {data.ClassNames[target]} · {method.Name}";
                 foreach (var (label, model) in models)
                 {
-                    var map = method.Attribute(model, image, targets).cpu()[0].contiguous().data<float>().ToArray();
+                    // Signed maps (LRP, RAP, input×gradient) are shown by their positive evidence, as is usual for heatmaps.
+                    var map = method.Attribute(model, image, targets).cpu()[0].clamp_min(0).contiguous().data<float>().ToArray();
                     var png = HeatmapOverlay.RenderPng(display, shape.Channels, shape.Height, shape.Width, map, mask: mask, caption: label);
                     row.Add(png);
                     cells.Add(new Cell(rowLabel, label, png));
