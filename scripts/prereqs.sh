@@ -25,3 +25,13 @@ apc_ensure_fashion_mnist() {
     return 1
   fi
 }
+
+# Plots and labels in reports need a font; Debian's fonts-dejavu-core is small. Best effort: without it the
+# pictures still render (labels fall back to a built-in pixel font) but plots lose their text.
+apc_ensure_fonts() {
+  [ -d /usr/share/fonts/truetype/dejavu ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get install -y -qq fonts-dejavu-core >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq fonts-dejavu-core >/dev/null 2>&1; } || true
+  fi
+  return 0
+}

@@ -1,3 +1,4 @@
+using Apc.Compression.Pruning;
 using System.Text.Json.Nodes;
 using Apc.Compression;
 using Apc.Compression.Quantization;
@@ -92,11 +93,34 @@ public static class CompressStages
         return new PipelineStep(new DistillationStage(options), Schedule(s, fromScratch: first), config);
     }
 
-    static PipelineStep Structured(CompressSettings s) =>
-        throw new ApcException("structured pruning is not in this build yet (it comes with Apc.Compression.Pruning).");
+    static PipelineStep Structured(CompressSettings s)
+    {
+        var defaults = new StructuredPruningOptions();
+        var options = new StructuredPruningOptions(
+            Ratio: s.Ratio ?? (s.Preset is null && s.LayerRatios is null ? 0.5 : null),
+            Preset: s.Preset,
+            PerLayer: s.LayerRatios is null ? null : StructuredPruningOptions.ParseLayerRatios(s.LayerRatios),
+            Criterion: s.Criterion ?? defaults.Criterion,
+            Iterations: s.Iterations ?? defaults.Iterations,
+            CalibrationImages: s.CalibrationImages ?? defaults.CalibrationImages).Validated();
+        var config = new JsonObject
+        {
+            ["ratio"] = options.Ratio, ["preset"] = options.Preset, ["layer_ratios"] = s.LayerRatios, ["criterion"] = options.Criterion,
+            ["iterations"] = options.Iterations, ["calibration_images"] = options.CalibrationImages,
+        };
+        return new PipelineStep(new StructuredPruningStage(options), Schedule(s, fromScratch: false), config);
+    }
 
-    static PipelineStep Unstructured(CompressSettings s) =>
-        throw new ApcException("unstructured pruning is not in this build yet (it comes with Apc.Compression.Pruning).");
+    static PipelineStep Unstructured(CompressSettings s)
+    {
+        var defaults = new UnstructuredPruningOptions();
+        var options = new UnstructuredPruningOptions(s.Rounds ?? defaults.Rounds, s.Rate ?? defaults.Rate, s.IncludeLinear).Validated();
+        var config = new JsonObject
+        {
+            ["rounds"] = options.Rounds, ["rate"] = options.Rate, ["include_linear"] = options.IncludeLinear, ["final_sparsity"] = options.FinalSparsity,
+        };
+        return new PipelineStep(new UnstructuredPruningStage(options), Schedule(s, fromScratch: false), config);
+    }
 
     static PipelineStep Quantize(CompressSettings s)
     {

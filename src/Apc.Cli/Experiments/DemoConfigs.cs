@@ -18,6 +18,7 @@ public static class DemoConfigs
         Teacher = new() { Arch = "vgg11-bn:w=1/4", Epochs = 6, Lr = 0.05, LrSteps = "4,6" },
         Compressions = Methods,
         Matchers = new[] { "none", "at", "wcam", "wcam:drop=0.3" },
+        MatchLayers = "pool4",
         Evaluation = new() { Methods = new[] { "gradcam", "lrp", "excitation-backprop", "rap" }, ValSize = 100 },
         Seeds = seeds,
     };
@@ -25,15 +26,16 @@ public static class DemoConfigs
     public static ExperimentConfig Quick(IReadOnlyList<int> seeds) => new()
     {
         Name = "apc demo --quick",
-        Data = new() { Dataset = "fashion-scenes", TrainSize = 256, ValSize = 64, ImageSize = 32, BatchSize = 32 },
-        Teacher = new() { Arch = "vgg11-bn:w=1/8", Epochs = 2, Lr = 0.05, LrSteps = "" },
+        Data = new() { Dataset = "fashion-scenes", TrainSize = 2048, ValSize = 128 },
+        Teacher = new() { Arch = "vgg11-bn:w=1/8", Epochs = 6, Lr = 0.05, LrSteps = "5" },
         Compressions = new ExperimentConfig.CompressionSection[]
         {
-            new() { Method = "kd", Options = new[] { "--student", "vgg11-bn:w=1/16", "--epochs", "1" } },
+            new() { Method = "kd", Options = new[] { "--student", "vgg11-bn:w=1/16", "--epochs", "3" } },
             new() { Method = "structured", Options = new[] { "--ratio", "0.5", "--epochs", "1" } },
         },
         Matchers = new[] { "none", "wcam" },
-        Evaluation = new() { Methods = new[] { "gradcam", "lrp" }, ValSize = 32, Examples = new[] { 0, 1 } },
+        MatchLayers = "pool4",
+        Evaluation = new() { Methods = new[] { "gradcam", "lrp" }, ValSize = 64, Examples = new[] { 0, 1 } },
         Seeds = seeds,
     };
 }

@@ -15,6 +15,9 @@ public sealed record ExperimentConfig
     public IReadOnlyList<CompressionSection> Compressions { get; init; } = Array.Empty<CompressionSection>();
     /// <summary>Matchers every compression runs with: none, at, wcam, wcam:drop=0.3 (optionally :weight=B).</summary>
     public IReadOnlyList<string> Matchers { get; init; } = new[] { "none", "at", "wcam", "wcam:drop=0.3" };
+    /// <summary>Layers every matcher (other than none) matches at, as apc compress --match-layers; null = the model's
+    /// default (the last max-pool). Small inputs make the last pool tiny (2×2 at 64 px), so the demo matches at pool4.</summary>
+    public string? MatchLayers { get; init; }
     public EvaluationSection Evaluation { get; init; } = new();
     public IReadOnlyList<int> Seeds { get; init; } = new[] { 0 };
 

@@ -62,7 +62,9 @@ public static class ExperimentPlan
                     var model = Path.Combine(runDir, "model.ckpt");
                     stages.Add(new ExperimentStage($"seed {seed}: compress {c.Name} with {m}",
                         new[] { "compress", c.Method, "--teacher", teacher, "--out", runDir, "--resume" }
-                            .Concat(ExperimentConfig.MatcherArgs(m)).Concat(c.Options).Concat(Data(null)).Concat(Common(seed)).ToArray(),
+                            .Concat(ExperimentConfig.MatcherArgs(m))
+                            .Concat(config.MatchLayers is not null && m != "none" && !m.Contains(":layers=") ? new[] { "--match-layers", config.MatchLayers } : Array.Empty<string>())
+                            .Concat(c.Options).Concat(Data(null)).Concat(Common(seed)).ToArray(),
                         Path.Combine(runDir, "DONE"), 3));
                     var evalDir = Path.Combine(runDir, "evaluation");
                     stages.Add(new ExperimentStage($"seed {seed}: evaluate {label}", Evaluate(model, teacher, evalDir, seed),

@@ -1,10 +1,178 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Apc.Checkpoints;
+using Apc.Compression.Quantization;
+using Apc.Data;
+using Apc.Models;
+using Apc.Reporting;
+using Apc.Util;
+
 namespace Apc.Cli.Experiments;
 
-/// <summary>report.html and the PNG pictures of an experiment.</summary>
+/// <summary>report.html (one self-contained page: tables, heatmap grids, plots) and every picture as a PNG.</summary>
 public static class ExperimentReport
 {
     public static void Write(ExperimentResults results, string outDir, string command, double seconds)
     {
-        _ = results; _ = outDir; _ = command; _ = seconds;
+        var config = results.Config;
+        var report = new HtmlReport(config.Name);
+        report.Paragraph($"Command: {command}. Wall time: {seconds:F0} s. Seeds: {string.Join(", ", config.Seeds)} " +
+            "(tables show mean ± sample standard deviation when there are several). Data: " + config.Data.Dataset + ". " +
+            "Attribution metrics are measured over the (image, class) pairs each model predicts correctly; " +
+            "cosine is the teacher–student consistency of the maps for the same pair (1 = same map).");
+        foreach (var c in config.Compressions)
+        {
+            var (headers, rows) = results.Table(c.Name);
+            report.Heading($"{c.Name} ({c.Method})");
+            report.Table(headers, rows, caption: string.Join(' ', c.Options));
+        }
+
+        int seed = config.Seeds[0];
+        var pictures = new List<(string File, byte[] Png, string Caption)>();
+        pictures.AddRange(Galleries(results, seed));
+        pictures.AddRange(FidelityPlots(results));
+        if (TrainingCurves(results, seed) is { } curves) pictures.Add(curves);
+        foreach (var (file, png, caption) in pictures)
+        {
+            AtomicFile.WriteAllBytes(Path.Combine(outDir, file), png);
+            report.Heading(caption, 3);
+            report.Image(png, caption, file);
+        }
+        report.RawJson("summary statistics (results.json)", results.ToJson(command, seconds)["summary"]);
+        report.Save(Path.Combine(outDir, "report.html"));
+    }
+
+    /// <summary>Per compression method: rows = example × attribution method; columns = image, teacher, each matcher.</summary>
+    static IEnumerable<(string, byte[], string)> Galleries(ExperimentResults results, int seed)
+    {
+        var config = results.Config;
+        var teacherRun = results.Runs.FirstOrDefault(r => r.Run.Seed == seed && r.Run.Compression == "teacher");
+        if (teacherRun is null || !File.Exists(teacherRun.Run.ModelPath)) yield break;
+        var d = config.Data;
+        var data = DatasetFactory.Open(new DataOptions
+        {
+            Dataset = d.Dataset, DataRoot = d.DataRoot, TrainSize = d.TrainSize, ValSize = config.Evaluation.ValSize ?? d.ValSize,
+            ImageSize = d.ImageSize, Seed = seed,
+        });
+        var split = data.Val.HasMasks || data.Test is null ? data.Val : data.Test;
+        var examples = config.Evaluation.Examples.Where(i => i < split.Count).ToList();
+        if (examples.Count == 0) yield break;
+        foreach (var c in config.Compressions)
+        {
+            var loaded = new List<ModelCheckpoint>();
+            try
+            {
+                loaded.Add(Load(teacherRun.Run.ModelPath));
+                var models = new List<(string, ClassifierNet)> { ("teacher", loaded[0].Model) };
+                foreach (var m in config.Matchers)
+                {
+                    var run = results.Runs.FirstOrDefault(r => r.Run.Seed == seed && r.Run.Compression == c.Name && r.Run.Matcher == m);
+                    if (run is null || !File.Exists(run.Run.ModelPath)) continue;
+                    var checkpoint = Load(run.Run.ModelPath);
+                    loaded.Add(checkpoint);
+                    models.Add((ExperimentResults.MatcherTitle(m).TrimStart('+', ' '), checkpoint.Model));
+                }
+                var (grid, _) = AttributionGallery.Build(models, split, examples, config.Evaluation.Methods);
+                yield return ($"heatmaps-{c.Name}.png", grid,
+                    $"Heatmaps, {c.Name}: validation images with the class mask outlined, the teacher's map, then each compressed variant (maximum marked)");
+            }
+            finally
+            {
+                foreach (var l in loaded) l.Dispose();
+            }
+        }
+    }
+
+    static ModelCheckpoint Load(string path)
+    {
+        var checkpoint = ModelCheckpoint.Load(path);
+        QuantizedModel.Attach(checkpoint);
+        return checkpoint;
+    }
+
+    /// <summary>Compression ratio of a run: teacher non-zero weights × 32 bits over the run's non-zero weights × its bits.</summary>
+    static double Ratio(ExperimentResults.RunValues run, double teacherNonzero)
+    {
+        if (!run.Values.TryGetValue("nonzero_parameters", out var nonzero) || nonzero <= 0) return double.NaN;
+        double bits = FindNumber(run.Metrics, "bits") ?? 32;
+        return teacherNonzero * 32 / (nonzero * bits);
+    }
+
+    static double? FindNumber(JsonNode? node, string key)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (k, v) in obj)
+                {
+                    if (k == key && v is JsonValue value && value.TryGetValue<double>(out var d)) return d;
+                    if (FindNumber(v, key) is { } inner) return inner;
+                }
+                return null;
+            case JsonArray array:
+                foreach (var v in array) if (FindNumber(v, key) is { } inner) return inner;
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>Per attribution method: teacher–student cosine against compression ratio, one series per matcher.</summary>
+    static IEnumerable<(string, byte[], string)> FidelityPlots(ExperimentResults results)
+    {
+        var config = results.Config;
+        foreach (var method in config.Evaluation.Methods)
+        {
+            var series = new List<PlotSeries>();
+            foreach (var m in config.Matchers)
+            {
+                var points = new List<(double X, double Y)>();
+                foreach (var c in config.Compressions)
+                {
+                    var seeds = results.Runs.Where(r => r.Run.Compression == c.Name && r.Run.Matcher == m).ToList();
+                    var ratios = seeds.Select(r =>
+                    {
+                        var teacher = results.Runs.FirstOrDefault(t => t.Run.Seed == r.Run.Seed && t.Run.Compression == "teacher");
+                        return teacher is null ? double.NaN : Ratio(r, teacher.Values.GetValueOrDefault("nonzero_parameters", teacher.Values.GetValueOrDefault("parameters")));
+                    }).Where(double.IsFinite).ToList();
+                    var cosine = ExperimentResults.Aggregate(seeds, $"{method}.cosine");
+                    if (ratios.Count > 0 && cosine.N > 0) points.Add((ratios.Average(), cosine.Mean));
+                }
+                if (points.Count == 0) continue;
+                points.Sort();
+                series.Add(new PlotSeries(ExperimentResults.MatcherTitle(m), points.Select(p => p.X).ToArray(), points.Select(p => p.Y).ToArray()));
+            }
+            if (series.Count == 0) continue;
+            var png = Plots.LinePlot($"{method}: attribution fidelity vs compression", "compression ratio (teacher bits / model bits)",
+                "teacher–student cosine", series);
+            yield return ($"fidelity-{method}.png", png, $"Attribution fidelity ({method}) against compression ratio, per matcher (points: {string.Join(", ", config.Compressions.Select(c => c.Name))})");
+        }
+    }
+
+    /// <summary>Validation mAP per epoch of every run of the first seed that has a training history.</summary>
+    static (string, byte[], string)? TrainingCurves(ExperimentResults results, int seed)
+    {
+        var series = new List<PlotSeries>();
+        foreach (var run in results.Runs.Where(r => r.Run.Seed == seed))
+        {
+            if (run.Metrics?["history"] is not JsonArray history || history.Count == 0) continue;
+            var x = new List<double>();
+            var y = new List<double>();
+            foreach (var h in history)
+            {
+                if (h?["epoch"] is JsonValue e && h["map_per_class"] is JsonValue v && v.TryGetValue<double>(out var map))
+                {
+                    x.Add(e.GetValue<int>());
+                    y.Add(map);
+                }
+            }
+            if (x.Count == 0) continue;
+            var name = run.Run.Compression == "teacher" ? "teacher" : $"{run.Run.Compression} {run.Run.Matcher}";
+            series.Add(new PlotSeries(name, x.ToArray(), y.ToArray()));
+        }
+        if (series.Count == 0) return null;
+        var png = Plots.LinePlot("Training curves", "epoch", "validation mAP (per class)", series,
+            new LinePlotOptions { Width = 900, Height = 550 });
+        return ("training-curves.png", png, "Training curves: validation mAP per epoch (seed " + seed.ToString(CultureInfo.InvariantCulture) + ")");
     }
 }

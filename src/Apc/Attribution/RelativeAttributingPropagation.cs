@@ -7,8 +7,9 @@ namespace Apc.Attribution;
 /// <summary>RAP, Relative Attributing Propagation (Nam et al., AAAI 2020). Relevance starts as the target logit z_c.
 /// At the layer that writes the logits, absolute influence normalisation (<see cref="AbsoluteInfluenceRule"/>);
 /// in the hidden conv and linear layers, relevant/opposing separation followed by the uniform shift
-/// (<see cref="RapRule"/>); z^B at the first layer as for LRP; batch norm folded; max pooling winner-take-all,
-/// average pooling and residual additions proportional. Map = input relevance summed over channels (bipolar:
+/// (<see cref="RapRule"/>), and the same definition at residual additions, seen as unit-weight layers
+/// (<see cref="RapSplit"/>); z^B at the first layer as for LRP; batch norm folded; max pooling winner-take-all,
+/// average pooling proportional. Map = input relevance summed over channels (bipolar:
 /// positive is relevant, negative irrelevant).
 /// Conserved quantity: for every sample, the relevance summed over any layer equals the target logit z_c — exactly
 /// at the last hidden layer (normalisation), after every hidden layer (shift), through pooling, residual splits and
@@ -25,6 +26,7 @@ public sealed class RelativeAttributingPropagation : IAttributionMethod
     {
         Input = LayerwiseRelevancePropagation.InputRule(Options.Normalization, channels),
         Output = AbsoluteInfluenceRule.Instance,
+        Residual = RapSplit.Instance,
     };
 
     public Tensor Attribute(ClassifierNet model, Tensor inputs, Tensor targets)

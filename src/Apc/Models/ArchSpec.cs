@@ -96,14 +96,19 @@ public sealed record ArchSpec(string Family, int Depth, double Width = 1.0, int[
     /// <summary>Canonical text; <see cref="Parse"/> of it gives an equal spec.</summary>
     public override string ToString()
     {
-        var name = Family == "vgg" ? $"vgg{Depth}-bn" : $"resnet{Depth}";
+        var text = Family == "vgg" ? $"vgg{Depth}-bn" : $"resnet{Depth}";
+        // The multiplier is kept beside an explicit list: ResNet takes its residual stage widths from it
+        // (a pruned resnet18:w=1/4 has explicit inner widths but the stage widths of w=1/4).
+        if (Width != 1.0)
+        {
+            var inverse = 1.0 / Width;
+            text += Math.Abs(inverse - Math.Round(inverse)) < 1e-9
+                ? $":w=1/{Math.Round(inverse).ToString(CultureInfo.InvariantCulture)}"
+                : $":w={Width.ToString("R", CultureInfo.InvariantCulture)}";
+        }
         if (Channels is not null)
-            return $"{name}:channels={string.Join(',', Channels.Select(c => c == Pool ? "M" : c.ToString(CultureInfo.InvariantCulture)))}";
-        if (Width == 1.0) return name;
-        var inverse = 1.0 / Width;
-        return Math.Abs(inverse - Math.Round(inverse)) < 1e-9
-            ? $"{name}:w=1/{Math.Round(inverse).ToString(CultureInfo.InvariantCulture)}"
-            : $"{name}:w={Width.ToString("R", CultureInfo.InvariantCulture)}";
+            text += $":channels={string.Join(',', Channels.Select(c => c == Pool ? "M" : c.ToString(CultureInfo.InvariantCulture)))}";
+        return text;
     }
 
     public bool Equals(ArchSpec? other) => other is not null && ToString() == other.ToString();

@@ -122,6 +122,37 @@ public class RuleTests
     }
 
     [Fact]
+    public void RapSplitTreatsTheAdditionAsAUnitWeightLayer()
+    {
+        // Two samples, three positions; per position the inputs are (main, shortcut) with weights 1.
+        double[,] main = { { 2, -1, 0 }, { 0.5, 3, -2 } }, shortcut = { { -0.5, 2, 1 }, { 0, -1, 4 } }, r = { { 1, 0.4, 2 }, { -1, 1, 0.5 } };
+        var spread = new double[2, 2, 3]; // [sample, branch, position]
+        for (int b = 0; b < 2; b++)
+            for (int p = 0; p < 3; p++)
+            {
+                double[] c = { main[b, p], shortcut[b, p] };
+                double relevant = c.Sum(v => Math.Max(v, 0)), influence = c.Sum(Math.Abs);
+                for (int k = 0; k < 2; k++)
+                    spread[b, k, p] = Ratio(Math.Max(c[k], 0) * r[b, p], relevant) + Ratio(-Math.Min(c[k], 0) * r[b, p], influence);
+            }
+        using var scope = NewDisposeScope();
+        var (gotMain, gotShortcut) = RapSplit.Instance.Split(ToTensor(main), ToTensor(shortcut), ToTensor(r));
+        var (m, s) = (ToArray(gotMain, 2, 3), ToArray(gotShortcut, 2, 3));
+        for (int b = 0; b < 2; b++)
+        {
+            var receivers = new List<(int K, int P)>();
+            for (int k = 0; k < 2; k++) for (int p = 0; p < 3; p++) if (spread[b, k, p] != 0) receivers.Add((k, p));
+            double excess = receivers.Sum(t => spread[b, t.K, t.P]) - Sum(3, p => r[b, p]);
+            for (int k = 0; k < 2; k++)
+                for (int p = 0; p < 3; p++)
+                {
+                    double expected = spread[b, k, p] == 0 ? 0 : spread[b, k, p] - excess / receivers.Count;
+                    Assert.Equal(expected, k == 0 ? m[b, p] : s[b, p], 5);
+                }
+        }
+    }
+
+    [Fact]
     public void RapAbsoluteInfluence()
     {
         var expected = Expected(SignedX, (x, b, i, j) => Math.Abs(C(x, b, i, j)) / Sum(3, k => Math.Abs(C(x, b, k, j))));

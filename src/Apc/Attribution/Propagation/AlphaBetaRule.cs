@@ -28,7 +28,7 @@ public sealed class AlphaBetaRule : IPropagationRule
         var (wp, wn) = (w.clamp_min(0), w.clamp_max(0));
         var b = layer.Bias;
         // Hidden layers of ReLU networks only see non-negative inputs: skip the negative half then.
-        bool signed = input.min().item<float>() < 0;
+        bool signed = input.lt(0).any().item<bool>();
         var xp = Relevance.Leaf(input.clamp_min(0));
         var xn = signed ? Relevance.Leaf(input.clamp_max(0)) : null;
         var leaves = xn is null ? new[] { xp } : new[] { xp, xn };

@@ -45,8 +45,8 @@ public sealed class BoundedInputRule : IPropagationRule
         Array.Fill(channelShape, 1L);
         channelShape[1] = -1;
         var x = Relevance.Leaf(input);
-        var l = Relevance.Leaf(tensor(low, device: input.device).reshape(channelShape).expand_as(input).contiguous());
-        var h = Relevance.Leaf(tensor(high, device: input.device).reshape(channelShape).expand_as(input).contiguous());
+        var l = Relevance.Leaf(tensor(low, device: input.device).to_type(input.dtype).reshape(channelShape).expand_as(input).contiguous());
+        var h = Relevance.Leaf(tensor(high, device: input.device).to_type(input.dtype).reshape(channelShape).expand_as(input).contiguous());
         var w = layer.Weight!;
         var z = layer.Apply(x, w) - layer.Apply(l, w.clamp_min(0)) - layer.Apply(h, w.clamp_max(0));
         var s = Relevance.SafeDivide(relevance, z.detach());

@@ -40,7 +40,7 @@ public sealed class CanonicalNetwork : IDisposable
                         if (norm.Module is not TorchSharp.Modules.BatchNorm2d bn)
                             throw new ApcException($"layer '{norm.Name}': only 2-d batch norm can be folded.");
                         var (w, b) = BatchNormFolding.Fold(conv2d.weight!, conv2d.bias, bn);
-                        result.Add(PropagationNode.Convolution(new[] { conv.Name, norm.Name }, conv2d, Own(w), Own(b)));
+                        result.Add(PropagationNode.Convolution(new[] { conv.Name, norm.Name }, conv2d, w.DetachFromDisposeScope(), b.DetachFromDisposeScope()));
                         i++;
                     }
                     else
@@ -68,12 +68,9 @@ public sealed class CanonicalNetwork : IDisposable
         return result;
     }
 
-    /// <summary>A detached copy that this object owns, whatever dispose scope is active.</summary>
-    static Tensor Own(Tensor t)
-    {
-        using var _ = no_grad();
-        return t.detach().clone().DetachFromDisposeScope();
-    }
+    /// <summary>A handle this object owns, whatever dispose scope is active: a detached view of a parameter, sharing its
+    /// storage (the network lives for one propagation, so no copy is needed).</summary>
+    static Tensor Own(Tensor t) => t.detach().DetachFromDisposeScope();
 
     /// <summary>The network's output (logits) for <paramref name="input"/>.</summary>
     public Tensor Forward(Tensor input) => Run(Nodes, input, null);

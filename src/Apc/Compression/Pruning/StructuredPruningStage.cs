@@ -1,0 +1,110 @@
+using System.Text.Json.Nodes;
+using Apc.Models;
+using Apc.Training;
+using Apc.Util;
+
+namespace Apc.Compression.Pruning;
+
+/// <summary>Structured filter pruning (Li et al. 2017; method.md §3): plan which output filters each chosen conv
+/// keeps (<see cref="PruningPlan"/>), cut them out of a physically smaller network (<see cref="ChannelSurgery"/>),
+/// fine-tune with BCE + β·L_AM against the teacher keeping the best-on-validation weights.
+///
+/// Iterative (N &gt; 1): the target is reached in N steps; after iteration i a conv with n filters and target
+/// K = ⌊n·(1−p)⌋ keeps n − round((n − K)·i/N), re-scored on the fine-tuned network each time. Files: one-shot
+/// fine-tunes into OUT (model.ckpt, metrics.json, plan.json); iterative into OUT/iteration-i/ (each with its
+/// plan.json), and the final model is written to OUT/model.ckpt and OUT/metrics.json.</summary>
+public sealed class StructuredPruningStage : ICompressionStage
+{
+    public StructuredPruningStage(StructuredPruningOptions options) { Options = options.Validated(); }
+
+    public StructuredPruningOptions Options { get; }
+    public string Method => "structured";
+
+    public StageResult Run(StageContext context)
+    {
+        var input = context.Input;
+        var ratios = Options.LayerRatios(input);
+        var groups = PruningDependencies.Groups(input).Where(g => ratios.ContainsKey(g.Conv)).ToList();
+        var original = groups.ToDictionary(g => g.Conv, g => g.Channels);
+        var target = groups.ToDictionary(g => g.Conv, g => PruningPlan.KeepCount(g.Channels, ratios[g.Conv]));
+        // Kept filters in the numbering of the input network, composed over iterations.
+        var keptOriginal = groups.ToDictionary(g => g.Conv, g => Enumerable.Range(0, g.Channels).ToArray());
+        IFilterCriterion criterion = Options.Criterion == "attribution"
+            ? new AttributionFilterCriterion(context.Teacher, context.Data.Train, Options.CalibrationImages, context.Training.BatchSize, context.Training.Seed)
+            : L1FilterCriterion.Instance;
+        long parametersBefore = input.ParameterCount(), macsBefore = input.MultiplyAccumulates();
+        AtomicFile.EnsureWritableFolder(context.OutDir);
+
+        ClassifierNet current = input;
+        try
+        {
+            TrainingResult? training = null;
+            Checkpoints.CheckpointInfo? best = null;
+            string dir = context.OutDir;
+            JsonObject compression = new();
+            for (int iteration = 1; iteration <= Options.Iterations; iteration++)
+            {
+                int step = iteration, steps = Options.Iterations;
+                var keep = groups.ToDictionary(g => g.Conv,
+                    g => original[g.Conv] - (int)Math.Round((original[g.Conv] - target[g.Conv]) * (double)step / steps, MidpointRounding.AwayFromZero));
+                var plan = PruningPlan.FromKeepCounts(current, criterion, keep);
+                foreach (var layer in plan.Layers)
+                    keptOriginal[layer.Group.Conv] = layer.Kept.Select(i => keptOriginal[layer.Group.Conv][i]).ToArray();
+                context.Monitor?.Message($"structured pruning {iteration}/{steps}: {plan.Source} -> {plan.PrunedArch()} ({criterion.Name})");
+
+                var next = ChannelSurgery.Apply(current, plan);
+                if (!ReferenceEquals(current, input)) current.Dispose();
+                current = next;
+
+                dir = steps == 1 ? context.OutDir : Path.Combine(context.OutDir, $"iteration-{iteration}");
+                AtomicFile.WriteJson(Path.Combine(dir, "plan.json"), plan.ToJson());
+                compression = Describe(input.Arch, current, groups, ratios, keptOriginal, iteration, parametersBefore, macsBefore);
+                var template = context.Template with { Kind = Method, Compression = compression };
+                (training, best) = StageSupport.FineTune(context, current, dir, template);
+            }
+            var path = Options.Iterations == 1 ? training!.CheckpointPath : StageSupport.SaveFinal(context, current, best!, dir);
+            return new StageResult(current, new Dictionary<string, TorchSharp.torch.Tensor>(), compression, training, path);
+        }
+        catch
+        {
+            if (!ReferenceEquals(current, input)) current.Dispose();
+            throw;
+        }
+    }
+
+    JsonObject Describe(ArchSpec source, ClassifierNet pruned, IReadOnlyList<ChannelGroup> groups,
+        IReadOnlyDictionary<string, double> ratios, IReadOnlyDictionary<string, int[]> kept, int iteration,
+        long parametersBefore, long macsBefore)
+    {
+        var layers = new JsonArray();
+        foreach (var g in groups)
+            layers.Add(new JsonObject
+            {
+                ["layer"] = g.Conv,
+                ["alias"] = g.Alias,
+                ["ratio"] = ratios[g.Conv],
+                ["channels"] = g.Channels,
+                ["kept"] = kept[g.Conv].Length,
+                ["kept_indices"] = new JsonArray(kept[g.Conv].Select(i => (JsonNode)i).ToArray()),
+            });
+        return new JsonObject
+        {
+            ["method"] = Method,
+            ["criterion"] = Options.Criterion,
+            ["ratio"] = Options.Ratio,
+            ["preset"] = Options.Preset,
+            ["layer_ratios"] = Options.PerLayer is null ? null
+                : new JsonObject(Options.PerLayer.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
+            ["iterations"] = Options.Iterations,
+            ["iteration"] = iteration,
+            ["calibration_images"] = Options.Criterion == "attribution" ? Options.CalibrationImages : null,
+            ["source_arch"] = source.ToString(),
+            ["pruned_arch"] = pruned.Arch.ToString(),
+            ["layers"] = layers,
+            ["parameters_before"] = parametersBefore,
+            ["parameters_after"] = pruned.ParameterCount(),
+            ["macs_before"] = macsBefore,
+            ["macs_after"] = pruned.MultiplyAccumulates(),
+        };
+    }
+}

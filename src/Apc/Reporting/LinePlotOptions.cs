@@ -1,0 +1,25 @@
+namespace Apc.Reporting;
+
+/// <summary>Size and axis settings of <see cref="Plots.LinePlot"/>.</summary>
+public sealed record LinePlotOptions
+{
+    public int Width { get; init; } = 800;
+    public int Height { get; init; } = 500;
+
+    /// <summary>Fixed y range (both or neither); by default the axis fits the data.</summary>
+    public double? YMin { get; init; }
+    public double? YMax { get; init; }
+
+    /// <summary>Mark each point (useful when there are few, e.g. one per compression ratio).</summary>
+    public bool ShowMarkers { get; init; } = true;
+
+    internal void Validate()
+    {
+        if (Width is < 50 or > 10000 || Height is < 50 or > 10000)
+            throw new ArgumentException($"plot size must be 50..10000 pixels each way, got {Width}x{Height}.");
+        if (YMin.HasValue != YMax.HasValue)
+            throw new ArgumentException("plot y range needs both YMin and YMax, or neither.");
+        if (YMin is { } low && YMax is { } high && !(double.IsFinite(low) && double.IsFinite(high) && low < high))
+            throw new ArgumentException($"plot y range must be finite with YMin < YMax, got [{low}, {high}].");
+    }
+}

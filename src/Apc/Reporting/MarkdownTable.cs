@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Text;
+
+namespace Apc.Reporting;
+
+/// <summary>Renders a GitHub-flavoured Markdown table (for results.md): columns padded to equal width so the
+/// file reads well as plain text, columns whose every cell is a number right-aligned, '|' escaped and line
+/// breaks turned into spaces so a cell cannot break the table.</summary>
+public static class MarkdownTable
+{
+    public static string Render(IReadOnlyList<string> headers, IReadOnlyList<IReadOnlyList<string>> rows)
+    {
+        CheckShape(headers, rows);
+        var head = headers.Select(Clean).ToArray();
+        var body = rows.Select(row => row.Select(Clean).ToArray()).ToArray();
+        int columns = head.Length;
+        var widths = new int[columns];
+        var numeric = new bool[columns];
+        for (int c = 0; c < columns; c++)
+        {
+            widths[c] = Math.Max(3, body.Select(row => row[c].Length).Append(head[c].Length).Max());
+            numeric[c] = body.Length > 0 && body.All(row => row[c].Length == 0 || LooksNumeric(row[c]))
+                         && body.Any(row => row[c].Length > 0);
+        }
+
+        var text = new StringBuilder();
+        void Line(IEnumerable<string> cells) => text.Append("| ").Append(string.Join(" | ", cells)).Append(" |\n");
+        Line(head.Select((h, c) => h.PadRight(widths[c])));
+        Line(widths.Select((w, c) => numeric[c] ? new string('-', w - 1) + ":" : new string('-', w)));
+        foreach (var row in body)
+            Line(row.Select((cell, c) => numeric[c] ? cell.PadLeft(widths[c]) : cell.PadRight(widths[c])));
+        return text.ToString();
+    }
+
+    /// <summary>At least one header, and as many cells in every row as there are headers.</summary>
+    internal static void CheckShape(IReadOnlyList<string> headers, IReadOnlyList<IReadOnlyList<string>> rows)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        ArgumentNullException.ThrowIfNull(rows);
+        if (headers.Count == 0)
+            throw new ArgumentException("a table needs at least one column header.", nameof(headers));
+        for (int r = 0; r < rows.Count; r++)
+            if (rows[r] is null || rows[r].Count != headers.Count)
+                throw new ArgumentException(
+                    $"table row {r} has {rows[r]?.Count ?? 0} cells but there are {headers.Count} headers.", nameof(rows));
+    }
+
+    /// <summary>A number as results print them: optional sign, digits, decimals, exponent, a trailing '%' or
+    /// '±' uncertainty ("0.81 ± 0.02").</summary>
+    internal static bool LooksNumeric(string cell)
+    {
+        var text = cell.Trim();
+        if (text.Length == 0)
+            return false;
+        foreach (var part in text.Split('±'))
+        {
+            var number = part.Trim().TrimEnd('%');
+            if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+                return false;
+        }
+        return true;
+    }
+
+    private static string Clean(string? cell) =>
+        (cell ?? "").Replace("\r\n", " ").Replace('\n', ' ').Replace('\r', ' ').Replace("|", "\\|");
+}

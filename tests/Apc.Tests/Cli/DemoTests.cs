@@ -1,0 +1,60 @@
+using System.Text.Json.Nodes;
+
+namespace Apc.Tests.Cli;
+
+public class DemoTests
+{
+    [Fact]
+    public void QuickDemoRunsEndToEndAndASecondRunRedoesNothing()
+    {
+        using var dir = new TempFolder();
+        var (code, error) = CliRunner.Run("demo", "--quick", "--out", dir.Path);
+        Assert.True(code == 0, error);
+        var results = JsonNode.Parse(File.ReadAllText(dir.File("results.json")))!;
+        var runs = results["runs"]!.AsArray();
+        // The teacher plus kd and structured, each naive and with WCAM.
+        Assert.Equal(5, runs.Count);
+        Assert.Equal(new[] { "teacher", "kd", "kd", "structured", "structured" }, runs.Select(r => r!["compression"]!.GetValue<string>()));
+        foreach (var run in runs)
+        {
+            var values = run!["values"]!;
+            Assert.InRange(values["map_per_class"]!.GetValue<double>(), 0, 1);
+            foreach (var method in new[] { "gradcam", "lrp" })
+            {
+                // Localisation is scored on the pairs the model predicts correctly; a tiny student may have none,
+                // and then the metric is absent rather than invented.
+                int pairs = run["evaluation"]!["attribution"]![method]!["pairs"]!.GetValue<int>();
+                if (run["compression"]!.GetValue<string>() == "teacher") Assert.True(pairs > 0, "the teacher must predict some pairs");
+                if (pairs == 0) { Assert.Null(values[$"{method}.pointing"]); continue; }
+                Assert.InRange(values[$"{method}.pointing"]!.GetValue<double>(), 0, 1);
+                Assert.InRange(values[$"{method}.auc"]!.GetValue<double>(), 0, 1);
+                if (run["compression"]!.GetValue<string>() != "teacher")
+                    Assert.InRange(values[$"{method}.cosine"]!.GetValue<double>(), -1, 1);
+            }
+        }
+        // Structured pruning really removed parameters; kd's student is smaller than the teacher.
+        double teacherParameters = runs[0]!["values"]!["parameters"]!.GetValue<double>();
+        foreach (var run in runs.Skip(1))
+            Assert.True(run!["values"]!["parameters"]!.GetValue<double>() < teacherParameters);
+        Assert.Contains("| Teacher |", File.ReadAllText(dir.File("results.md")));
+        Assert.True(File.Exists(dir.File("report.html")));
+
+        // Every stage is cached: a second invocation only re-collects results.
+        var before = File.GetLastWriteTimeUtc(dir.File(Path.Combine("seed-0", "kd-wcam", "model.ckpt")));
+        Assert.Equal(0, CliRunner.Run("demo", "--quick", "--out", dir.Path).Code);
+        Assert.Equal(before, File.GetLastWriteTimeUtc(dir.File(Path.Combine("seed-0", "kd-wcam", "model.ckpt"))));
+    }
+
+    [Fact]
+    public void ExperimentConfigErrorsAreOneClearLine()
+    {
+        using var dir = new TempFolder();
+        File.WriteAllText(dir.File("bad.json"), "{ \"compressions\": [], }");
+        var (code, error) = CliRunner.Run("experiment", "--config", dir.File("bad.json"), "--out", dir.File("out"));
+        Assert.Equal(1, code);
+        Assert.Contains("'compressions' is empty", error);
+        File.WriteAllText(dir.File("typo.json"), "{ \"compresions\": [] }");
+        Assert.Contains("invalid JSON", CliRunner.Run("experiment", "--config", dir.File("typo.json")).Error);
+        Assert.Equal(1, CliRunner.Run("experiment", "--config", dir.File("missing.json")).Code);
+    }
+}
