@@ -90,7 +90,7 @@ public sealed class CompressSettings : DataSettings
 
     // structured.
     [CommandOption("--ratio <P>")]
-    [Description("structured: fraction of filters removed per pruned layer (reference 0.3); structured needs --ratio, --preset or --layer-ratios.")]
+    [Description("structured: fraction of filters removed per pruned conv (reference 0.3; default 0.5 on every conv when neither --preset nor --layer-ratios is given).")]
     public double? Ratio { get; init; }
 
     [CommandOption("--criterion <NAME>")]
