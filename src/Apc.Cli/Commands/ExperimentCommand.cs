@@ -50,6 +50,11 @@ public sealed class DemoSettings : CommonSettings
 
     [CommandOption("--force")]
     public bool Force { get; init; }
+
+    [CommandOption("--match-weight <BETA>")]
+    [Description("β of every matcher (the demo matches 4×4 maps at pool4, where L_AM is about 3× larger than on the reference's 7×7 maps).")]
+    [DefaultValue(10.0)]
+    public double MatchWeight { get; init; } = 10;
 }
 
 public sealed class DemoCommand : Command<DemoSettings>
@@ -60,7 +65,8 @@ public sealed class DemoCommand : Command<DemoSettings>
             int.TryParse(s, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= 0 ? n
                 : throw new UsageException($"--seeds: '{s}' is not a non-negative integer.")).ToArray();
         if (seeds.Length == 0) throw new UsageException("--seeds: give at least one seed.");
-        var config = (settings.Quick ? DemoConfigs.Quick(seeds) : DemoConfigs.Full(seeds)).Validated("apc demo");
+        if (!(settings.MatchWeight >= 0)) throw new UsageException($"--match-weight must be non-negative (got {settings.MatchWeight}).");
+        var config = (settings.Quick ? DemoConfigs.Quick(seeds) : DemoConfigs.Full(seeds)).Validated("apc demo") with { MatchWeight = settings.MatchWeight };
         var outDir = settings.Out ?? (settings.Quick ? "runs/demo-quick" : "runs/demo");
         AnsiConsole.MarkupLine($"[bold]apc demo{(settings.Quick ? " --quick" : "")}[/]: train a teacher on fashion-scenes, compress it with " +
             $"{string.Join(", ", config.Compressions.Select(c => c.Name))} × {string.Join(", ", config.Matchers)}, evaluate with " +

@@ -18,6 +18,8 @@ public sealed record ExperimentConfig
     /// <summary>Layers every matcher (other than none) matches at, as apc compress --match-layers; null = the model's
     /// default (the last max-pool). Small inputs make the last pool tiny (2×2 at 64 px), so the demo matches at pool4.</summary>
     public string? MatchLayers { get; init; }
+    /// <summary>β for every matcher other than none (apc compress --match-weight); null = the reference's 100.</summary>
+    public double? MatchWeight { get; init; }
     public EvaluationSection Evaluation { get; init; } = new();
     public IReadOnlyList<int> Seeds { get; init; } = new[] { 0 };
 

@@ -1,0 +1,98 @@
+using System.Text.Json.Nodes;
+using Apc.Tests.Data;
+
+namespace Apc.Tests.Cli;
+
+public class EvaluateExplainTests
+{
+    static string[] Data = { "--dataset", "fashion-scenes", "--train-size", "128", "--val-size", "32", "--image-size", "32", "--batch-size", "32" };
+
+    static string Teacher(TempFolder dir, string name = "teacher")
+    {
+        var (code, error) = CliRunner.Run(new[] { "train", "--arch", "vgg11-bn:w=1/16", "--epochs", "2", "--lr-steps", "", "--out", dir.File(name) }.Concat(Data).ToArray());
+        Assert.True(code == 0, error);
+        return dir.File(Path.Combine(name, "model.ckpt"));
+    }
+
+    [Fact]
+    public void EvaluateWritesTheDocumentedJsonWithConsistencyAgainstAReference()
+    {
+        using var dir = new TempFolder();
+        var teacher = Teacher(dir);
+        var (code, error) = CliRunner.Run(new[] { "evaluate", "--model", teacher, "--reference", teacher, "--methods", "gradcam,lrp", "--out", dir.File("eval") }.Concat(Data).ToArray());
+        Assert.True(code == 0, error);
+        var json = JsonNode.Parse(File.ReadAllText(dir.File("eval/evaluation.json")))!;
+        foreach (var key in new[] { "map_per_class", "map_per_image", "f1", "accuracy", "agreement" })
+            Assert.NotNull(json["prediction"]![key]);
+        // A model compared with itself agrees fully, and every scored pair has identical maps.
+        Assert.Equal(1.0, json["prediction"]!["agreement"]!.GetValue<double>());
+        foreach (var method in new[] { "gradcam", "lrp" })
+        {
+            var entry = json["attribution"]![method]!;
+            int pairs = entry["pairs"]!.GetValue<int>();
+            if (pairs == 0) continue; // an untrained 2-epoch model may predict no pair; then there is nothing to compare
+            var cosine = entry["consistency"]!["cosine"];
+            if (cosine is not null) Assert.Equal(1.0, cosine.GetValue<double>(), 5);
+            Assert.Equal(0.0, entry["consistency"]!["wcam_distance"]?.GetValue<double>() ?? 0.0, 9);
+            Assert.Equal(entry["pointing"]!.GetValue<double>(), entry["reference"]!["pointing"]!.GetValue<double>());
+        }
+        Assert.True(File.Exists(dir.File("eval/evaluation.md")));
+    }
+
+    [Fact]
+    public void EvaluateAndExplainRejectBadInputWithOneLine()
+    {
+        using var dir = new TempFolder();
+        var teacher = Teacher(dir);
+        var (code, error) = CliRunner.Run(new[] { "evaluate", "--model", teacher, "--methods", "gradcam,nosuch", "--out", dir.File("e") }.Concat(Data).ToArray());
+        Assert.Equal(2, code);
+        Assert.Contains("unknown attribution method 'nosuch'", error);
+        (code, error) = CliRunner.Run(new[] { "evaluate", "--model", teacher, "--layer", "conv9_9", "--out", dir.File("e") }.Concat(Data).ToArray());
+        Assert.Equal(2, code);
+        Assert.Contains("valid layers", error);
+        (code, error) = CliRunner.Run(new[] { "explain", "--model", teacher, "--class", "Unicorn", "--out", dir.File("x") }.Concat(Data).ToArray());
+        Assert.Equal(2, code);
+        Assert.Contains("'Unicorn' is not a class", error);
+        File.WriteAllText(dir.File("broken.png"), "not a png");
+        (code, error) = CliRunner.Run("explain", "--model", teacher, "--image", dir.File("broken.png"), "--out", dir.File("x"));
+        Assert.Equal(1, code);
+        Assert.Contains("broken.png", error);
+        (code, error) = CliRunner.Run(new[] { "evaluate", "--model", teacher, "--image-size", "64", "--out", dir.File("e") }.Concat(Data.Where(a => a != "--image-size" && a != "32")).ToArray());
+        Assert.Equal(1, code);
+        Assert.Contains("takes 1x32x32 images", error);
+        Assert.Single(error.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void ExplainDrawsAGridForDatasetImagesAndForAnImageFile()
+    {
+        using var dir = new TempFolder();
+        var teacher = Teacher(dir);
+        var (code, error) = CliRunner.Run(new[] { "explain", "--model", teacher, "--reference", teacher, "--index", "0,1", "--methods", "gradcam,rap", "--out", dir.File("x") }.Concat(Data).ToArray());
+        Assert.True(code == 0, error);
+        var grid = File.ReadAllBytes(dir.File("x/explain.png"));
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, grid[..4]);
+        // 2 images × 2 methods × 2 models single heatmaps beside the grid.
+        Assert.Equal(9, Directory.GetFiles(dir.File("x"), "*.png").Length);
+
+        File.Copy(dir.File("x/explain.png"), dir.File("photo.png"));
+        (code, error) = CliRunner.Run("explain", "--model", teacher, "--image", dir.File("photo.png"), "--methods", "lrp", "--out", dir.File("y"));
+        Assert.True(code == 0, error);
+        Assert.True(File.Exists(dir.File("y/explain.png")));
+    }
+
+    [Fact]
+    public void TrainAndEvaluateWorkOnAVocLayoutFolder()
+    {
+        using var voc = VocFixture.Create();
+        using var dir = new TempFolder();
+        string[] vocData = { "--dataset", "voc:" + voc.Root, "--image-size", "32", "--batch-size", "4" };
+        var (code, error) = CliRunner.Run(new[] { "train", "--arch", "vgg11-bn:w=1/16", "--epochs", "1", "--lr-steps", "", "--out", dir.File("t") }.Concat(vocData).ToArray());
+        Assert.True(code == 0, error);
+        (code, error) = CliRunner.Run(new[] { "evaluate", "--model", dir.File("t/model.ckpt"), "--methods", "gradcam", "--out", dir.File("e") }.Concat(vocData).ToArray());
+        Assert.True(code == 0, error);
+        var json = JsonNode.Parse(File.ReadAllText(dir.File("e/evaluation.json")))!;
+        // Most VOC classes never occur in the tiny fixture: they are skipped and named, not an error.
+        Assert.True(json["skipped_classes"]!.AsArray().Count > 10);
+    }
+}
