@@ -155,7 +155,7 @@ public static class ExperimentReport
         var series = new List<PlotSeries>();
         foreach (var run in results.Runs.Where(r => r.Run.Seed == seed))
         {
-            if (run.Metrics?["history"] is not JsonArray history || history.Count == 0) continue;
+            if ((run.Metrics?["history"] ?? run.Metrics?["training"]?["history"]) is not JsonArray history || history.Count == 0) continue;
             var x = new List<double>();
             var y = new List<double>();
             foreach (var h in history)
