@@ -23,7 +23,7 @@ public static class ApcApp
             config.AddCommand<TrainCommand>("train")
                 .WithDescription("Train a multi-label CNN classifier (the teacher) and keep the best-on-validation checkpoint.")
                 .WithExample("train")
-                .WithExample("train", "--arch", "vgg16-bn:w=1/4", "--epochs", "8", "--out", "runs/teacher");
+                .WithExample("train", "--arch", "vgg16-bn:w=1/4", "--epochs", "12", "--out", "runs/teacher");
             config.AddCommand<InfoCommand>("info")
                 .WithDescription("Show what a checkpoint holds: architecture, parameters, multiply-accumulates, classes, metrics.")
                 .WithExample("info", "runs/teacher/model.ckpt");

@@ -80,7 +80,7 @@ public static class CompressStages
         return new TrainingOptions(epochs, s.BatchSize, lr, s.Momentum, s.WeightDecay, steps, 0.1, s.Seed, s.Device, s.Threads).Validated();
     }
 
-    /// <summary>Rate divided by 10 after ⌊60%⌋ and after ⌊85%⌋ of the epochs (8 epochs: at 5 and 7, as the teacher's
+    /// <summary>Rate divided by 10 after ⌊60%⌋ and after ⌊85%⌋ of the epochs (8 epochs: at 5 and 7, as the teacher's former
     /// default; the reference divides at 150, 200 and 250 of 350).</summary>
     public static int[] DecaySteps(int epochs) =>
         new[] { (int)Math.Floor(0.6 * epochs) + 1, (int)Math.Floor(0.85 * epochs) + 1 }

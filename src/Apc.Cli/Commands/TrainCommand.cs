@@ -21,8 +21,8 @@ public sealed class TrainSettings : DataSettings
     public string Arch { get; init; } = "vgg16-bn:w=1/4";
 
     [CommandOption("--epochs <N>")]
-    [DefaultValue(8)]
-    public int Epochs { get; init; } = 8;
+    [DefaultValue(12)]
+    public int Epochs { get; init; } = 12;
 
     [CommandOption("--lr <RATE>")]
     [Description("Initial learning rate.")]
@@ -39,8 +39,8 @@ public sealed class TrainSettings : DataSettings
 
     [CommandOption("--lr-steps <EPOCHS>")]
     [Description("Comma-separated epochs at which the learning rate is divided by 10.")]
-    [DefaultValue("5,7")]
-    public string LrSteps { get; init; } = "5,7";
+    [DefaultValue("8,11")]
+    public string LrSteps { get; init; } = "8,11";
 
     [CommandOption("--out <DIR>")]
     [Description("Output folder: model.ckpt, metrics.json, train-state.ckpt.")]

@@ -38,9 +38,9 @@ public sealed record ExperimentConfig
     {
         public string? Checkpoint { get; init; }
         public string Arch { get; init; } = "vgg16-bn:w=1/4";
-        public int Epochs { get; init; } = 8;
+        public int Epochs { get; init; } = 12;
         public double Lr { get; init; } = 0.05;
-        public string LrSteps { get; init; } = "5,7";
+        public string LrSteps { get; init; } = "8,11";
     }
 
     /// <summary>One compression method with its apc compress options (e.g. ["--student", "vgg16-bn:w=1/16"]).</summary>

@@ -6,7 +6,7 @@ namespace Apc.Training;
 /// <param name="Device">"cpu", "cuda" or "cuda:N".</param>
 /// <param name="Threads">Torch intra-op threads; 0 = leave torch's default.</param>
 public sealed record TrainingOptions(
-    int Epochs = 8,
+    int Epochs = 12,
     int BatchSize = 64,
     double LearningRate = 0.05,
     double Momentum = 0.9,
