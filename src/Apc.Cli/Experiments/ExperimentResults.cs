@@ -116,15 +116,6 @@ public sealed class ExperimentResults
         return (headers.ToArray(), rows);
     }
 
-    public static string Markdown(string[] headers, IEnumerable<string[]> rows)
-    {
-        var sb = new StringBuilder();
-        sb.AppendLine("| " + string.Join(" | ", headers) + " |");
-        sb.AppendLine("|" + string.Concat(headers.Select((_, i) => i == 0 ? "---|" : "---:|")));
-        foreach (var r in rows) sb.AppendLine("| " + string.Join(" | ", r) + " |");
-        return sb.ToString();
-    }
-
     public string ResultsMarkdown(string command, double seconds)
     {
         var sb = new StringBuilder();
@@ -139,7 +130,7 @@ public sealed class ExperimentResults
             sb.AppendLine($"## {c.Name} ({c.Method}{(c.Options.Count > 0 ? " " + string.Join(' ', c.Options) : "")})");
             sb.AppendLine();
             var (headers, rows) = Table(c.Name);
-            sb.Append(Markdown(headers, rows));
+            sb.Append(Apc.Reporting.MarkdownTable.Render(headers, rows));
         }
         return sb.ToString();
     }

@@ -40,9 +40,7 @@ public static class EvaluationTables
         sb.AppendLine($"Data: {r.Dataset} ({r.Images} images). Prediction: per-class mAP {P(r.Prediction.MapPerClass)}, per-image mAP {P(r.Prediction.MapPerImage)}, F1 {P(r.Prediction.F1)}, exact match {P(r.Prediction.Accuracy)}" +
             (r.Prediction.Agreement is { } a ? $", top-1 agreement with the reference {P(a)}" : "") + ".");
         sb.AppendLine();
-        sb.AppendLine("| " + string.Join(" | ", Headers) + " |");
-        sb.AppendLine("|" + string.Concat(Enumerable.Repeat("---|", Headers.Length)));
-        foreach (var row in Rows(r)) sb.AppendLine("| " + string.Join(" | ", row) + " |");
+        sb.Append(Apc.Reporting.MarkdownTable.Render(Headers, Rows(r).ToList()));
         return sb.ToString();
     }
 }
