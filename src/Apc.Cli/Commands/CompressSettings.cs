@@ -8,7 +8,7 @@ namespace Apc.Cli.Commands;
 
 /// <summary>Options of apc compress. Method-specific options say which method they belong to; giving one to
 /// another method is a usage error. Schedule options left unset take the method's defaults (see docs/compression.md).</summary>
-public sealed class CompressSettings : DataSettings
+public sealed class CompressSettings : OptimizerSettings
 {
     [CommandArgument(0, "<METHOD>")]
     [Description("kd, structured, unstructured, quantize or pipeline.")]
@@ -63,14 +63,6 @@ public sealed class CompressSettings : DataSettings
     [CommandOption("--lr-steps <EPOCHS>")]
     [Description("Epochs at which the rate is divided by 10 (default: kd after 60% and 85% of the epochs, rounded down; fine-tuning constant).")]
     public string? LrSteps { get; init; }
-
-    [CommandOption("--momentum <M>")]
-    [DefaultValue(0.9)]
-    public double Momentum { get; init; } = 0.9;
-
-    [CommandOption("--weight-decay <WD>")]
-    [DefaultValue(1e-4)]
-    public double WeightDecay { get; init; } = 1e-4;
 
     // kd.
     [CommandOption("--student <SPEC>")]

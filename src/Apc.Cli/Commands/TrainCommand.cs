@@ -13,7 +13,7 @@ using TorchSharp;
 
 namespace Apc.Cli.Commands;
 
-public sealed class TrainSettings : DataSettings
+public sealed class TrainSettings : OptimizerSettings
 {
     [CommandOption("--arch <SPEC>")]
     [Description("Architecture: vgg11-bn … vgg19-bn, resnet18, with options like :w=1/4 or :channels=….")]
@@ -28,14 +28,6 @@ public sealed class TrainSettings : DataSettings
     [Description("Initial learning rate.")]
     [DefaultValue(0.05)]
     public double Lr { get; init; } = 0.05;
-
-    [CommandOption("--momentum <M>")]
-    [DefaultValue(0.9)]
-    public double Momentum { get; init; } = 0.9;
-
-    [CommandOption("--weight-decay <WD>")]
-    [DefaultValue(1e-4)]
-    public double WeightDecay { get; init; } = 1e-4;
 
     [CommandOption("--lr-steps <EPOCHS>")]
     [Description("Comma-separated epochs at which the learning rate is divided by 10.")]

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Apc.Checkpoints;
-using Apc.Compression.Quantization;
 using Apc.Data;
 using Apc.Models;
 using Apc.Reporting;
@@ -83,12 +82,7 @@ public static class ExperimentReport
         }
     }
 
-    static ModelCheckpoint Load(string path)
-    {
-        var checkpoint = ModelCheckpoint.Load(path);
-        QuantizedModel.Attach(checkpoint);
-        return checkpoint;
-    }
+    static ModelCheckpoint Load(string path) => Commands.ModelLoading.Load(path, "cpu", "--model");
 
     /// <summary>Compression ratio of a run: teacher non-zero weights × 32 bits over the run's non-zero weights × its bits.</summary>
     static double Ratio(ExperimentResults.RunValues run, double teacherNonzero)
