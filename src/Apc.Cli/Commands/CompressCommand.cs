@@ -31,6 +31,7 @@ public sealed class CompressCommand : Command<CompressSettings>
         if (string.IsNullOrWhiteSpace(settings.Teacher))
             throw new UsageException("--teacher is required: the checkpoint of the network to compress (e.g. runs/teacher/model.ckpt).");
         var outDir = settings.OutDir(method);
+        var reuse = RunFingerprints.Reuse(settings.Resume, settings.Force);
         AtomicFile.EnsureWritableFolder(outDir);
         var device = DeviceParser.Parse(settings.Device);
         if (settings.Threads > 0) torch.set_num_threads(settings.Threads);
@@ -38,7 +39,8 @@ public sealed class CompressCommand : Command<CompressSettings>
         using var teacherCheckpoint = ModelLoading.Load(settings.Teacher, settings.Device, "--teacher");
         var teacher = teacherCheckpoint.Model;
         var info = teacherCheckpoint.Info;
-        var data = DatasetFactory.Open(settings.ToDataOptions() with { ImageSize = settings.ImageSize ?? info.ImageSize });
+        var dataOptions = settings.ToDataOptions() with { ImageSize = settings.ImageSize ?? info.ImageSize };
+        var data = DatasetFactory.Open(dataOptions);
         CheckDataMatchesTeacher(data, info, settings);
         foreach (var layer in matcherOptions.EffectiveLayers)
             if (layer.Layer != LayerWeight.Default && matcherOptions.Kind != MatchingKind.None) teacher.ResolveLayer(layer.Layer);
@@ -61,6 +63,7 @@ public sealed class CompressCommand : Command<CompressSettings>
                 ["training"] = JsonSerializer.SerializeToNode(s.Training, CheckpointFile.Json),
             }).ToArray()),
         };
+        RunFolder.Claim(outDir, Fingerprint(method, methods, matcherOptions, steps, settings, dataOptions, data), reuse, Outputs(outDir));
         var provenance = CheckpointInfo.MakeProvenance("apc compress " + string.Join(' ', context.Arguments), settings.Seed, config);
         var template = new CheckpointInfo(method, info.Arch, info.InChannels, info.NumClasses, info.ImageSize, info.ClassNames,
             info.Normalization, settings.Dataset, provenance, new JsonObject());
@@ -73,7 +76,7 @@ public sealed class CompressCommand : Command<CompressSettings>
         ICompressionStage stage = method == CompressStages.Pipeline
             ? new CompressionPipeline(steps) { StepFinished = (i, step, r) => stageMetrics.Add(StageSummary(i, step, r, data.Val, settings, device)) }
             : steps[0].Stage;
-        var stageContext = new StageContext(teacher, teacher, data, matcher, steps[0].Training, outDir, template, settings.Resume);
+        var stageContext = new StageContext(teacher, teacher, data, matcher, steps[0].Training, outDir, template, reuse == FolderReuse.Resume);
         var result = ProgressTrainingMonitor.Run(AnsiConsole.Console, method, monitor => stage.Run(stageContext with { Monitor = monitor }));
         try
         {
@@ -91,6 +94,33 @@ public sealed class CompressCommand : Command<CompressSettings>
         }
         return 0;
     }
+
+    /// <summary>Everything that determines the compressed model: the method and its stages with their options and
+    /// schedules, the matcher, the teacher's and a student checkpoint's content, and the data.</summary>
+    static RunFingerprint Fingerprint(string method, IReadOnlyList<string> methods, MatcherOptions matcherOptions, IReadOnlyList<PipelineStep> steps,
+        CompressSettings settings, DataOptions dataOptions, DataSplits data)
+    {
+        var what = new JsonObject
+        {
+            ["method"] = method,
+            ["stages"] = string.Join(",", methods),
+            ["teacher"] = RunFingerprints.Checkpoint(settings.Teacher!),
+            ["matching"] = matcherOptions.ToJson(),
+            ["steps"] = new JsonArray(steps.Select(s => (JsonNode)new JsonObject
+            {
+                ["method"] = s.Stage.Method,
+                ["options"] = s.Config?.DeepClone(),
+                ["training"] = RunFingerprints.Training(s.Training),
+            }).ToArray()),
+        };
+        if (methods.Contains("kd") && File.Exists(settings.Student)) what["student_checkpoint"] = RunFingerprints.Checkpoint(settings.Student);
+        return RunFingerprints.Merge("compress", what, RunFingerprints.Data(dataOptions, data, settings.BatchSize, settings.Device));
+    }
+
+    /// <summary>What a compress run leaves in its folder.</summary>
+    static string[] Outputs(string outDir) =>
+        new[] { "model.ckpt", "train-state.ckpt", "metrics.json" }
+            .Concat(Directory.GetDirectories(outDir, "stage-*").Select(d => Path.GetFileName(d))).ToArray();
 
     /// <summary>The data must be what the teacher was trained for: same classes in the same order, same input shape.</summary>
     static void CheckDataMatchesTeacher(DataSplits data, CheckpointInfo info, CompressSettings settings)

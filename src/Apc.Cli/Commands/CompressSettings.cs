@@ -23,8 +23,12 @@ public sealed class CompressSettings : OptimizerSettings
     public string? Out { get; init; }
 
     [CommandOption("--resume")]
-    [Description("Continue an interrupted run in --out (finished pipeline stages are reloaded).")]
+    [Description("Continue an interrupted run in --out (only one with the same settings; finished pipeline stages are reloaded).")]
     public bool Resume { get; init; }
+
+    [CommandOption("--force")]
+    [Description("Replace what --out holds (another run's model, state and stage folders) and start afresh.")]
+    public bool Force { get; init; }
 
     // Attribution matching (method.md §2).
     [CommandOption("--match <KIND>")]

@@ -45,6 +45,10 @@ public sealed class EvaluateSettings : DataSettings
     [Description("Also compute deletion and insertion curves (slower).")]
     public bool Faithfulness { get; init; }
 
+    [CommandOption("--force")]
+    [Description("Replace an evaluation in --out that was made with other settings.")]
+    public bool Force { get; init; }
+
     [CommandOption("--out <DIR>")]
     [Description("Output folder for evaluation.json and evaluation.md.")]
     [DefaultValue("runs/evaluation")]
@@ -63,7 +67,8 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
         using var reference = settings.Reference is null ? null : ModelLoading.Load(settings.Reference, settings.Device, "--reference");
         if (settings.Layer is not null) model.Model.ResolveLayer(settings.Layer);
         if (settings.Threads > 0) TorchSharp.torch.set_num_threads(settings.Threads);
-        var data = DatasetFactory.Open(ModelLoading.ForModel(settings.ToDataOptions(), model));
+        var dataOptions = ModelLoading.ForModel(settings.ToDataOptions(), model);
+        var data = DatasetFactory.Open(dataOptions);
         var split = settings.Split.ToLowerInvariant() switch
         {
             "val" => data.Test is { HasMasks: true } && !data.Val.HasMasks ? data.Test : data.Val,
@@ -72,6 +77,14 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
         };
         var options = new EvaluationOptions(methods, settings.BatchSize, settings.Tolerance, Faithfulness: settings.Faithfulness,
             Attribution: new AttributionOptions { Layer = settings.Layer });
+        var fingerprint = RunFingerprints.Merge("evaluate", new System.Text.Json.Nodes.JsonObject
+        {
+            ["model"] = RunFingerprints.Checkpoint(settings.Model),
+            ["reference"] = settings.Reference is null ? null : RunFingerprints.Checkpoint(settings.Reference),
+            ["split"] = split.Name, ["methods"] = string.Join(",", methods), ["layer"] = settings.Layer,
+            ["tolerance"] = settings.Tolerance, ["faithfulness"] = settings.Faithfulness,
+        }, RunFingerprints.Data(dataOptions, data, settings.BatchSize, settings.Device));
+        RunFolder.Claim(settings.Out, fingerprint, settings.Force ? FolderReuse.Replace : FolderReuse.Recompute, new[] { "evaluation.json" });
         AnsiConsole.MarkupLine($"Evaluating [bold]{Markup.Escape(settings.Model)}[/] on {Markup.Escape(split.Name)} ({split.Count} images) with {string.Join(", ", methods)}.");
         EvaluationReport report = null!;
         AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),

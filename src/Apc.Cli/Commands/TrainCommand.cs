@@ -7,6 +7,7 @@ using Apc.Cli.Settings;
 using Apc.Data;
 using Apc.Models;
 using Apc.Training;
+using Apc.Util;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using TorchSharp;
@@ -40,8 +41,12 @@ public sealed class TrainSettings : OptimizerSettings
     public string Out { get; init; } = "runs/teacher";
 
     [CommandOption("--resume")]
-    [Description("Continue from the last completed epoch in --out.")]
+    [Description("Continue from the last completed epoch in --out (only a run with the same settings).")]
     public bool Resume { get; init; }
+
+    [CommandOption("--force")]
+    [Description("Replace what --out holds (another run's model and training state) and start afresh.")]
+    public bool Force { get; init; }
 
     public TrainingOptions ToTrainingOptions() => new TrainingOptions(
         Epochs, BatchSize, Lr, Momentum, WeightDecay, ParseEpochList(LrSteps, "--lr-steps"), 0.1, Seed, Device, Threads).Validated();
@@ -59,7 +64,12 @@ public sealed class TrainCommand : Command<TrainSettings>
     {
         var options = settings.ToTrainingOptions();
         var arch = ArchSpec.Parse(settings.Arch);
-        var data = DatasetFactory.Open(settings.ToDataOptions());
+        var reuse = RunFingerprints.Reuse(settings.Resume, settings.Force);
+        var dataOptions = settings.ToDataOptions();
+        var data = DatasetFactory.Open(dataOptions);
+        var fingerprint = RunFingerprints.Merge("train", new JsonObject { ["arch"] = arch.ToString() },
+            RunFingerprints.Training(options), RunFingerprints.Data(dataOptions, data, settings.BatchSize, settings.Device));
+        RunFolder.Claim(settings.Out, fingerprint, reuse, new[] { "model.ckpt", "train-state.ckpt", "metrics.json" });
         var train = data.Train;
         torch.manual_seed(settings.Seed);
         using var model = ModelFactory.Create(new ModelConfig(arch, train.Shape.Channels, train.ClassNames.Count, train.Shape.Height));
@@ -75,7 +85,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             CheckpointInfo.MakeProvenance("apc " + string.Join(' ', context.Arguments), settings.Seed, config), new JsonObject());
         AnsiConsole.MarkupLine($"Training [bold]{arch}[/] ({model.ParameterCount():N0} parameters, {model.MultiplyAccumulates():N0} MACs/image) " +
             $"on {Markup.Escape(train.Name)} ({train.Count} train, {data.Val.Count} val, {train.Shape}) for {options.Epochs} epochs.");
-        var run = new TrainingRun(model, data, new MultiLabelLoss(), options, settings.Out, template, settings.Resume);
+        var run = new TrainingRun(model, data, new MultiLabelLoss(), options, settings.Out, template, reuse == FolderReuse.Resume);
         var result = ProgressTrainingMonitor.Run(AnsiConsole.Console, "train", monitor => Trainer.Fit(run with { Monitor = monitor }));
         ResultTables.Write(AnsiConsole.Console, result);
         AnsiConsole.MarkupLine($"Best model: [bold]{Markup.Escape(result.CheckpointPath)}[/] (epoch {result.Best.Epoch}); metrics in " +

@@ -6,16 +6,20 @@ using Spectre.Console;
 namespace Apc.Cli.Experiments;
 
 /// <summary>Runs an experiment plan stage by stage through the same code as the apc verbs. A stage whose done
-/// marker exists is skipped (so a second invocation redoes nothing and an interrupted one continues; train and
-/// compress also resume inside a stage), unless --force. Prints which stage runs and an ETA over the plan.</summary>
+/// marker exists and records the stage's own fingerprint (<see cref="StageFingerprint"/>) is skipped, so a second
+/// invocation redoes nothing and an interrupted one continues (train and compress also resume inside a stage). A
+/// finished stage whose settings or inputs changed is never reused: the whole plan is checked before anything runs,
+/// and the run stops with the settings that differ, unless --force redoes every stage. Prints which stage runs and an
+/// ETA over the plan.</summary>
 public static class ExperimentRunner
 {
     public static ExperimentResults Run(ExperimentConfig config, string outDir, bool force, string device, int threads, string command)
     {
         AtomicFile.EnsureWritableFolder(outDir);
+        var (stages, runs) = ExperimentPlan.Build(config, outDir, device, threads);
+        if (!force) CheckFinishedStages(stages, outDir);
         AtomicFile.WriteAllText(Path.Combine(outDir, "config.json"),
             System.Text.Json.JsonSerializer.Serialize(config, ExperimentConfig.Options) + "\n");
-        var (stages, runs) = ExperimentPlan.Build(config, outDir, device, threads);
         var clock = Stopwatch.StartNew();
         double totalWeight = stages.Sum(s => s.Weight), doneWeight = 0, workedWeight = 0;
         var worked = TimeSpan.Zero;
@@ -25,6 +29,7 @@ public static class ExperimentRunner
             if (force && File.Exists(stage.DoneMarker)) File.Delete(stage.DoneMarker);
             if (File.Exists(stage.DoneMarker))
             {
+                CheckFinishedStage(stage, outDir); // again: an earlier stage that ran now may have changed this one's inputs
                 AnsiConsole.MarkupLine($"[grey][[{i + 1}/{stages.Count}]] {Markup.Escape(stage.Label)}: done earlier, skipped[/]");
                 doneWeight += stage.Weight;
                 continue;
@@ -34,11 +39,12 @@ public static class ExperimentRunner
                 : "estimating";
             AnsiConsole.Write(new Rule($"[bold][[{i + 1}/{stages.Count}]][/] {Markup.Escape(stage.Label)}  [grey](elapsed {clock.Elapsed:h\\:mm\\:ss}, remaining ≈ {eta})[/]").LeftJustified());
             var stageClock = Stopwatch.StartNew();
-            var args = force ? stage.Arguments.Where(a => a != "--resume").ToArray() : stage.Arguments;
+            var fingerprint = StageFingerprint.Of(stage.Arguments);
+            var args = force ? stage.Arguments.Where(a => a != "--resume").Append("--force").ToArray() : stage.Arguments;
             int code = ApcApp.Run(args);
             if (code != 0)
                 throw new ApcException($"experiment stage '{stage.Label}' failed (exit code {code}); fix the cause and rerun the same command to continue.");
-            AtomicFile.WriteAllText(stage.DoneMarker, DateTime.UtcNow.ToString("O") + "\n");
+            AtomicFile.WriteJson(stage.DoneMarker, StageFingerprint.Marker(fingerprint));
             worked += stageClock.Elapsed;
             workedWeight += stage.Weight;
             doneWeight += stage.Weight;
@@ -49,5 +55,26 @@ public static class ExperimentRunner
         AtomicFile.WriteAllText(Path.Combine(outDir, "results.md"), results.ResultsMarkdown(command, seconds));
         ExperimentReport.Write(results, outDir, command, seconds);
         return results;
+    }
+
+    /// <summary>Refuses, before anything runs or is written, a plan whose finished stages were made with other settings
+    /// or inputs than the plan's stages now (a stage's inputs are checked as they are on disk, which is what a
+    /// skipped stage would hand on).</summary>
+    static void CheckFinishedStages(IReadOnlyList<ExperimentStage> stages, string outDir)
+    {
+        foreach (var stage in stages)
+            if (File.Exists(stage.DoneMarker)) CheckFinishedStage(stage, outDir);
+    }
+
+    static void CheckFinishedStage(ExperimentStage stage, string outDir)
+    {
+        var recorded = StageFingerprint.Recorded(stage.DoneMarker);
+        var now = StageFingerprint.Of(stage.Arguments);
+        var reason = recorded is null
+            ? "its done marker does not record the settings it ran with (made by an older apc)"
+            : RunFingerprint.Describe(now.DifferencesFrom(recorded)) is { Length: > 0 } d ? $"it ran with other settings ({d})" : null;
+        if (reason is not null)
+            throw new ApcException($"--out '{outDir}': stage '{stage.Label}' finished earlier, but {reason}; " +
+                "pass --force to redo every stage, or choose another --out.");
     }
 }

@@ -60,6 +60,16 @@ public sealed class FashionMnist
         return new LabelledImages(images.Data, labels.Data, images.Dimensions[1], images.Dimensions[2]);
     }
 
+    /// <summary>The four files <see cref="Load"/> reads from <paramref name="folder"/> (null: <see cref="DefaultFolder"/>),
+    /// in the order train images, train labels, test images, test labels.</summary>
+    public static IReadOnlyList<string> Files(string? folder = null)
+    {
+        folder ??= DefaultFolder;
+        if (!Directory.Exists(folder))
+            throw new ApcException($"Fashion-MNIST folder {folder} not found. {InstallHint}");
+        return new[] { TrainImagesName, TrainLabelsName, TestImagesName, TestLabelsName }.Select(n => Locate(folder, n)).ToArray();
+    }
+
     private static string Locate(string folder, string name)
     {
         foreach (var candidate in new[] { name + ".gz", name })

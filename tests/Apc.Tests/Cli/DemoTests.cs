@@ -43,6 +43,16 @@ public class DemoTests
         var before = File.GetLastWriteTimeUtc(dir.File(Path.Combine("seed-0", "kd-wcam", "model.ckpt")));
         Assert.Equal(0, CliRunner.Run("demo", "--quick", "--out", dir.Path).Code);
         Assert.Equal(before, File.GetLastWriteTimeUtc(dir.File(Path.Combine("seed-0", "kd-wcam", "model.ckpt"))));
+
+        // Another β is another experiment: the finished stages are not passed off as β = 100 (docs/experiments.md
+        // suggests exactly this command); nothing is rerun or rewritten, the error names the setting.
+        var config = File.ReadAllText(dir.File("config.json"));
+        (code, error) = CliRunner.Run("demo", "--quick", "--match-weight", "100", "--out", dir.Path);
+        Assert.Equal(1, code);
+        Assert.Contains("--match-weight: 10 before, 100 now", error);
+        Assert.Contains("--force", error);
+        Assert.Equal(config, File.ReadAllText(dir.File("config.json")));
+        Assert.Equal(before, File.GetLastWriteTimeUtc(dir.File(Path.Combine("seed-0", "kd-wcam", "model.ckpt"))));
     }
 
     [Fact]

@@ -1,0 +1,43 @@
+using System.Text.Json.Nodes;
+using Apc.Data;
+using Apc.Util;
+
+namespace Apc.Cli.Commands;
+
+/// <summary>The fingerprints of the verbs that write an output folder (train, compress, evaluate): everything that
+/// determines the result. Input checkpoints enter by content (SHA-256), the data by <see cref="DataIdentity"/>.
+/// Left out on purpose: the output path itself, --resume/--force/--verbose, and --threads (the thread count changes
+/// only the order of floating-point sums, and a resumed run may use another).</summary>
+public static class RunFingerprints
+{
+    /// <summary>--resume and --force together are a usage error; otherwise what the user asked for.</summary>
+    public static FolderReuse Reuse(bool resume, bool force) => (resume, force) switch
+    {
+        (true, true) => throw new UsageException("--resume and --force contradict each other: --resume continues the run in --out, --force replaces it."),
+        (true, false) => FolderReuse.Resume,
+        (false, true) => FolderReuse.Replace,
+        _ => FolderReuse.Refuse,
+    };
+
+    public static JsonObject Data(DataOptions options, DataSplits data, int batchSize, string device) =>
+        new() { ["data"] = DataIdentity.Of(options, data), ["batch_size"] = batchSize, ["device"] = device };
+
+    /// <summary>A checkpoint named by its content, for a fingerprint.</summary>
+    public static string Checkpoint(string path) => "sha256:" + FileChecksum.Sha256(path);
+
+    /// <summary>Adds the training options that change the result (not the device and thread count, which
+    /// <see cref="Data"/> records or which are left out).</summary>
+    public static JsonObject Training(Apc.Training.TrainingOptions o) => new()
+    {
+        ["epochs"] = o.Epochs, ["batch_size"] = o.BatchSize, ["lr"] = o.LearningRate, ["momentum"] = o.Momentum,
+        ["weight_decay"] = o.WeightDecay, ["lr_steps"] = string.Join(",", o.EffectiveLrSteps), ["lr_gamma"] = o.LrGamma, ["seed"] = o.Seed,
+    };
+
+    public static RunFingerprint Merge(string verb, params JsonObject[] parts)
+    {
+        var all = new JsonObject { ["verb"] = verb };
+        foreach (var part in parts)
+            foreach (var (key, value) in part) all[key] = value?.DeepClone();
+        return RunFingerprint.Of(all);
+    }
+}

@@ -1,0 +1,46 @@
+using System.Text.Json.Nodes;
+using Apc.Util;
+
+namespace Apc.Cli.Experiments;
+
+/// <summary>The fingerprint of an experiment stage: its apc command line as option → value pairs, with every input
+/// checkpoint (--teacher, --model, --reference, a --student file) replaced by its content's SHA-256 at the moment the
+/// stage runs or is skipped. A stage's done marker stores it; a finished stage is skipped only when the marker's
+/// fingerprint equals the stage's now. Left out: --out (the folder is the stage's place, not a setting),
+/// --resume/--force/--verbose, and --threads.</summary>
+public static class StageFingerprint
+{
+    static readonly HashSet<string> Ignored = new(StringComparer.Ordinal) { "--resume", "--force", "--verbose", "--threads", "--out" };
+    static readonly HashSet<string> CheckpointOptions = new(StringComparer.Ordinal) { "--teacher", "--model", "--reference", "--student" };
+
+    public static RunFingerprint Of(IReadOnlyList<string> arguments)
+    {
+        var settings = new JsonObject();
+        int i = 0;
+        var verb = new List<string>();
+        while (i < arguments.Count && !arguments[i].StartsWith("--", StringComparison.Ordinal)) verb.Add(arguments[i++]);
+        settings["command"] = string.Join(' ', verb);
+        while (i < arguments.Count)
+        {
+            var name = arguments[i++];
+            string value = "true";
+            if (i < arguments.Count && !arguments[i].StartsWith("--", StringComparison.Ordinal)) value = arguments[i++];
+            if (Ignored.Contains(name)) continue;
+            if (CheckpointOptions.Contains(name) && (name != "--student" || value.EndsWith(".ckpt", StringComparison.OrdinalIgnoreCase)))
+                value = File.Exists(value) ? "sha256:" + FileChecksum.Sha256(value) : "missing: " + value;
+            settings[name] = value;
+        }
+        return RunFingerprint.Of(settings);
+    }
+
+    /// <summary>The done marker's content: when the stage finished and what it was.</summary>
+    public static JsonObject Marker(RunFingerprint fingerprint) =>
+        new() { ["finished"] = DateTime.UtcNow.ToString("O"), ["fingerprint"] = fingerprint.ToJson() };
+
+    /// <summary>The fingerprint a done marker recorded; null when the marker predates fingerprints or is unreadable.</summary>
+    public static RunFingerprint? Recorded(string markerPath)
+    {
+        try { return RunFingerprint.FromJson(JsonNode.Parse(File.ReadAllText(markerPath))?["fingerprint"]); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException) { return null; }
+    }
+}

@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace Apc.Util;
+
+/// <summary>What produced a piece of work (a trained model, a compressed model, an evaluation, an experiment
+/// stage): every setting that determines its result, flattened to <c>key → value text</c> with dotted keys
+/// ("steps.0.training.Epochs"). Two runs with equal fingerprints compute the same thing; a cached or resumed
+/// result is reused only when its stored fingerprint equals the fingerprint of the run asking for it.
+/// Values are compared as text (strings as they are, numbers and booleans as JSON writes them).</summary>
+public sealed class RunFingerprint
+{
+    readonly SortedDictionary<string, string> settings;
+
+    RunFingerprint(SortedDictionary<string, string> settings) => this.settings = settings;
+
+    /// <summary>The flattened settings, sorted by key.</summary>
+    public IReadOnlyDictionary<string, string> Settings => settings;
+
+    /// <summary>Flattens <paramref name="settings"/> (objects and arrays nest with dotted keys; null values are kept
+    /// as "null", so a setting that appears or disappears counts as a difference) and adds the tool version.</summary>
+    public static RunFingerprint Of(JsonObject settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var flat = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        Flatten(settings, "", flat);
+        flat.TryAdd("tool_version", ToolVersion.Text);
+        return new RunFingerprint(flat);
+    }
+
+    /// <summary>Reads a fingerprint written by <see cref="ToJson"/>; null when the node is not one.</summary>
+    public static RunFingerprint? FromJson(JsonNode? node)
+    {
+        if (node is not JsonObject obj) return null;
+        var flat = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in obj)
+        {
+            if (value is not JsonValue v || !v.TryGetValue<string>(out var text)) return null;
+            flat[key] = text;
+        }
+        return new RunFingerprint(flat);
+    }
+
+    /// <summary>One JSON object, key → value text, keys sorted.</summary>
+    public JsonObject ToJson()
+    {
+        var obj = new JsonObject();
+        foreach (var (key, value) in settings) obj[key] = value;
+        return obj;
+    }
+
+    /// <summary>The settings that differ, each as "key: A before, B now" (a missing key reads "unset"); empty when equal.</summary>
+    public IReadOnlyList<string> DifferencesFrom(RunFingerprint before)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        var keys = new SortedSet<string>(settings.Keys, StringComparer.Ordinal);
+        keys.UnionWith(before.settings.Keys);
+        var differences = new List<string>();
+        foreach (var key in keys)
+        {
+            var was = before.settings.GetValueOrDefault(key);
+            var now = settings.GetValueOrDefault(key);
+            if (was != now) differences.Add($"{key}: {was ?? "unset"} before, {now ?? "unset"} now");
+        }
+        return differences;
+    }
+
+    /// <summary>A short summary of <see cref="DifferencesFrom"/> for an error line: the first few, then a count.</summary>
+    public static string Describe(IReadOnlyList<string> differences, int shown = 4) =>
+        string.Join("; ", differences.Take(shown)) + (differences.Count > shown ? $"; and {differences.Count - shown} more" : "");
+
+    static void Flatten(JsonNode? node, string prefix, IDictionary<string, string> into)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (key, value) in obj) Flatten(value, prefix.Length == 0 ? key : prefix + "." + key, into);
+                if (obj.Count == 0) into[prefix] = "{}";
+                break;
+            case JsonArray array:
+                for (int i = 0; i < array.Count; i++) Flatten(array[i], prefix + "." + i.ToString(CultureInfo.InvariantCulture), into);
+                if (array.Count == 0) into[prefix] = "[]";
+                break;
+            case null:
+                into[prefix] = "null";
+                break;
+            default:
+                into[prefix] = node is JsonValue v && v.TryGetValue<string>(out var s) ? s : node.ToJsonString();
+                break;
+        }
+    }
+}

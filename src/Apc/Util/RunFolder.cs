@@ -1,0 +1,78 @@
+using System.Text.Json.Nodes;
+
+namespace Apc.Util;
+
+/// <summary>How a run may use an output folder that already holds work.</summary>
+public enum FolderReuse
+{
+    /// <summary>No --resume, no --force: an earlier run's outputs are never replaced silently.</summary>
+    Refuse,
+    /// <summary>--resume: continue the earlier run, which must have the same fingerprint.</summary>
+    Resume,
+    /// <summary>--force: replace whatever is there and start afresh.</summary>
+    Replace,
+    /// <summary>Recompute in place when the settings are equal (a pure computation such as an evaluation, nothing to
+    /// resume); a folder made with other settings still needs --force.</summary>
+    Recompute,
+}
+
+/// <summary>Claims an output folder for a run: a folder is recognised by what produced it (its
+/// <c>fingerprint.json</c>), never by its name. A folder whose outputs came from other settings is refused with the
+/// settings that differ and what to do; a finished or partial run with equal settings is refused unless the run
+/// resumes it or replaces it. On success the run's fingerprint is written (atomically) before any work starts, so a
+/// kill at any moment leaves a folder that tells what it holds.</summary>
+public static class RunFolder
+{
+    public const string FingerprintFile = "fingerprint.json";
+
+    /// <summary>Checks <paramref name="dir"/> against <paramref name="fingerprint"/> and records it there.</summary>
+    /// <param name="dir">The output folder (created when absent).</param>
+    /// <param name="fingerprint">Every setting that determines the run's result.</param>
+    /// <param name="reuse">What the user asked for (--resume, --force, neither).</param>
+    /// <param name="outputs">File or folder names inside <paramref name="dir"/> whose presence means a run left work there.</param>
+    /// <param name="option">The option that named the folder, for messages (--out).</param>
+    /// <exception cref="ApcException">The folder holds work of other settings, or finished work that would be replaced
+    /// silently; the message names the differing settings and the remedy.</exception>
+    public static void Claim(string dir, RunFingerprint fingerprint, FolderReuse reuse, IReadOnlyList<string> outputs, string option = "--out")
+    {
+        ArgumentNullException.ThrowIfNull(fingerprint);
+        AtomicFile.EnsureWritableFolder(dir, option);
+        var path = Path.Combine(dir, FingerprintFile);
+        var left = outputs.Where(name => File.Exists(Path.Combine(dir, name)) || Directory.Exists(Path.Combine(dir, name))).ToList();
+        if (reuse != FolderReuse.Replace)
+        {
+            var before = File.Exists(path) ? Read(path) : null;
+            if (before is null && left.Count > 0)
+                throw new ApcException($"{option} '{dir}' already holds {left[0]} from a run whose settings are not recorded (no {FingerprintFile}); " +
+                    "pass --force to replace it, or choose another --out.");
+            if (before is not null)
+            {
+                var differences = fingerprint.DifferencesFrom(before);
+                if (differences.Count > 0 && left.Count > 0)
+                    throw new ApcException($"{option} '{dir}' holds a run made with other settings ({RunFingerprint.Describe(differences)}); " +
+                        "pass --force to replace it, or choose another --out.");
+                if (differences.Count == 0 && reuse == FolderReuse.Refuse && left.Count > 0)
+                    throw new ApcException($"{option} '{dir}' already holds {left[0]} from a run with these settings; " +
+                        "pass --resume to continue it, --force to redo it, or choose another --out.");
+            }
+        }
+        AtomicFile.WriteJson(path, fingerprint.ToJson());
+    }
+
+    /// <summary>The fingerprint recorded in <paramref name="dir"/>, or null when there is none.</summary>
+    public static RunFingerprint? Recorded(string dir)
+    {
+        var path = Path.Combine(dir, FingerprintFile);
+        return File.Exists(path) ? Read(path) : null;
+    }
+
+    static RunFingerprint Read(string path)
+    {
+        JsonNode? node;
+        try { node = JsonNode.Parse(File.ReadAllText(path)); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+        { throw new ApcException($"'{path}' is unreadable ({e.Message}); pass --force to replace the run, or choose another --out."); }
+        return RunFingerprint.FromJson(node)
+            ?? throw new ApcException($"'{path}' is not a run fingerprint; pass --force to replace the run, or choose another --out.");
+    }
+}

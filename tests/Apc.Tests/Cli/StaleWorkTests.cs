@@ -1,0 +1,161 @@
+using System.Text.Json.Nodes;
+using Apc.Tests.Compression;
+using Apc.Util;
+
+namespace Apc.Tests.Cli;
+
+/// <summary>A cached stage, a resume or a reused output folder is recognised by what produced it, never by its name:
+/// every example of the trust issue (changed β in the demo, changed bits in an experiment, a resume with other
+/// options, a second run into the same folder) is refused with the setting that differs and the remedy.</summary>
+public class StaleWorkTests : IClassFixture<CompressCli>
+{
+    readonly CompressCli cli;
+    public StaleWorkTests(CompressCli cli) { this.cli = cli; }
+
+    string[] Kd(string outDir, params string[] more) =>
+        new[] { "compress", "kd", "--teacher", cli.TeacherPath, "--student", "vgg11-bn:w=1/32", "--match", "wcam", "--epochs", "2", "--out", outDir }
+            .Concat(more).ToArray();
+
+    [Fact]
+    public void FingerprintDifferencesNameEachChangedSetting()
+    {
+        var before = RunFingerprint.Of(new JsonObject { ["epochs"] = 2, ["matching"] = new JsonObject { ["kind"] = "wcam", ["layers"] = new JsonArray("pool5") } });
+        var now = RunFingerprint.Of(new JsonObject { ["epochs"] = 1, ["matching"] = new JsonObject { ["kind"] = "none", ["layers"] = new JsonArray("pool5") }, ["seed"] = 3 });
+        Assert.Equal(new[] { "epochs: 2 before, 1 now", "matching.kind: wcam before, none now", "seed: unset before, 3 now" }, now.DifferencesFrom(before));
+        Assert.Empty(now.DifferencesFrom(RunFingerprint.FromJson(now.ToJson())!)); // round trip through the file format
+        Assert.Equal(ToolVersion.Text, now.Settings["tool_version"]);
+    }
+
+    [Fact]
+    public void ClaimRefusesOtherSettingsAndSilentReplacement()
+    {
+        using var dir = new TempFolder();
+        var a = RunFingerprint.Of(new JsonObject { ["bits"] = 8 });
+        var b = RunFingerprint.Of(new JsonObject { ["bits"] = 4 });
+        RunFolder.Claim(dir.Path, a, FolderReuse.Refuse, new[] { "model.ckpt" });          // empty folder: fine
+        File.WriteAllText(dir.File("model.ckpt"), "x");
+        Assert.Contains("--resume to continue", Assert.Throws<ApcException>(() => RunFolder.Claim(dir.Path, a, FolderReuse.Refuse, new[] { "model.ckpt" })).Message);
+        RunFolder.Claim(dir.Path, a, FolderReuse.Resume, new[] { "model.ckpt" });           // same settings: resumable
+        RunFolder.Claim(dir.Path, a, FolderReuse.Recompute, new[] { "model.ckpt" });        // same settings: recomputable
+        foreach (var reuse in new[] { FolderReuse.Refuse, FolderReuse.Resume, FolderReuse.Recompute })
+        {
+            var e = Assert.Throws<ApcException>(() => RunFolder.Claim(dir.Path, b, reuse, new[] { "model.ckpt" }));
+            Assert.Contains("bits: 8 before, 4 now", e.Message);
+            Assert.Contains("--force", e.Message);
+        }
+        Assert.Empty(RunFolder.Recorded(dir.Path)!.DifferencesFrom(a));                     // a refusal changes nothing
+        RunFolder.Claim(dir.Path, b, FolderReuse.Replace, new[] { "model.ckpt" });
+        Assert.Empty(RunFolder.Recorded(dir.Path)!.DifferencesFrom(b));
+        File.Delete(dir.File(RunFolder.FingerprintFile));                                   // work without a record of its settings
+        Assert.Contains("not recorded", Assert.Throws<ApcException>(() => RunFolder.Claim(dir.Path, a, FolderReuse.Resume, new[] { "model.ckpt" })).Message);
+    }
+
+    [Fact]
+    public void CompressTwiceIntoOneFolderNeedsForce()
+    {
+        using var dir = new TempFolder();
+        var (code, error) = CompressCli.Run(Kd(dir.Path));
+        Assert.True(code == 0, error);
+        var bytes = File.ReadAllBytes(dir.File("model.ckpt"));
+        (code, error) = CompressCli.Run(Kd(dir.Path));
+        Assert.Equal(1, code);
+        Assert.Contains("already holds model.ckpt", error);
+        Assert.Equal(bytes, File.ReadAllBytes(dir.File("model.ckpt")));
+        (code, error) = CompressCli.Run(Kd(dir.Path, "--force", "--resume"));
+        Assert.Equal(2, code);
+        Assert.Contains("contradict", error);
+        (code, error) = CompressCli.Run(Kd(dir.Path, "--force", "--match", "none"));
+        Assert.True(code == 0, error);
+        Assert.Equal("none", JsonNode.Parse(File.ReadAllText(dir.File("metrics.json")))!["matcher"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("matching.kind: wcam before, none now", "--match", "none")]
+    [InlineData("data.train_size: 32 before, 24 now", "--train-size", "24")]
+    [InlineData("steps.0.training.epochs: 2 before, 1 now", "--epochs", "1")]
+    public void ResumeWithOtherSettingsIsRefused(string difference, string option, string value)
+    {
+        using var dir = new TempFolder();
+        var (code, error) = CompressCli.Run(Kd(dir.Path));
+        Assert.True(code == 0, error);
+        var args = Kd(dir.Path, "--resume").ToList();
+        int at = args.IndexOf(option);
+        if (at >= 0) args[at + 1] = value; else args.AddRange(new[] { option, value });
+        (code, error) = CompressCli.Run(args.ToArray());
+        Assert.Equal(1, code);
+        Assert.Contains(difference, error);
+        Assert.Contains("--force", error);
+        // The same resume with the original settings is accepted.
+        (code, error) = CompressCli.Run(Kd(dir.Path, "--resume"));
+        Assert.True(code == 0, error);
+    }
+
+    [Fact]
+    public void TrainResumeWithAnotherLearningRateIsRefused()
+    {
+        using var dir = new TempFolder();
+        Assert.Equal(0, CliRunner.Run(CliRunner.TinyTrain(dir.Path)).Code);
+        var (code, error) = CliRunner.Run(CliRunner.TinyTrain(dir.Path, "--resume", "--lr", "0.01"));
+        Assert.Equal(1, code);
+        Assert.Contains("lr: 0.05 before, 0.01 now", error);
+        (code, error) = CliRunner.Run(CliRunner.TinyTrain(dir.Path));
+        Assert.Equal(1, code);
+        Assert.Contains("--resume to continue", error);
+    }
+
+    [Fact]
+    public void ExperimentWithChangedQuantizationBitsIsRefusedBeforeAnythingIsWritten()
+    {
+        using var dir = new TempFolder();
+        string Plan(int bits) => $$"""
+            { "name": "bits {{bits}}",
+              "data": { "train_size": 32, "val_size": 16, "image_size": 32, "batch_size": 16 },
+              "teacher": { "checkpoint": "{{cli.TeacherPath}}" },
+              "compressions": [ { "method": "quantize", "options": ["--bits", "{{bits}}", "--qat", "false", "--calibrate", "16"] } ],
+              "matchers": ["none"],
+              "evaluation": { "methods": ["gradcam"], "val_size": 16, "examples": [0] } }
+            """;
+        File.WriteAllText(dir.File("8.json"), Plan(8));
+        File.WriteAllText(dir.File("4.json"), Plan(4));
+        var outDir = dir.File("out");
+        var (code, error) = CliRunner.Run("experiment", "--config", dir.File("8.json"), "--out", outDir);
+        Assert.True(code == 0, error);
+        var config = File.ReadAllText(Path.Combine(outDir, "config.json"));
+        var results = File.ReadAllText(Path.Combine(outDir, "results.md"));
+
+        (code, error) = CliRunner.Run("experiment", "--config", dir.File("4.json"), "--out", outDir);
+        Assert.Equal(1, code);
+        Assert.Contains("--bits: 8 before, 4 now", error);
+        Assert.Contains("--force", error);
+        Assert.Equal(config, File.ReadAllText(Path.Combine(outDir, "config.json")));
+        Assert.Equal(results, File.ReadAllText(Path.Combine(outDir, "results.md")));
+
+        (code, error) = CliRunner.Run("experiment", "--config", dir.File("4.json"), "--out", outDir, "--force");
+        Assert.True(code == 0, error);
+        var run = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "results.json")))!["runs"]!.AsArray().Last()!;
+        Assert.Equal(4, run["metrics"]!["compression"]!["bits"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public void ExperimentRefusesAFinishedStageWhoseTeacherChanged()
+    {
+        using var dir = new TempFolder();
+        var teacherCopy = dir.File("teacher.ckpt");
+        File.Copy(cli.TeacherPath, teacherCopy);
+        File.WriteAllText(dir.File("plan.json"), $$"""
+            { "data": { "train_size": 32, "val_size": 16, "image_size": 32, "batch_size": 16 },
+              "teacher": { "checkpoint": "{{teacherCopy}}" },
+              "compressions": [ { "method": "quantize", "options": ["--qat", "false", "--calibrate", "16"] } ],
+              "matchers": ["none"], "evaluation": { "methods": ["gradcam"], "val_size": 16, "examples": [0] } }
+            """);
+        var outDir = dir.File("out");
+        var (code, error) = CliRunner.Run("experiment", "--config", dir.File("plan.json"), "--out", outDir);
+        Assert.True(code == 0, error);
+        // Another teacher under the same path: every stage that used it is stale.
+        Assert.Equal(0, CliRunner.Run(CliRunner.TinyTrain(dir.File("other"), "--seed", "5")).Code);
+        File.Copy(Path.Combine(dir.File("other"), "model.ckpt"), teacherCopy, overwrite: true);
+        (code, error) = CliRunner.Run("experiment", "--config", dir.File("plan.json"), "--out", outDir);
+        Assert.Equal(1, code);
+        Assert.Contains("--model: sha256:", error);
+    }
+}
