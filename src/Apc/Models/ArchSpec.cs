@@ -35,7 +35,7 @@ public sealed record ArchSpec(string Family, int Depth, double Width = 1.0, int[
             "vgg19-bn" or "vgg19" => new("vgg", 19),
             "resnet18" => new("resnet", 18),
             _ => throw new UsageException(
-                $"unknown architecture '{parts[0]}'; valid: vgg11-bn, vgg13-bn, vgg16-bn, vgg19-bn, resnet18 (options :w=1/8, :channels=...)"),
+                $"unknown architecture '{parts[0]}'; valid: vgg11-bn, vgg13-bn, vgg16-bn, vgg19-bn, resnet18 (options :w=1/8, :channels=..., VGG :skip-pools=4)"),
         };
         foreach (var option in parts.Skip(1))
         {
