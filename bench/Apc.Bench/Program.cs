@@ -6,7 +6,8 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 // Benchmarks (not tests): speeds are reported as ratios against a baseline measured in the same run, because
-// this machine is noisy. Usage: dotnet run -c Release --project bench/Apc.Bench -- [attribution|surgery] [--arch SPEC] [--repeats N]
+// this machine is noisy. Usage: dotnet run -c Release --project bench/Apc.Bench -- [attribution|geometry] [--arch SPEC] [--repeats N]
+// [--batch N] (geometry only)
 var argsList = args.ToList();
 string Option(string name, string fallback)
 {
@@ -18,6 +19,7 @@ var arch = Option("--arch", "vgg16-bn:w=1/4");
 int repeats = int.Parse(Option("--repeats", "5"), CultureInfo.InvariantCulture);
 int imageSize = int.Parse(Option("--image-size", "64"), CultureInfo.InvariantCulture);
 int channels = int.Parse(Option("--channels", "1"), CultureInfo.InvariantCulture);
+if (suite == "geometry") return Geometry();
 torch.manual_seed(0);
 using var model = ModelFactory.Create(new ModelConfig(ArchSpec.Parse(arch), channels, 10, imageSize));
 model.eval();
@@ -68,7 +70,55 @@ if (suite == "attribution")
 }
 else
 {
-    Console.Error.WriteLine($"unknown suite '{suite}'; valid: attribution");
+    Console.Error.WriteLine($"unknown suite '{suite}'; valid: attribution, geometry");
     return 2;
 }
 return 0;
+
+// Cost of one training image (forward + backward to the parameters, training mode) for ways of giving a small input the
+// reference's geometry (relu5_3 ≥ 8×8, last pool ≥ 4×4), as ratios to the plain network. Timed in turns, median per row.
+int Geometry()
+{
+    int batch = int.Parse(Option("--batch", "32"), CultureInfo.InvariantCulture);
+    var rows = new (string Arch, int Size)[]
+    {
+        ("vgg16-bn:w=1/4", imageSize), ("vgg16-bn:w=1/4:skip-pools=4", imageSize),
+        ("vgg16-bn:w=1/4:skip-pools=1", imageSize), ("vgg16-bn:w=1/4", 2 * imageSize),
+    };
+    Console.WriteLine($"# apc bench geometry: {channels} channel(s), batch {batch}, torch threads {torch.get_num_threads()}, median of {repeats} (timed in turns)");
+    var nets = rows.Select(r =>
+    {
+        torch.manual_seed(0);
+        var net = ModelFactory.Create(new ModelConfig(ArchSpec.Parse(r.Arch), channels, 10, r.Size));
+        net.train();
+        return net;
+    }).ToArray();
+    var inputs = rows.Select(r => randn(batch, channels, r.Size, r.Size)).ToArray();
+    using var labels = randint(0, 2, new long[] { batch, 10 }).to_type(ScalarType.Float32);
+    double Step(int i) => Time(() =>
+    {
+        using var scope = NewDisposeScope();
+        nets[i].zero_grad();
+        var loss = nn.functional.binary_cross_entropy_with_logits(nets[i].call(inputs[i]), labels);
+        loss.backward();
+    });
+    for (int i = 0; i < rows.Length; i++) Step(i); // warm-up
+    var times = rows.Select(_ => new List<double>()).ToArray();
+    for (int r = 0; r < repeats; r++)
+        for (int i = 0; i < rows.Length; i++) times[i].Add(Step(i));
+    var medians = times.Select(t => t.Order().ElementAt(t.Count / 2)).ToArray();
+    var macs = nets.Select(n => n.MultiplyAccumulates()).ToArray();
+    Console.WriteLine("| network | input | relu5_3 | last pool | MACs/image | × MACs | ms per training image | × time |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for (int i = 0; i < rows.Length; i++)
+    {
+        var (net, size) = (nets[i], rows[i].Size);
+        var (_, acts) = net.ForwardCapturing(inputs[i][..1], "relu5_3", net.DefaultMatchingLayer);
+        Console.WriteLine($"| {rows[i].Arch} | {size} | {acts["relu5_3"].shape[2]}×{acts["relu5_3"].shape[3]} | " +
+            $"{acts[net.DefaultMatchingLayer].shape[2]}×{acts[net.DefaultMatchingLayer].shape[3]} | {macs[i]:N0} | {(double)macs[i] / macs[0]:F2} | " +
+            $"{1000 * medians[i] / batch:F2} | {medians[i] / medians[0]:F2} |");
+    }
+    foreach (var n in nets) n.Dispose();
+    foreach (var x in inputs) x.Dispose();
+    return 0;
+}

@@ -17,7 +17,7 @@ namespace Apc.Cli.Commands;
 public sealed class TrainSettings : OptimizerSettings
 {
     [CommandOption("--arch <SPEC>")]
-    [Description("Architecture: vgg11-bn … vgg19-bn, resnet18, with options like :w=1/4 or :channels=….")]
+    [Description("Architecture: vgg11-bn … vgg19-bn, resnet18, with options like :w=1/4, :channels=… or (VGG) :skip-pools=4.")]
     [DefaultValue("vgg16-bn:w=1/4")]
     public string Arch { get; init; } = "vgg16-bn:w=1/4";
 

@@ -18,7 +18,7 @@ public static class DemoConfigs
         Teacher = new() { Arch = "vgg11-bn:w=1/4", Epochs = 6, Lr = 0.05, LrSteps = "4,6" },
         Compressions = Methods,
         Matchers = new[] { "none", "at", "wcam", "wcam:drop=0.3" },
-        MatchLayers = "pool4",
+        MatchLayers = "pool5",
         Evaluation = new() { Methods = new[] { "gradcam", "lrp", "excitation-backprop", "rap" }, ValSize = 100 },
         Seeds = seeds,
     };
@@ -34,7 +34,7 @@ public static class DemoConfigs
             new() { Method = "structured", Options = new[] { "--ratio", "0.5", "--epochs", "1" } },
         },
         Matchers = new[] { "none", "wcam" },
-        MatchLayers = "pool4",
+        MatchLayers = "pool5",
         Evaluation = new() { Methods = new[] { "gradcam", "lrp" }, ValSize = 64, Examples = new[] { 0, 1 } },
         Seeds = seeds,
     };

@@ -16,7 +16,8 @@ public sealed record ExperimentConfig
     /// <summary>Matchers every compression runs with: none, at, wcam, wcam:drop=0.3 (optionally :weight=B).</summary>
     public IReadOnlyList<string> Matchers { get; init; } = new[] { "none", "at", "wcam", "wcam:drop=0.3" };
     /// <summary>Layers every matcher (other than none) matches at, as apc compress --match-layers; null = the model's
-    /// default (the last max-pool). Small inputs make the last pool tiny (2×2 at 64 px), so the demo matches at pool4.</summary>
+    /// default (the last max-pool). Small inputs make the last pool tiny (2×2 at 64 px); an architecture with
+    /// :skip-pools=4 gives it the reference's geometry (4×4 at 64 px).</summary>
     public string? MatchLayers { get; init; }
     /// <summary>β for every matcher other than none (apc compress --match-weight); null = the reference's 100.</summary>
     public double? MatchWeight { get; init; }

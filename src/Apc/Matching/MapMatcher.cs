@@ -14,9 +14,12 @@ namespace Apc.Matching;
 /// <para>Student: its sensitivities come from <c>autograd.grad(create_graph: true)</c>, so the loss's gradient
 /// flows through both the activations and the sensitivities (double backpropagation). autograd.grad never
 /// accumulates into the parameters' .grad, so only the final backward of the loss does.</para>
-/// <para>Layers after which a training-mode batch norm follows (e.g. pool4 of VGG) couple the images of a batch
-/// through the batch statistics; the gradient of the summed target logits then carries cross-image terms, as in
-/// the reference. The default layers (VGG's last pool, ResNet's last stage) have no batch norm after them.</para></summary>
+/// <para>Sensitivities are per image (method.md §2) because one backward of Σ_b z_{b,c_b} gives ∂z_{b,c_b}/∂A_b
+/// only when nothing after A mixes the images. A training-mode batch norm after the matched layer (e.g. pool4 of
+/// VGG, or layer3 of ResNet) does, through its batch statistics, so sensitivity-weighted matching refuses such a
+/// student layer at its first step (<see cref="RefuseBatchCoupledLayers"/>). The default layers (VGG's last pool,
+/// ResNet's last stage) have no batch norm after them. Maps without sensitivities (attention transfer) are not
+/// affected.</para></summary>
 public abstract class MapMatcher : IAttributionMatcher
 {
     protected MapMatcher(MatcherOptions options) { Options = options.Validated(); }
@@ -36,6 +39,11 @@ public abstract class MapMatcher : IAttributionMatcher
 
     /// <summary>Called once per step, before any teacher map, with the teacher's channel count at each layer.</summary>
     protected virtual void BeginStep(IReadOnlyList<long> teacherChannels) { }
+
+    // The student (and its train/eval mode) whose matching layers were last found free of batch coupling, so that
+    // the node walk runs once, not at every step.
+    ClassifierNet? uncoupledStudent;
+    bool uncoupledTraining;
 
     public MatchingStep Step(ClassifierNet teacher, ClassifierNet student, Tensor images, IDictionary<string, double> parts)
     {
@@ -106,6 +114,11 @@ public abstract class MapMatcher : IAttributionMatcher
         var layers = Options.EffectiveLayers;
         var teacherNames = Resolve(teacher, "teacher");
         var studentNames = Resolve(student, "student");
+        if (UsesSensitivities && (!ReferenceEquals(student, uncoupledStudent) || student.training != uncoupledTraining))
+        {
+            RefuseBatchCoupledLayers(student, studentNames);
+            (uncoupledStudent, uncoupledTraining) = (student, student.training);
+        }
 
         Tensor teacherLogits;
         Tensor[] teacherActivations;
@@ -146,6 +159,27 @@ public abstract class MapMatcher : IAttributionMatcher
         if (duplicate is not null)
             throw new UsageException($"--match-layers: two entries name the same {role} layer '{duplicate.Key}' ({model.Arch}).");
         return names;
+    }
+
+    /// <summary>Throws when a training-mode batch norm follows one of <paramref name="names"/> in the student's node
+    /// list: its batch statistics couple the images, so ∂(Σ_b z_{b,c_b})/∂A is no longer the per-image sensitivity.</summary>
+    void RefuseBatchCoupledLayers(ClassifierNet student, string[] names)
+    {
+        var nodes = student.AllNodes().ToList();
+        for (int i = 0; i < names.Length; i++)
+        {
+            var at = nodes.FindIndex(n => n.Name == names[i]);
+            var norm = nodes.Skip(at + 1).OfType<LayerNode>().FirstOrDefault(n => n.Kind == LayerKind.BatchNorm && n.Module.training);
+            if (norm is null) continue;
+            throw new UsageException(
+                $"--match-layers: {Name} cannot match at student layer '{Options.EffectiveLayers[i].Layer}' ({Display(nodes[at])}) of {student.Arch}: " +
+                $"batch norm {Display(norm)} follows it in training mode, and its batch statistics couple the images of a batch, " +
+                $"so the sensitivities would not be per image (docs/compression.md, Matching). Match at a layer with no batch norm " +
+                $"after it, such as the default {Display(student.Node(student.DefaultMatchingLayer))} (VGG's last pool, ResNet's last stage); " +
+                $"for a larger last pool on small images use a VGG with :skip-pools=4.");
+        }
+
+        static string Display(ModelNode node) => node is LayerNode { Alias: { } alias } ? $"{alias} = {node.Name}" : node.Name;
     }
 
     /// <summary>Runs <paramref name="model"/> and returns its logits and the outputs of <paramref name="layers"/>.

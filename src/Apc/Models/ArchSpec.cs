@@ -4,7 +4,7 @@ namespace Apc.Models;
 
 /// <summary>Which network to build, as a short text a user can type: <c>vgg16-bn</c>, <c>vgg16-bn:w=1/8</c>,
 /// <c>vgg11-bn:channels=8,M,16,M,32,32,M,64,64,M,64,64,M</c>, <c>resnet18:w=1/4</c>,
-/// <c>resnet18:widths=16,16,16,32,32,64,64,128,128</c>. Input channels, classes and image size come from
+/// <c>resnet18:widths=16,16,16,32,32,64,64,128,128</c>, <c>vgg16-bn:w=1/4:skip-pools=4</c>. Input channels, classes and image size come from
 /// the data set, not from the spec (see <see cref="ModelConfig"/>).</summary>
 /// <param name="Family">"vgg" or "resnet".</param>
 /// <param name="Depth">11, 13, 16, 19 for VGG; 18 for ResNet.</param>
@@ -12,7 +12,10 @@ namespace Apc.Models;
 /// <param name="Channels">Explicit per-layer widths, overriding <paramref name="Width"/>. VGG: the
 /// feature configuration with -1 for a max-pool (written "M"). ResNet: the stem width followed by the
 /// inner width (first conv's output) of each basic block.</param>
-public sealed record ArchSpec(string Family, int Depth, double Width = 1.0, int[]? Channels = null)
+/// <param name="SkipPools">VGG only: the stages (1..5) whose closing max-pool is not built, so that small inputs keep
+/// the reference's geometry (skip-pools=4 at 64 px: relu5_3 8×8 and pool5 4×4, as 14×14 → 7×7 at 227 px). Layer
+/// names and the channel list keep the reference stages; the skipped pool simply does not exist. Sorted, distinct.</param>
+public sealed record ArchSpec(string Family, int Depth, double Width = 1.0, int[]? Channels = null, int[]? SkipPools = null)
 {
     public const int Pool = -1;
 
@@ -32,7 +35,7 @@ public sealed record ArchSpec(string Family, int Depth, double Width = 1.0, int[
             "vgg19-bn" or "vgg19" => new("vgg", 19),
             "resnet18" => new("resnet", 18),
             _ => throw new UsageException(
-                $"unknown architecture '{parts[0]}'; valid: vgg11-bn, vgg13-bn, vgg16-bn, vgg19-bn, resnet18 (options :w=1/8, :channels=...)"),
+                $"unknown architecture '{parts[0]}'; valid: vgg11-bn, vgg13-bn, vgg16-bn, vgg19-bn, resnet18 (options :w=1/8, :channels=..., VGG :skip-pools=4)"),
         };
         foreach (var option in parts.Skip(1))
         {
@@ -48,8 +51,11 @@ public sealed record ArchSpec(string Family, int Depth, double Width = 1.0, int[
                 case "widths":
                     spec = spec with { Channels = ParseChannels(kv[1], text) };
                     break;
+                case "skip-pools":
+                    spec = spec with { SkipPools = ParseSkipPools(kv[1], text) };
+                    break;
                 default:
-                    throw new UsageException($"architecture '{text}': unknown option '{kv[0]}' (valid: w, channels).");
+                    throw new UsageException($"architecture '{text}': unknown option '{kv[0]}' (valid: w, channels, skip-pools).");
             }
         }
         spec.Validate(text);
@@ -77,8 +83,32 @@ public sealed record ArchSpec(string Family, int Depth, double Width = 1.0, int[
             throw new UsageException($"architecture '{text}': channel entry '{c}' must be a positive integer or M.");
         }).ToArray();
 
+    static int[] ParseSkipPools(string value, string text)
+    {
+        var entries = value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var stages = entries.Select(e =>
+            int.TryParse(e, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 1 && n <= VggStages
+                ? n
+                : throw new UsageException(
+                    $"architecture '{text}': skip-pools entry '{e}' must be a VGG stage number 1..{VggStages} (e.g. skip-pools=4).")).ToArray();
+        if (stages.Length == 0)
+            throw new UsageException($"architecture '{text}': skip-pools needs stage numbers 1..{VggStages} (e.g. skip-pools=4).");
+        stages = stages.Distinct().Order().ToArray();
+        if (stages.Length == VggStages)
+            throw new UsageException($"architecture '{text}': skip-pools cannot leave out all {VggStages} pools; at least one must remain (the last built pool is the default matching layer).");
+        return stages;
+    }
+
+    /// <summary>Every VGG depth has five stages, each closed by a max-pool.</summary>
+    public const int VggStages = 5;
+
+    /// <summary>Whether the max-pool closing VGG stage <paramref name="stage"/> (1-based) is built.</summary>
+    public bool BuildsPool(int stage) => SkipPools is null || !SkipPools.Contains(stage);
+
     void Validate(string text)
     {
+        if (SkipPools is not null && Family != "vgg")
+            throw new UsageException($"architecture '{text}': skip-pools applies to VGG only (resnet{Depth} has no stage max-pools to leave out).");
         if (Channels is null) return;
         if (Family == "vgg")
         {
@@ -108,6 +138,8 @@ public sealed record ArchSpec(string Family, int Depth, double Width = 1.0, int[
         }
         if (Channels is not null)
             text += $":channels={string.Join(',', Channels.Select(c => c == Pool ? "M" : c.ToString(CultureInfo.InvariantCulture)))}";
+        if (SkipPools is not null)
+            text += $":skip-pools={string.Join(',', SkipPools.Select(s => s.ToString(CultureInfo.InvariantCulture)))}";
         return text;
     }
 

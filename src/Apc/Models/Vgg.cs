@@ -26,30 +26,51 @@ public sealed class Vgg : ClassifierNet
     public static int[] Widths(ArchSpec arch) =>
         arch.Channels ?? Configuration(arch.Depth).Select(c => c == ArchSpec.Pool ? c : Math.Max(1, (int)Math.Round(c * arch.Width))).ToArray();
 
+    /// <summary>The reference stage (1..5) of each entry of a VGG configuration: a pool closes its stage.
+    /// Stages follow the configuration, not the pools built, so names stay those of the reference under skip-pools.</summary>
+    public static int[] Stages(int[] configuration)
+    {
+        var stages = new int[configuration.Length];
+        int stage = 1;
+        for (int i = 0; i < configuration.Length; i++)
+        {
+            stages[i] = stage;
+            if (configuration[i] == ArchSpec.Pool) stage++;
+        }
+        return stages;
+    }
+
     public Vgg(ModelConfig config) : base("Vgg", config.Validated())
     {
         var widths = Widths(config.Arch);
+        var stages = Stages(widths);
         var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
         long channels = config.InChannels, size = config.ImageSize;
-        int stage = 1, inStage = 1;
+        // Module names are the reference's positions (features.N as torchvision numbers them with every pool
+        // built), so a skipped pool leaves a gap and every other key, pretrained weights included, lines up.
+        int position = 0, inStage = 1;
         string lastRelu = "", pool = "";
-        foreach (var width in widths)
+        for (int i = 0; i < widths.Length; i++)
         {
-            var index = layers.Count;
+            var (width, stage) = (widths[i], stages[i]);
             if (width == ArchSpec.Pool)
             {
-                Add(layers, LayerKind.MaxPool, nn.MaxPool2d(2, 2), $"pool{stage}");
-                pool = $"features.{index}";
-                size /= 2; stage++; inStage = 1;
+                if (config.Arch.BuildsPool(stage))
+                {
+                    Add(layers, position, LayerKind.MaxPool, nn.MaxPool2d(2, 2), $"pool{stage}");
+                    pool = $"features.{position}";
+                    size /= 2;
+                }
+                position++; inStage = 1;
                 continue;
             }
-            Add(layers, LayerKind.Conv, nn.Conv2d(channels, width, 3, padding: 1), $"conv{stage}_{inStage}");
-            Add(layers, LayerKind.BatchNorm, nn.BatchNorm2d(width), $"bn{stage}_{inStage}");
-            Add(layers, LayerKind.ReLU, nn.ReLU(), $"relu{stage}_{inStage}");
-            lastRelu = $"features.{index + 2}";
-            channels = width; inStage++;
+            Add(layers, position, LayerKind.Conv, nn.Conv2d(channels, width, 3, padding: 1), $"conv{stage}_{inStage}");
+            Add(layers, position + 1, LayerKind.BatchNorm, nn.BatchNorm2d(width), $"bn{stage}_{inStage}");
+            Add(layers, position + 2, LayerKind.ReLU, nn.ReLU(), $"relu{stage}_{inStage}");
+            lastRelu = $"features.{position + 2}";
+            position += 3; channels = width; inStage++;
         }
-        if (size < 1) throw new UsageException($"image size {config.ImageSize} is too small for {config.Arch} (five 2x poolings).");
+        if (size < 1) throw new UsageException($"image size {config.ImageSize} is too small for {config.Arch} (its 2x poolings).");
         features = nn.Sequential(layers);
         nodes.Add(new LayerNode("flatten", LayerKind.Flatten, nn.Flatten()));
         var dropout = nn.Dropout(0.5);
@@ -62,17 +83,22 @@ public sealed class Vgg : ClassifierNet
         RegisterComponents();
         WeightInit.Apply(this);
 
-        void Add(List<(string, nn.Module<Tensor, Tensor>)> list, LayerKind kind, nn.Module<Tensor, Tensor> module, string alias)
+        void Add(List<(string, nn.Module<Tensor, Tensor>)> list, int index, LayerKind kind, nn.Module<Tensor, Tensor> module, string alias)
         {
-            var name = list.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var name = index.ToString(System.Globalization.CultureInfo.InvariantCulture);
             list.Add((name, module));
             nodes.Add(new LayerNode($"features.{name}", kind, module, alias));
         }
     }
 
-    /// <summary>Spatial size of the last pool's output for an input size (floor division by 2 per pool).</summary>
-    public static int FeatureSize(ArchSpec arch, int imageSize) =>
-        Widths(arch).Where(c => c == ArchSpec.Pool).Aggregate(imageSize, (s, _) => s / 2);
+    /// <summary>Spatial size of the last pool's output for an input size (floor division by 2 per built pool).</summary>
+    public static int FeatureSize(ArchSpec arch, int imageSize)
+    {
+        var widths = Widths(arch);
+        var stages = Stages(widths);
+        return Enumerable.Range(0, widths.Length).Where(i => widths[i] == ArchSpec.Pool && arch.BuildsPool(stages[i]))
+            .Aggregate(imageSize, (s, _) => s / 2);
+    }
 
     public override IReadOnlyList<ModelNode> Nodes => nodes;
     public override string DefaultAttributionLayer => lastConvRelu;

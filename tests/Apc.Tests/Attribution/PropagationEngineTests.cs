@@ -12,6 +12,7 @@ public class PropagationEngineTests
     [Theory]
     [InlineData(TestNets.Vgg)]
     [InlineData(TestNets.ResNet)]
+    [InlineData(TestNets.VggSkipPools)]
     public void FoldedNetworkComputesTheSameLogits(string arch)
     {
         using var scope = NewDisposeScope();
@@ -27,6 +28,7 @@ public class PropagationEngineTests
     [Theory]
     [InlineData(TestNets.Vgg)]
     [InlineData(TestNets.ResNet)]
+    [InlineData(TestNets.VggSkipPools)]
     public void LrpConservesTheLogitWhenBiasesAreZero(string arch)
     {
         // α1β0 conserves exactly when no bias absorbs relevance: with x ≥ 0 after every ReLU, each output's relevance
@@ -46,6 +48,7 @@ public class PropagationEngineTests
     [Theory]
     [InlineData(TestNets.Vgg)]
     [InlineData(TestNets.ResNet)]
+    [InlineData(TestNets.VggSkipPools)]
     public void RapConservesTheLogitAtEveryLayerWhateverTheBiases(string arch)
     {
         using var scope = NewDisposeScope();

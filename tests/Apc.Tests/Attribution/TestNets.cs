@@ -10,6 +10,8 @@ internal static class TestNets
 {
     public const string Vgg = "vgg11-bn:w=1/8";
     public const string ResNet = "resnet18:w=1/8";
+    /// <summary>VGG without pool4 (block 5 at 4x4, pool5 2x2 at 32 px).</summary>
+    public const string VggSkipPools = "vgg11-bn:w=1/8:skip-pools=4";
     public const int Classes = 5;
     public const int Size = 32;
 

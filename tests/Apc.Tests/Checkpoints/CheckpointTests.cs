@@ -24,6 +24,8 @@ public class CheckpointTests
     [InlineData("vgg11-bn:w=1/8")]
     [InlineData("resnet18:w=1/16")]
     [InlineData("vgg11-bn:channels=3,M,5,M,7,7,M,9,9,M,4,4,M")]
+    [InlineData("vgg11-bn:w=1/8:skip-pools=4")]
+    [InlineData("vgg11-bn:channels=3,M,5,M,7,7,M,9,9,M,4,4,M:skip-pools=1,4")]
     public void SaveThenLoadGivesTheSameLogitsAndDescription(string arch)
     {
         using var dir = new TempFolder();

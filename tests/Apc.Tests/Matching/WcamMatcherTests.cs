@@ -123,7 +123,7 @@ public class WcamMatcherTests
     /// that its pool5 maps are positive everywhere, away from the kinks of ReLU and of the normalisation (a map with a
     /// single positive entry jumps when it crosses zero), where finite differences mean nothing.</summary>
     [Theory]
-    [InlineData("pool5:1,pool4:0.5", MatchingClasses.Top1)]
+    [InlineData("pool5:1,relu5_2:0.5", MatchingClasses.Top1)]
     [InlineData("pool5", MatchingClasses.Positives)]
     public void GradientEqualsFiniteDifferences(string layers, MatchingClasses classes)
     {
@@ -225,13 +225,13 @@ public class WcamMatcherTests
         var images = MatchingNets.Images();
         foreach (var kind in new[] { MatchingKind.Wcam, MatchingKind.At })
         {
-            var matcher = MatcherFactory.Create(new MatcherOptions(kind, Layers: LayerWeight.ParseList("pool5,conv4_2:2")));
+            var matcher = MatcherFactory.Create(new MatcherOptions(kind, Layers: LayerWeight.ParseList("pool5,relu5_2:2")));
             var parts = new Dictionary<string, double>();
             var step = matcher.Step(teacher, student, images, parts);
             Assert.Equal(new long[] { 4, 3 }, step.StudentLogits.shape);
             Assert.Equal(new long[] { 4, 3 }, step.TeacherLogits!.shape);
             Assert.False(step.TeacherLogits.requires_grad);
-            Assert.True(parts.ContainsKey("l_am/pool5") && parts.ContainsKey("l_am/conv4_2"));
+            Assert.True(parts.ContainsKey("l_am/pool5") && parts.ContainsKey("l_am/relu5_2"));
             foreach (var p in student.parameters()) p.grad?.zero_();
             step.Loss.backward();
             Assert.True(student.parameters().First().grad!.abs().sum().item<float>() > 0, kind.ToString());

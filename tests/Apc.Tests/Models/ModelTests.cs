@@ -18,6 +18,8 @@ public class ModelTests
     [InlineData("vgg11-bn:channels=8,M,16,M,32,32,M,64,64,M,64,64,M")]
     [InlineData("resnet18:w=1/4")]
     [InlineData("resnet18:widths=16,16,16,32,32,64,64,128,128")]
+    [InlineData("vgg16-bn:w=1/4:skip-pools=4")]
+    [InlineData("vgg11-bn:channels=8,M,16,M,32,32,M,64,64,M,64,64,M:skip-pools=1,4")]
     public void SpecTextRoundTrips(string text)
     {
         var spec = ArchSpec.Parse(text);
@@ -31,6 +33,73 @@ public class ModelTests
     [InlineData("vgg11-bn:channels=8,16")]
     [InlineData("vgg16-bn:depth=3")]
     public void BadSpecsGiveAUsageError(string text) => Assert.Throws<UsageException>(() => ArchSpec.Parse(text));
+
+    [Fact]
+    public void SkipPoolsTextIsCanonical()
+    {
+        var spec = ArchSpec.Parse("vgg16-bn:skip-pools=4, 1,4:w=1/4");
+        Assert.Equal(new[] { 1, 4 }, spec.SkipPools);
+        Assert.Equal("vgg16-bn:w=1/4:skip-pools=1,4", spec.ToString());
+        Assert.NotEqual(ArchSpec.Parse("vgg16-bn:w=1/4"), spec);
+    }
+
+    [Theory]
+    [InlineData("vgg16-bn:skip-pools=0", "skip-pools entry '0' must be a VGG stage number 1..5")]
+    [InlineData("vgg16-bn:skip-pools=6", "skip-pools entry '6' must be a VGG stage number 1..5")]
+    [InlineData("vgg16-bn:skip-pools=pool4", "skip-pools entry 'pool4' must be a VGG stage number 1..5")]
+    [InlineData("vgg16-bn:skip-pools=", "skip-pools needs stage numbers 1..5")]
+    [InlineData("vgg16-bn:skip-pools=1,2,3,4,5", "cannot leave out all 5 pools")]
+    [InlineData("resnet18:skip-pools=4", "skip-pools applies to VGG only")]
+    public void BadSkipPoolsGiveOneClearUsageError(string text, string message)
+    {
+        var error = Assert.Throws<UsageException>(() => ArchSpec.Parse(text));
+        Assert.Contains(message, error.Message);
+        Assert.Contains($"architecture '{text}'", error.Message);
+    }
+
+    [Fact]
+    public void SkipPoolsKeepsTheReferenceGeometryAt64Px()
+    {
+        using var scope = NewDisposeScope();
+        using var model = Build("vgg16-bn:w=1/4:skip-pools=4", inChannels: 3, classes: 5, size: 64);
+        model.eval();
+        // Names and state-dict positions are the reference's; pool4 (features.33) does not exist.
+        Assert.Equal("features.34", model.ResolveLayer("conv5_1"));
+        Assert.Equal("features.40", model.ResolveLayer("conv5_3"));
+        Assert.Equal("features.42", model.ResolveLayer("relu5_3"));
+        Assert.Equal("features.43", model.ResolveLayer("pool5"));
+        Assert.Equal("features.42", model.DefaultAttributionLayer);
+        Assert.Equal("features.43", model.DefaultMatchingLayer);
+        Assert.Throws<UsageException>(() => model.ResolveLayer("pool4"));
+        Assert.Contains("features.34.weight", model.state_dict().Keys);
+        Assert.Equal(4, model.AllNodes().Count(n => n.Kind == LayerKind.MaxPool));
+
+        var (logits, acts) = model.ForwardCapturing(randn(2, 3, 64, 64), "relu5_3", "pool5");
+        Assert.Equal(new long[] { 2, 128, 8, 8 }, acts["relu5_3"].shape);
+        Assert.Equal(new long[] { 2, 128, 4, 4 }, acts["pool5"].shape);
+        Assert.Equal(new long[] { 2, 5 }, logits.shape);
+        Assert.Equal(4, Vgg.FeatureSize(model.Arch, 64));
+        Assert.Equal(2, Vgg.FeatureSize(ArchSpec.Parse("vgg16-bn:w=1/4"), 64));
+        Assert.Equal(4, Vgg.FeatureSize(ArchSpec.Parse("vgg16-bn:w=1/4:skip-pools=1"), 64)); // pool2..pool5 from 64
+        Assert.Equal(128 * 4 * 4, ((TorchSharp.Modules.Linear)((LayerNode)model.Node("fc")).Module).weight!.shape[1]);
+    }
+
+    [Fact]
+    public void SkipPoolsMacCountMatchesHandComputation()
+    {
+        // vgg16 at width 1/4 on 1x64x64 without pool4: stage sizes 64, 32, 16, 8, and 8 again (no pool4); head 128*4*4 -> 10.
+        using var model = Build("vgg16-bn:w=1/4:skip-pools=4", size: 64);
+        int[] widths = { 16, 16, 32, 32, 64, 64, 64, 128, 128, 128, 128, 128, 128 };
+        int[] sizes = { 64, 64, 32, 32, 16, 16, 16, 8, 8, 8, 8, 8, 8 };
+        long macs = 0, input = 1;
+        for (int i = 0; i < widths.Length; i++)
+        {
+            macs += (long)widths[i] * sizes[i] * sizes[i] * input * 9;
+            input = widths[i];
+        }
+        macs += 128 * 4 * 4 * 10;
+        Assert.Equal(macs, model.MultiplyAccumulates());
+    }
 
     [Fact]
     public void VggStateDictKeysFollowTorchvision()

@@ -20,15 +20,13 @@ public static class PruningPresets
         {
             case "vgg":
             {
-                var stageOf = new Dictionary<string, int>();
-                int stage = 1;
-                foreach (var node in model.AllNodes())
-                {
-                    if (node.Kind == LayerKind.MaxPool) stage++;
-                    else if (node.Kind == LayerKind.Conv) stageOf[node.Name] = stage;
-                }
-                int stages = stage - 1;
-                return groups.Where((g, i) => i == 0 || stageOf[g.Conv] >= stages - 1).Select(g => g.Conv).ToList();
+                // Stages of the reference configuration, not counted from the pools built (skip-pools leaves some out).
+                var widths = Vgg.Widths(model.Arch);
+                var stageOfEntry = Vgg.Stages(widths);
+                var convStages = Enumerable.Range(0, widths.Length).Where(i => widths[i] != ArchSpec.Pool).Select(i => stageOfEntry[i]).ToList();
+                var convs = model.AllNodes().Where(n => n.Kind == LayerKind.Conv).Select(n => n.Name).ToList();
+                var stageOf = convs.Select((name, i) => (Name: name, Stage: convStages[i])).ToDictionary(p => p.Name, p => p.Stage);
+                return groups.Where((g, i) => i == 0 || stageOf[g.Conv] >= ArchSpec.VggStages - 1).Select(g => g.Conv).ToList();
             }
             case "resnet":
                 return groups.Where(g => g.Conv.StartsWith("layer3.", StringComparison.Ordinal) || g.Conv.StartsWith("layer4.", StringComparison.Ordinal))

@@ -41,6 +41,7 @@ public class ChannelSurgeryTests
     [Theory]
     [InlineData("vgg11-bn:channels=4,M,6,M,6,5,M,6,6,M,6,5,M", 64)] // head sees 2x2 positions per channel
     [InlineData("vgg13-bn:w=1/16", 32)]
+    [InlineData("vgg16-bn:w=1/16:skip-pools=4", 64)] // no pool4: head sees 4x4 positions per channel
     [InlineData("resnet18:w=1/16", 32)]
     [InlineData("resnet18:w=1/16", 128)] // 7x7 stem with max-pool
     public void PrunedNetworkComputesWhatZeroingTheRemovedFiltersComputes(string arch, int size)

@@ -102,10 +102,12 @@ public class PruningPlanTests
         Assert.Contains("layer1.0.conv1", error.Message);
     }
 
-    [Fact]
-    public void ReferencePresetPrunesTheFirstConvAndTheLastTwoStages()
+    [Theory]
+    [InlineData("vgg16-bn:w=1/16")]
+    [InlineData("vgg16-bn:w=1/16:skip-pools=4")] // stages follow the reference, not the pools built
+    public void ReferencePresetPrunesTheFirstConvAndTheLastTwoStages(string arch)
     {
-        using var vgg = Build("vgg16-bn:w=1/16");
+        using var vgg = Build(arch);
         var ratios = new StructuredPruningOptions(Preset: "reference").LayerRatios(vgg);
         var aliases = ratios.Keys.Select(k => ((LayerNode)vgg.Node(k)).Alias);
         Assert.Equal(new[] { "conv1_1", "conv4_1", "conv4_2", "conv4_3", "conv5_1", "conv5_2", "conv5_3" }, aliases);
