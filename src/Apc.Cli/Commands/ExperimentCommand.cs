@@ -39,36 +39,50 @@ public sealed class DemoSettings : CommonSettings
     [Description("Tiny sizes, two methods, two matchers: about two minutes (what the test suite runs).")]
     public bool Quick { get; init; }
 
+    [CommandOption("--full")]
+    [Description("The whole study: 4 methods × 4 matchers, 1,000 evaluation scenes, seeds 0,1,2 (about 2 hours on 2 cores; resumable).")]
+    public bool Full { get; init; }
+
     [CommandOption("--seeds <LIST>")]
-    [Description("Comma-separated seeds; several give mean ± standard deviation.")]
-    [DefaultValue("0")]
-    public string Seeds { get; init; } = "0";
+    [Description("Comma-separated seeds (default 0; 0,1,2 with --full); several give means with 95% confidence intervals.")]
+    public string? Seeds { get; init; }
 
     [CommandOption("--out <DIR>")]
-    [Description("Output folder (default runs/demo, or runs/demo-quick with --quick).")]
+    [Description("Output folder (default runs/demo, runs/demo-full with --full, runs/demo-quick with --quick).")]
     public string? Out { get; init; }
 
     [CommandOption("--force")]
+    [Description("Redo every stage, even those that finished before.")]
     public bool Force { get; init; }
 
+    [CommandOption("--retrain-teacher")]
+    [Description("Train the teacher (as the shipped one was trained) instead of starting from the shipped checkpoint.")]
+    public bool RetrainTeacher { get; init; }
+
     [CommandOption("--match-weight <BETA>")]
-    [Description("β of every matcher (the demo matches 4×4 maps at pool4, where L_AM is about 3× larger than on the reference's 7×7 maps).")]
-    [DefaultValue(10.0)]
-    public double MatchWeight { get; init; } = 10;
+    [Description("β of every matcher (matching 4×4 maps at pool5, where L_AM is about 3× what it is on the reference's 7×7 maps).")]
+    [DefaultValue(DemoConfigs.MatchWeight)]
+    public double MatchWeight { get; init; } = DemoConfigs.MatchWeight;
 }
 
 public sealed class DemoCommand : Command<DemoSettings>
 {
     public override int Execute(CommandContext context, DemoSettings settings, CancellationToken cancellationToken)
     {
-        var seeds = settings.Seeds.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(s =>
+        if (settings.Quick && settings.Full) throw new UsageException("--quick and --full contradict each other; give one.");
+        var seeds = (settings.Seeds ?? (settings.Full ? "0,1,2" : "0")).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(s =>
             int.TryParse(s, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= 0 ? n
                 : throw new UsageException($"--seeds: '{s}' is not a non-negative integer.")).ToArray();
         if (seeds.Length == 0) throw new UsageException("--seeds: give at least one seed.");
+        if (seeds.Distinct().Count() != seeds.Length) throw new UsageException($"--seeds: '{settings.Seeds}' repeats a seed.");
         if (!(settings.MatchWeight >= 0)) throw new UsageException($"--match-weight must be non-negative (got {settings.MatchWeight}).");
-        var config = (settings.Quick ? DemoConfigs.Quick(seeds) : DemoConfigs.Full(seeds)).Validated("apc demo") with { MatchWeight = settings.MatchWeight };
-        var outDir = settings.Out ?? (settings.Quick ? "runs/demo-quick" : "runs/demo");
-        AnsiConsole.MarkupLine($"[bold]apc demo{(settings.Quick ? " --quick" : "")}[/]: train a teacher on fashion-scenes, compress it with " +
+        var plan = settings.Quick ? DemoConfigs.Quick(seeds, settings.RetrainTeacher)
+            : settings.Full ? DemoConfigs.Study(seeds, settings.RetrainTeacher)
+            : DemoConfigs.Full(seeds, settings.RetrainTeacher);
+        var config = plan.Validated("apc demo") with { MatchWeight = settings.MatchWeight };
+        var outDir = settings.Out ?? (settings.Quick ? "runs/demo-quick" : settings.Full ? "runs/demo-full" : "runs/demo");
+        var teacher = config.Teacher.Checkpoint is null ? $"train a teacher ({config.Teacher.Arch})" : "start from the shipped teacher";
+        AnsiConsole.MarkupLine($"[bold]apc demo{(settings.Quick ? " --quick" : settings.Full ? " --full" : "")}[/]: {Markup.Escape(teacher)} on fashion-scenes, compress it with " +
             $"{string.Join(", ", config.Compressions.Select(c => c.Name))} × {string.Join(", ", config.Matchers)}, evaluate with " +
             $"{string.Join(", ", config.Evaluation.Methods)}. Output: {Markup.Escape(outDir)}");
         ExperimentRunner.Run(config, outDir, settings.Force, settings.Device, settings.Threads, "apc " + string.Join(' ', context.Arguments));

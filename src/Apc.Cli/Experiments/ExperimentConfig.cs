@@ -42,6 +42,8 @@ public sealed record ExperimentConfig
         public int Epochs { get; init; } = 12;
         public double Lr { get; init; } = 0.05;
         public string LrSteps { get; init; } = "8,11";
+        /// <summary>Training scenes for the teacher; null: the plan's data.train_size.</summary>
+        public int? TrainSize { get; init; }
     }
 
     /// <summary>One compression method with its apc compress options (e.g. ["--student", "vgg16-bn:w=1/16"]).</summary>

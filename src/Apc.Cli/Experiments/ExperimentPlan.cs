@@ -15,11 +15,11 @@ public static class ExperimentPlan
         var runs = new List<ExperimentRun>();
         var d = config.Data;
         string[] Common(int seed) => new[] { "--device", device, "--threads", threads.ToString(), "--seed", seed.ToString() };
-        string[] Data(int? valSize)
+        string[] Data(int? valSize, int? trainSize = null)
         {
             var a = new List<string> { "--dataset", d.Dataset, "--batch-size", d.BatchSize.ToString() };
             if (d.DataRoot is not null) a.AddRange(new[] { "--data-root", d.DataRoot });
-            if (d.TrainSize is { } t) a.AddRange(new[] { "--train-size", t.ToString() });
+            if ((trainSize ?? d.TrainSize) is { } t) a.AddRange(new[] { "--train-size", t.ToString() });
             if ((valSize ?? d.ValSize) is { } v) a.AddRange(new[] { "--val-size", v.ToString() });
             if (d.ImageSize is { } s) a.AddRange(new[] { "--image-size", s.ToString() });
             return a.ToArray();
@@ -46,7 +46,7 @@ public static class ExperimentPlan
                 var t = config.Teacher;
                 stages.Add(new ExperimentStage($"seed {seed}: train teacher {t.Arch}",
                     new[] { "train", "--arch", t.Arch, "--epochs", t.Epochs.ToString(), "--lr", t.Lr.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                            "--lr-steps", t.LrSteps, "--out", teacherDir, "--resume" }.Concat(Data(null)).Concat(Common(seed)).ToArray(),
+                            "--lr-steps", t.LrSteps, "--out", teacherDir, "--resume" }.Concat(Data(null, t.TrainSize)).Concat(Common(seed)).ToArray(),
                     Path.Combine(teacherDir, "DONE"), 4));
             }
             var teacherEval = Path.Combine(teacherDir, "evaluation");

@@ -34,7 +34,7 @@ public sealed class ExperimentResults
     {
         var values = new Dictionary<string, double>();
         var metricsPath = Path.Combine(run.Folder, "metrics.json");
-        var metrics = File.Exists(metricsPath) ? JsonNode.Parse(File.ReadAllText(metricsPath)) : null;
+        var metrics = File.Exists(metricsPath) ? JsonNode.Parse(File.ReadAllText(metricsPath)) : GivenModelMetrics(run.ModelPath);
         var evaluation = File.Exists(run.EvaluationPath) ? JsonNode.Parse(File.ReadAllText(run.EvaluationPath)) : null;
         void Take(string key, JsonNode? node)
         {
@@ -60,6 +60,20 @@ public sealed class ExperimentResults
         if (values.TryGetValue("parameters", out var p) && values.TryGetValue("nonzero_parameters", out var nz) && p > 0)
             values["sparsity"] = 1 - nz / p;
         return new RunValues(run, values, metrics, evaluation);
+    }
+
+    /// <summary>Size facts of a model the plan was given rather than trained (a teacher checkpoint), measured from the file.</summary>
+    static JsonObject? GivenModelMetrics(string modelPath)
+    {
+        if (!File.Exists(modelPath)) return null;
+        using var checkpoint = Apc.Checkpoints.ModelCheckpoint.Load(modelPath);
+        var model = checkpoint.Model;
+        return new JsonObject
+        {
+            // As doubles: the reader takes every value as a double.
+            ["parameters"] = (double)model.ParameterCount(), ["nonzero_parameters"] = (double)model.parameters().Sum(p => p.count_nonzero().item<long>()),
+            ["macs"] = (double)model.MultiplyAccumulates(), ["size_bytes"] = (double)new FileInfo(modelPath).Length,
+        };
     }
 
     /// <summary>Rows of one compression method: the teacher, then each matcher (the config's order).</summary>

@@ -12,6 +12,10 @@ public class DemoTests
         Assert.True(code == 0, error);
         var results = JsonNode.Parse(File.ReadAllText(dir.File("results.json")))!;
         var runs = results["runs"]!.AsArray();
+        // The demo starts from the shipped teacher: no teacher is trained, every model is compared with that file.
+        Assert.Equal(Apc.Cli.Experiments.ShippedTeacher.Path, results["config"]!["teacher"]!["checkpoint"]!.GetValue<string>());
+        Assert.Equal(Apc.Cli.Experiments.ShippedTeacher.Path, runs[0]!["model"]!.GetValue<string>());
+        Assert.False(File.Exists(dir.File(Path.Combine("seed-0", "teacher", "model.ckpt"))));
         // The teacher plus kd and structured, each naive and with WCAM.
         Assert.Equal(5, runs.Count);
         Assert.Equal(new[] { "teacher", "kd", "kd", "structured", "structured" }, runs.Select(r => r!["compression"]!.GetValue<string>()));
