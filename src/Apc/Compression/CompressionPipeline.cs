@@ -36,8 +36,9 @@ public sealed class CompressionPipeline : ICompressionStage
         Path.Combine(outDir, $"stage-{index.ToString(CultureInfo.InvariantCulture)}-{method}");
 
     /// <summary>Rejects orders whose later steps would undo earlier ones: quantization must be last (the other stages
-    /// retrain float weights), and unstructured pruning may only be followed by quantization (retraining would regrow
-    /// the pruned weights, whose masks only the pruning stage keeps).</summary>
+    /// retrain float weights), and unstructured pruning may only be followed by kd or quantize (any number), which keep its masks
+    /// (<see cref="StageContext.Masks"/>); structured pruning would cut the masked tensors and a second unstructured
+    /// stage would start its own schedule.</summary>
     public static void CheckOrder(IReadOnlyList<string> methods)
     {
         if (methods.Count == 0) throw new UsageException("--stages: give at least one of kd, structured, unstructured, quantize.");
@@ -45,9 +46,11 @@ public sealed class CompressionPipeline : ICompressionStage
         {
             if (methods[i] == "quantize")
                 throw new UsageException($"--stages {string.Join(',', methods)}: quantize must be the last stage.");
-            if (methods[i] == "unstructured" && methods[i + 1] != "quantize")
-                throw new UsageException($"--stages {string.Join(',', methods)}: unstructured may only be followed by quantize " +
-                    $"({methods[i + 1]} would retrain and regrow the pruned weights).");
+            if (methods[i] == "unstructured")
+                foreach (var later in methods.Skip(i + 1))
+                    if (later is not ("kd" or "quantize"))
+                        throw new UsageException($"--stages {string.Join(',', methods)}: unstructured may only be followed by kd or quantize " +
+                            $"({later} cannot keep its masks).");
         }
     }
 
@@ -63,7 +66,9 @@ public sealed class CompressionPipeline : ICompressionStage
             var step = Steps[i];
             var method = step.Stage.Method;
             var dir = StepFolder(context.OutDir, i + 1, method);
-            var stepContext = context with { Input = current, Training = step.Training, OutDir = dir };
+            // An earlier step's guarantees travel with its network: its masks (from its result) bind every later step.
+            var masks = last is null ? context.Masks : Training.WeightMasks.FromExtra(last.Extra);
+            var stepContext = context with { Input = current, Training = step.Training, OutDir = dir, Masks = masks };
             var fingerprint = Fingerprint(step, context);
             StageResult result;
             var marker = Path.Combine(dir, DoneMarker);

@@ -41,10 +41,13 @@ public sealed class DistillationStage : ICompressionStage
         };
         var objective = new CompressionObjective(teacher, context.Matcher, Options.Alpha, Options.Temperature);
         var template = context.Template with { Kind = Method, Compression = compression };
+        // Distilling into the previous stage's network keeps that network's pruned weights at zero (and its masks in
+        // the checkpoints); a student built from a spec is a new network that no earlier mask describes.
         var training = Trainer.Fit(new TrainingRun(student, context.Data, objective, context.Training, context.OutDir, template,
-            context.Resume, context.Monitor));
+            context.Resume, context.Monitor, Masks: fromSpec ? null : context.Masks));
 
-        // The trainer leaves the last epoch's weights in memory; the result is the best-on-validation checkpoint.
+        // The trainer leaves the last epoch's weights in memory; the result is the best-on-validation checkpoint (with
+        // its masks, which the trainer wrote into it).
         var best = ModelCheckpoint.Load(training.CheckpointPath, device);
         return new StageResult(best.Model, best.Extra, compression, training, training.CheckpointPath);
     }

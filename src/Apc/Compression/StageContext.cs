@@ -3,6 +3,7 @@ using Apc.Data;
 using Apc.Matching;
 using Apc.Models;
 using Apc.Training;
+using static TorchSharp.torch;
 
 namespace Apc.Compression;
 
@@ -16,6 +17,11 @@ namespace Apc.Compression;
 /// <param name="OutDir">This stage's folder: model.ckpt, metrics.json, state for --resume.</param>
 /// <param name="Template">Classes, normalisation, data set and provenance for the checkpoints the stage writes
 /// (the stage sets Kind and Compression).</param>
+/// <param name="Masks">Pruning masks of <paramref name="Input"/> (parameter name → bool, true = kept), owned by whoever
+/// made them. A stage that retrains the input's weights keeps the masked ones at exactly zero in every optimizer step
+/// (<see cref="TrainingRun.Masks"/>) and carries copies of the masks in its checkpoints and its result, so that an
+/// earlier stage's sparsity holds after every later stage. <see cref="CompressionPipeline"/> passes each step's masks
+/// on to the next.</param>
 public sealed record StageContext(
     ClassifierNet Teacher,
     ClassifierNet Input,
@@ -25,4 +31,5 @@ public sealed record StageContext(
     string OutDir,
     CheckpointInfo Template,
     bool Resume = false,
-    ITrainingMonitor? Monitor = null);
+    ITrainingMonitor? Monitor = null,
+    IReadOnlyDictionary<string, Tensor>? Masks = null);

@@ -39,6 +39,7 @@ public static class Trainer
             (startEpoch, bestScore) = RestoreState(statePath, run, optimizer, history, device);
             monitor.Message($"resuming after epoch {startEpoch - 1} from {statePath}");
         }
+        if (run.Masks is not null) WeightMasks.Apply(model, run.Masks);
 
         for (int epoch = startEpoch; epoch <= options.Epochs; epoch++)
         {
@@ -104,6 +105,7 @@ public static class Trainer
                 loss.backward();
                 optimizer.Step();
                 run.AfterStep?.Invoke(model);
+                if (run.Masks is not null) WeightMasks.Apply(model, run.Masks);
                 total += value * batch.Size;
                 count += batch.Size;
                 foreach (var (k, v) in parts) partTotals[k] = partTotals.GetValueOrDefault(k) + v * batch.Size;
@@ -123,12 +125,20 @@ public static class Trainer
             ["f1"] = record.F1,
             ["accuracy"] = record.Accuracy,
         };
-        ModelCheckpoint.Save(path, run.Template with { Metrics = metrics }, run.Model, run.ExtraTensors?.Invoke());
+        ModelCheckpoint.Save(path, run.Template with { Metrics = metrics }, run.Model, Extra(run));
+    }
+
+    /// <summary>What every checkpoint of the run carries besides the weights: the run's extra tensors and its masks.</summary>
+    static Dictionary<string, Tensor> Extra(TrainingRun run)
+    {
+        var extra = new Dictionary<string, Tensor>(run.ExtraTensors?.Invoke() ?? new Dictionary<string, Tensor>());
+        if (run.Masks is not null) foreach (var (key, value) in WeightMasks.ToExtra(run.Masks)) extra[key] = value;
+        return extra;
     }
 
     static void SaveState(string path, TrainingRun run, SgdMomentum optimizer, int epoch, double bestScore, List<EpochRecord> history)
     {
-        var extra = new Dictionary<string, Tensor>(run.ExtraTensors?.Invoke() ?? new Dictionary<string, Tensor>());
+        var extra = Extra(run);
         foreach (var (key, value) in optimizer.State()) extra[key] = value;
         var state = new JsonObject
         {

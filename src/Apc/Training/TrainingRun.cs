@@ -7,9 +7,12 @@ namespace Apc.Training;
 
 /// <summary>Everything one call of <see cref="Trainer.Fit"/> needs.</summary>
 /// <param name="Template">Describes the model for its checkpoint (kind, classes, provenance); the trainer fills in metrics.</param>
-/// <param name="AfterStep">Runs after every optimizer step (unstructured pruning re-applies its masks here).</param>
+/// <param name="AfterStep">Runs after every optimizer step (quantization-aware training moves its master weights here).</param>
 /// <param name="ExtraTensors">Extra tensors stored in every checkpoint written (pruning masks, quantization parameters).</param>
 /// <param name="CheckpointName">File name of the best model in <paramref name="OutDir"/>.</param>
+/// <param name="Masks">Pruning masks that hold (see <see cref="WeightMasks"/>): the masked weights are zeroed before
+/// training and after every optimizer step (after <paramref name="AfterStep"/>), and the masks are stored in every
+/// checkpoint written.</param>
 public sealed record TrainingRun(
     ClassifierNet Model,
     DataSplits Data,
@@ -22,4 +25,5 @@ public sealed record TrainingRun(
     Action<ClassifierNet>? AfterStep = null,
     Func<IReadOnlyDictionary<string, Tensor>>? ExtraTensors = null,
     string CheckpointName = "model.ckpt",
-    string StateName = "train-state.ckpt");
+    string StateName = "train-state.ckpt",
+    IReadOnlyDictionary<string, Tensor>? Masks = null);

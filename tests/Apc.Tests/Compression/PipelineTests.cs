@@ -124,7 +124,9 @@ public class PipelineTests
 
     [Theory]
     [InlineData("quantize,kd", "quantize must be the last")]
-    [InlineData("unstructured,kd", "unstructured may only be followed by quantize")]
+    [InlineData("unstructured,structured", "unstructured may only be followed by kd or quantize")]
+    [InlineData("unstructured,kd,structured", "unstructured may only be followed by kd or quantize")]
+    [InlineData("unstructured,unstructured", "unstructured may only be followed by kd or quantize")]
     [InlineData("", "at least one")]
     public void OrdersThatUndoEarlierStagesAreRefused(string stages, string message)
     {
@@ -132,5 +134,6 @@ public class PipelineTests
             CompressionPipeline.CheckOrder(stages.Split(',', StringSplitOptions.RemoveEmptyEntries)));
         Assert.Contains(message, e.Message);
         CompressionPipeline.CheckOrder(new[] { "structured", "kd", "unstructured", "quantize" });
+        CompressionPipeline.CheckOrder(new[] { "unstructured", "kd", "kd", "quantize" });
     }
 }

@@ -12,6 +12,8 @@ public sealed class PropagationNode
 {
     // Set once by the factory methods below.
     nn.Module<Tensor, Tensor>? module;
+    // The model's own layers behind this step (conv, then batch norm when folded), with their node names.
+    IReadOnlyList<(string Name, nn.Module<Tensor, Tensor> Module)> layers = Array.Empty<(string, nn.Module<Tensor, Tensor>)>();
     long[] stride = { 1, 1 }, padding = { 0, 0 }, dilation = { 1, 1 };
     long groups = 1;
 
@@ -46,22 +48,24 @@ public sealed class PropagationNode
     /// <summary>True for the layers with weights (conv and linear), the ones rules modify.</summary>
     public bool IsAffine => Kind is LayerKind.Conv or LayerKind.Linear;
 
-    internal static PropagationNode Convolution(IReadOnlyList<string> names, TorchSharp.Modules.Conv2d conv, Tensor weight, Tensor? bias)
+    internal static PropagationNode Convolution(IReadOnlyList<string> names, TorchSharp.Modules.Conv2d conv,
+        TorchSharp.Modules.BatchNorm2d? norm, Tensor weight, Tensor? bias)
     {
         if (conv.padding_mode != PaddingModes.Zeros || conv.padding_type is not null || conv.padding is null)
             throw new ApcException($"layer '{names[0]}': only zero-padded convolutions with explicit padding can be propagated.");
         return new PropagationNode(names[^1], names, LayerKind.Conv)
         {
             Weight = weight, Bias = bias,
+            layers = norm is null ? new[] { (names[0], (nn.Module<Tensor, Tensor>)conv) } : new[] { (names[0], (nn.Module<Tensor, Tensor>)conv), (names[1], norm) },
             stride = conv.stride, padding = conv.padding, dilation = conv.dilation, groups = conv.groups,
         };
     }
 
-    internal static PropagationNode Dense(string name, Tensor weight, Tensor? bias) =>
-        new(name, new[] { name }, LayerKind.Linear) { Weight = weight, Bias = bias };
+    internal static PropagationNode Dense(string name, TorchSharp.Modules.Linear linear, Tensor weight, Tensor? bias) =>
+        new(name, new[] { name }, LayerKind.Linear) { Weight = weight, Bias = bias, layers = new[] { (name, (nn.Module<Tensor, Tensor>)linear) } };
 
     internal static PropagationNode Parameterless(string name, LayerKind kind, nn.Module<Tensor, Tensor> module) =>
-        new(name, new[] { name }, kind) { module = module };
+        new(name, new[] { name }, kind) { module = module, layers = new[] { (name, module) } };
 
     internal static PropagationNode Residual(string name, IReadOnlyList<PropagationNode> main, IReadOnlyList<PropagationNode> shortcut) =>
         new(name, new[] { name }, LayerKind.Add) { Main = main, Shortcut = shortcut };
@@ -75,10 +79,26 @@ public sealed class PropagationNode
         _ => throw new InvalidOperationException($"step '{Name}' ({Kind}) has no weights."),
     };
 
-    /// <summary>The step's own computation (not for Add steps, whose branches the engine runs).</summary>
+    /// <summary>The step's own computation as rules see it: the folded weights for conv and linear steps, the layer
+    /// itself otherwise, without the model's activation tap (not for Add steps, whose branches the engine runs).</summary>
     public Tensor Forward(Tensor x) => IsAffine
         ? Apply(x, Weight!, Bias)
         : module?.call(x) ?? throw new InvalidOperationException($"step '{Name}' ({Kind}) is not a single layer.");
+
+    /// <summary>The value the model itself computes for this step: its own layers in its own order (conv, then batch
+    /// norm, not the folded weights), each output passed through <paramref name="tap"/> under the layer's name as
+    /// <see cref="ClassifierNet.Forward(Tensor, LayerTap?)"/> does. Bit for bit the model's forward pass, activation
+    /// fake-quantization included. Not for Add steps.</summary>
+    internal Tensor Evaluate(Tensor x, LayerTap? tap)
+    {
+        if (layers.Count == 0) throw new InvalidOperationException($"step '{Name}' ({Kind}) is not a single layer.");
+        foreach (var (name, layer) in layers)
+        {
+            x = layer.call(x);
+            if (tap is not null) x = tap(name, x);
+        }
+        return x;
+    }
 
     internal void DisposeParameters()
     {

@@ -7,7 +7,11 @@ namespace Apc.Attribution.Propagation;
 /// (<see cref="CanonicalNetwork"/>), runs it forward once recording every step's input, puts the initial relevance on
 /// the target logit, and walks the steps backwards applying the rule the <see cref="RuleComposite"/> chooses; at a
 /// residual block it splits the relevance between the branches, propagates each, and sums them at the fork.
-/// Batched throughout; nothing survives the call but the result. Expects the model in eval mode.</summary>
+/// The forward values and the starting logit are the model's own (activation fake-quantization included; checked
+/// against the model's forward pass on every call). An activation quantizer is treated as the identity for relevance:
+/// the relevance of a step's quantized output is that of its output, and the rules below it use the quantized values
+/// the next layer really received. Batched throughout; nothing survives the call but the result. Expects the model in
+/// eval mode.</summary>
 public static class RelevancePropagator
 {
     /// <summary>Relevance at the input [B,C,H,W], or at the output of <paramref name="readoutLayer"/> when given
@@ -24,6 +28,7 @@ public static class RelevancePropagator
         var trace = new ForwardTrace();
         Tensor logits;
         using (no_grad()) logits = network.Forward(inputs.detach(), trace);
+        RequireModelLogits(model, inputs, logits);
 
         var oneHot = nn.functional.one_hot(classes, logits.shape[1]).to_type(logits.dtype);
         var relevance = start == InitialRelevance.TargetLogit ? oneHot * logits : oneHot;
@@ -34,6 +39,27 @@ public static class RelevancePropagator
         var result = readout is null ? atInput : walk.Captured
             ?? throw new ApcException($"layer '{readoutLayer}' was not reached while propagating relevance.");
         return result.detach().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Relative tolerance of <see cref="RequireModelLogits"/>: float rounding, nothing more (the canonical
+    /// forward runs the model's own layers, so it normally agrees bit for bit).</summary>
+    internal const double LogitTolerance = 1e-5;
+
+    /// <summary>The conservation methods explain the target logit, so they must start from the model's own: compares
+    /// the canonical network's logits with the model's forward pass on the same batch (one extra forward per call) and
+    /// throws when any differs by more than <see cref="LogitTolerance"/> relative to the largest logit (at least 1).
+    /// This catches any compressed form whose computation the canonizer does not reproduce.</summary>
+    static void RequireModelLogits(ClassifierNet model, Tensor inputs, Tensor canonical)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var own = model.call(inputs.detach());
+        double gap = (canonical - own).abs().max().to(float64).item<double>();
+        double scale = Math.Max(1, own.abs().max().to(float64).item<double>());
+        if (!(gap <= LogitTolerance * scale))
+            throw new ApcException($"relevance propagation through {model.Arch} does not reproduce the model's logits (largest " +
+                $"difference {gap:G3} at logits up to {scale:G3}): its canonical network computes another function, so the " +
+                "relevance would not explain the model's output.");
     }
 
     static IEnumerable<PropagationNode> Flatten(IEnumerable<PropagationNode> nodes)

@@ -1,4 +1,5 @@
 using Apc.Models;
+using Apc.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,7 +11,7 @@ namespace Apc.Compression.Pruning;
 /// (features.0.weight); checkpoints store them as "mask/&lt;parameter name&gt;".</summary>
 public static class MagnitudePruning
 {
-    public const string MaskPrefix = "mask/";
+    public const string MaskPrefix = WeightMasks.Prefix;
 
     /// <summary>The weights pruned: every conv's weight, and the linear layers' weights too when
     /// <paramref name="includeLinear"/>. Biases and batch norm stay dense.</summary>
@@ -58,18 +59,8 @@ public static class MagnitudePruning
         return result;
     }
 
-    /// <summary>Zeroes the pruned weights in place (after every optimizer step, so they stay exactly zero).</summary>
-    public static void Apply(ClassifierNet model, IReadOnlyDictionary<string, Tensor> masks)
-    {
-        using var _ = no_grad();
-        var named = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        foreach (var (name, mask) in masks)
-        {
-            if (!named.TryGetValue(name, out var p))
-                throw new ApcException($"mask for '{name}' has no parameter in {model.Arch}.");
-            p.mul_(mask);
-        }
-    }
+    /// <summary>Zeroes the pruned weights in place (<see cref="WeightMasks.Apply"/>).</summary>
+    public static void Apply(ClassifierNet model, IReadOnlyDictionary<string, Tensor> masks) => WeightMasks.Apply(model, masks);
 
     /// <summary>Fraction of zero entries of each named weight, and over all of them together.</summary>
     public static (IReadOnlyDictionary<string, double> PerTensor, double Global, long Zeros, long Total) Sparsity(
@@ -88,13 +79,10 @@ public static class MagnitudePruning
     }
 
     /// <summary>The masks in a checkpoint's extra tensors ("mask/..."), keyed by parameter name.</summary>
-    public static Dictionary<string, Tensor> FromExtra(IReadOnlyDictionary<string, Tensor> extra) =>
-        extra.Where(kv => kv.Key.StartsWith(MaskPrefix, StringComparison.Ordinal))
-             .ToDictionary(kv => kv.Key[MaskPrefix.Length..], kv => kv.Value);
+    public static Dictionary<string, Tensor> FromExtra(IReadOnlyDictionary<string, Tensor> extra) => WeightMasks.FromExtra(extra);
 
     /// <summary>The masks named for a checkpoint's extra tensors ("mask/&lt;parameter&gt;"); the tensors are shared, not copied.</summary>
-    public static Dictionary<string, Tensor> ToExtra(IReadOnlyDictionary<string, Tensor> masks) =>
-        masks.ToDictionary(kv => MaskPrefix + kv.Key, kv => kv.Value);
+    public static Dictionary<string, Tensor> ToExtra(IReadOnlyDictionary<string, Tensor> masks) => WeightMasks.ToExtra(masks);
 
     static List<(string Name, TorchSharp.Modules.Parameter Param)> Weights(ClassifierNet model, IReadOnlyList<string> parameters)
     {

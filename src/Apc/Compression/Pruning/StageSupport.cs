@@ -24,14 +24,15 @@ internal static class StageSupport
     }
 
     /// <summary>Fine-tunes with BCE + β·L_AM against the frozen teacher (CompressionObjective without distillation),
-    /// then puts the best-on-validation weights back into <paramref name="model"/>. Returns the training result
+    /// with <paramref name="masks"/> (if any) held in every step and saved in every checkpoint, then puts the
+    /// best-on-validation weights back into <paramref name="model"/>. Returns the training result
     /// and the best checkpoint's description (with its metrics).</summary>
     public static (TrainingResult Training, CheckpointInfo Best) FineTune(StageContext context, ClassifierNet model, string dir,
-        CheckpointInfo template, Action<ClassifierNet>? afterStep = null, Func<IReadOnlyDictionary<string, Tensor>>? extra = null)
+        CheckpointInfo template, IReadOnlyDictionary<string, Tensor>? masks = null)
     {
         var objective = new CompressionObjective(context.Teacher, context.Matcher, distillationWeight: 0);
         var result = Trainer.Fit(new TrainingRun(model, context.Data, objective, context.Training, dir, template,
-            context.Resume, context.Monitor, afterStep, extra));
+            context.Resume, context.Monitor, Masks: masks));
         if (template.Compression is not null) AddCompression(Path.Combine(dir, "metrics.json"), template.Compression);
         using var best = ModelCheckpoint.Load(result.CheckpointPath);
         using (no_grad())

@@ -23,6 +23,9 @@ public sealed class StructuredPruningStage : ICompressionStage
     public StageResult Run(StageContext context)
     {
         var input = context.Input;
+        if (context.Masks is { Count: > 0 })
+            throw new ApcException("structured pruning of a network that carries unstructured pruning masks is not supported " +
+                "(surgery would have to cut the masks with the weights).");
         var ratios = Options.LayerRatios(input);
         var groups = PruningDependencies.Groups(input).Where(g => ratios.ContainsKey(g.Conv)).ToList();
         var original = groups.ToDictionary(g => g.Conv, g => g.Channels);

@@ -30,6 +30,9 @@ public sealed class UnstructuredPruningStage : ICompressionStage
         var masks = new Dictionary<string, Tensor>();
         try
         {
+            if (context.Masks is { Count: > 0 })
+                throw new ApcException("unstructured pruning of a network that already carries pruning masks is not supported " +
+                    "(its schedule would start again from round 1).");
             model.to(device);
             var pruned = MagnitudePruning.PrunableParameters(model, Options.IncludeLinear);
             long total = MagnitudePruning.Sparsity(model, pruned).Total;
@@ -50,9 +53,7 @@ public sealed class UnstructuredPruningStage : ICompressionStage
                 dir = Path.Combine(context.OutDir, $"round-{round}");
                 var template = context.Template with { Kind = Method, Compression = Describe(model, pruned, round, sparsity, parametersBefore) };
                 var roundMasks = masks;
-                (training, best) = StageSupport.FineTune(context, model, dir, template,
-                    afterStep: m => MagnitudePruning.Apply(m, roundMasks),
-                    extra: () => MagnitudePruning.ToExtra(roundMasks));
+                (training, best) = StageSupport.FineTune(context, model, dir, template, roundMasks);
             }
             var compression = Describe(model, pruned, Options.Rounds, Options.FinalSparsity, parametersBefore);
             var extra = MagnitudePruning.ToExtra(masks);

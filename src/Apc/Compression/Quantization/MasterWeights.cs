@@ -14,18 +14,23 @@ namespace Apc.Compression.Quantization;
 /// estimator ∂L/∂master := ∂L/∂fq(master), with the optimizer (momentum, weight decay on the quantized weight)
 /// unchanged. Small updates accumulate in the master even while they are too small to move a weight to the next
 /// level, which is what makes training on a grid work.
+/// Pruning masks, when given, hold in the masters too: a masked master is zeroed before every write, so the weight is
+/// exactly 0 on the grid (0 is a level of the symmetric grid), its integer level is 0, and no update can regrow it.
 /// </remarks>
 public sealed class MasterWeights : IDisposable
 {
     const string Prefix = "qat/master/";
     readonly ClassifierNet model;
     readonly Dictionary<string, Tensor> masters = new();
+    readonly IReadOnlyDictionary<string, Tensor> masks;
 
-    /// <summary>Copies the current (float) weights of <paramref name="model"/> as masters and puts the parameters on the grid.</summary>
-    public MasterWeights(ClassifierNet model, int bits)
+    /// <summary>Copies the current (float) weights of <paramref name="model"/> as masters and puts the parameters on the
+    /// grid. <paramref name="masks"/> (parameter name → bool, true = kept; not owned) keep pruned weights at 0.</summary>
+    public MasterWeights(ClassifierNet model, int bits, IReadOnlyDictionary<string, Tensor>? masks = null)
     {
         this.model = model;
         Bits = bits;
+        this.masks = masks ?? new Dictionary<string, Tensor>();
         WeightQuantizer.MaxLevel(bits);
         foreach (var (name, param) in Parameters())
             masters[name] = param.detach().clone().DetachFromDisposeScope();
@@ -83,7 +88,11 @@ public sealed class MasterWeights : IDisposable
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         foreach (var (name, param) in Parameters())
-            param.copy_(WeightQuantizer.FakeQuantize(Master(name, param), Bits));
+        {
+            var master = Master(name, param);
+            if (masks.TryGetValue(name, out var mask)) master.mul_(mask.device == master.device ? mask : mask.to(master.device));
+            param.copy_(WeightQuantizer.FakeQuantize(master, Bits));
+        }
     }
 
     // Looked up on every use: moving the model to another device replaces its parameter objects.

@@ -61,7 +61,10 @@ public sealed class QuantizationStage : ICompressionStage
 
     StageResult RunPtq(StageContext context, ClassifierNet model, TrainingOptions training, Device device, Stopwatch clock)
     {
+        // Rounding keeps a zero weight at level 0; applying the masks first makes that a guarantee, not an assumption.
+        if (context.Masks is not null) WeightMasks.Apply(model, context.Masks);
         var extra = QuantizedModel.QuantizeWeights(model, Options.Bits);
+        foreach (var (key, value) in WeightMasks.CopiesForExtra(context.Masks)) extra[key] = value;
         var activations = ActivationQuantization.Calibrate(model, Options.ActivationBits, Options.RangeMomentum);
         int calibrated = Calibrate(model, context.Data.Train, training.BatchSize, device);
         activations.Freeze();
@@ -96,7 +99,7 @@ public sealed class QuantizationStage : ICompressionStage
     StageResult RunQat(StageContext context, ClassifierNet model, TrainingOptions training, Device device, Stopwatch clock)
     {
         var statePath = Path.Combine(context.OutDir, "train-state.ckpt");
-        using var masters = new MasterWeights(model, Options.Bits);
+        using var masters = new MasterWeights(model, Options.Bits, context.Masks);
         var activations = ActivationQuantization.Calibrate(model, Options.ActivationBits, Options.RangeMomentum);
         JsonObject compression;
         if (context.Resume && File.Exists(statePath))
@@ -141,7 +144,7 @@ public sealed class QuantizationStage : ICompressionStage
         {
             var run = new TrainingRun(model, context.Data, new CompressionObjective(context.Teacher, context.Matcher), training,
                 context.OutDir, context.Template with { Kind = Kind, Compression = compression }, context.Resume, context.Monitor,
-                AfterStep: _ => masters.AfterStep(), ExtraTensors: Extra);
+                AfterStep: _ => masters.AfterStep(), ExtraTensors: Extra, Masks: context.Masks);
             fit = Trainer.Fit(run);
         }
         finally
@@ -149,7 +152,8 @@ public sealed class QuantizationStage : ICompressionStage
             foreach (var t in snapshot) t.Dispose();
         }
 
-        // The trainer's best checkpoint also carries the training state (masters, ranges): keep only the model.
+        // The trainer's best checkpoint also carries the training state (masters, ranges): keep only the model, its
+        // quantization and its masks.
         activations.Remove();
         Dictionary<string, Tensor> extra;
         CheckpointInfo info;
@@ -160,7 +164,8 @@ public sealed class QuantizationStage : ICompressionStage
                 var target = model.state_dict();
                 foreach (var (key, value) in best.Model.state_dict()) target[key].copy_(value);
             }
-            extra = best.Extra.Where(kv => kv.Key.StartsWith(QuantizedModel.Prefix, StringComparison.Ordinal))
+            extra = best.Extra.Where(kv => kv.Key.StartsWith(QuantizedModel.Prefix, StringComparison.Ordinal)
+                                        || kv.Key.StartsWith(WeightMasks.Prefix, StringComparison.Ordinal))
                               .ToDictionary(kv => kv.Key, kv => kv.Value.clone().DetachFromDisposeScope());
             info = best.Info with { Compression = compression };
         }
