@@ -61,7 +61,7 @@ public sealed class CompressCommand : Command<CompressSettings>
                 ["training"] = JsonSerializer.SerializeToNode(s.Training, CheckpointFile.Json),
             }).ToArray()),
         };
-        var provenance = CheckpointInfo.MakeProvenance("apc compress " + string.Join(' ', context.Arguments), settings.Seed, config);
+        var provenance = CheckpointInfo.MakeProvenance("apc " + string.Join(' ', context.Arguments), settings.Seed, config);
         var template = new CheckpointInfo(method, info.Arch, info.InChannels, info.NumClasses, info.ImageSize, info.ClassNames,
             info.Normalization, settings.Dataset, provenance, new JsonObject());
 

@@ -27,7 +27,8 @@ public static class CheckpointFile
         try { Directory.CreateDirectory(dir); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         { throw new ApcException($"cannot create output folder '{dir}': {e.Message}"); }
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        if (Directory.Exists(full)) throw new ApcException($"cannot write checkpoint '{path}': is a folder, expected a checkpoint file.");
+        var tmp = Util.AtomicFile.TempPathFor(full);
         try
         {
             using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
@@ -56,6 +57,7 @@ public static class CheckpointFile
                 stream.Flush(flushToDisk: true);
             }
             File.Move(tmp, full, overwrite: true);
+            Util.AtomicFile.RemoveStaleTempFiles(dir);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
