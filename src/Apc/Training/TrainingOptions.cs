@@ -30,8 +30,6 @@ public sealed record TrainingOptions(
         if (Momentum < 0 || Momentum >= 1) throw new UsageException($"--momentum must be in [0, 1) (got {Momentum}).");
         if (WeightDecay < 0) throw new UsageException($"--weight-decay must be non-negative (got {WeightDecay}).");
         if (EffectiveLrSteps.Any(s => s < 1)) throw new UsageException("--lr-steps must be positive epoch numbers.");
-        if (EffectiveLrSteps.FirstOrDefault(s => s > Epochs) is var late and > 0)
-            throw new UsageException($"--lr-steps: epoch {late} is beyond --epochs {Epochs}; the step would never happen.");
         if (Threads < 0) throw new UsageException($"--threads must be non-negative (got {Threads}).");
         return this;
     }
