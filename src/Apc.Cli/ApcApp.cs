@@ -12,9 +12,58 @@ public static class ApcApp
     public static int Run(string[] args, TextWriter? error = null)
     {
         bool verbose = args.Contains("--verbose");
+        var app = Create();
+        var err = error ?? Console.Error;
+        try
+        {
+            RejectRepeatedOptions(args);
+            return app.Run(args);
+        }
+        catch (Exception e)
+        {
+            var (code, message) = Classify(e);
+            // Spectre's words for an option left without its value at the end of the line.
+            if (message.Contains("'__default_command'", StringComparison.Ordinal))
+                message = args.LastOrDefault() is { } last && last.StartsWith("--", StringComparison.Ordinal)
+                    ? $"option {last} needs a value." : "an option is missing its value.";
+            // Plain text, never wrapped: one line that scripts and logs can grep.
+            err.WriteLine($"error: {message.ReplaceLineEndings(" ")}");
+            if (verbose) err.WriteLine(e.ToString());
+            return code;
+        }
+    }
+
+    /// <summary>Parses <paramref name="args"/> exactly as <see cref="Run"/> would and runs the verb's checks that need no
+    /// file or data (option values, method names, matcher options), without executing it. Throws the
+    /// <see cref="UsageException"/> or <see cref="CommandAppException"/> the real run would throw first.</summary>
+    public static void Check(string[] args)
+    {
+        RejectRepeatedOptions(args);
+        var app = Create(checkOnly: true);
+        try { app.Run(args); }
+        catch (CheckedOnly) { }
+    }
+
+    /// <summary>Spectre keeps the last of a repeated option silently; "--epochs 2 --epochs 3" is almost always a
+    /// copy-paste slip, so it is refused here, once, for every verb.</summary>
+    static void RejectRepeatedOptions(string[] args)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var arg in args)
+        {
+            if (arg == "--") break;
+            if (!arg.StartsWith("--", StringComparison.Ordinal) || arg.Length == 2) continue;
+            var name = arg.Split('=', 2)[0];
+            if (!seen.Add(name)) throw new UsageException($"option {name} is given more than once; give it once.");
+        }
+    }
+
+    static CommandApp Create(bool checkOnly = false)
+    {
         var app = new CommandApp();
         app.Configure(config =>
         {
+            if (checkOnly) config.SetInterceptor(new CheckOnlyInterceptor());
             config.SetApplicationName("apc");
             config.SetApplicationVersion(ToolVersion.Text);
             config.PropagateExceptions();
@@ -29,21 +78,21 @@ public static class ApcApp
                 .WithExample("info", "runs/teacher/model.ckpt");
             config.AddCommand<ImportCommand>("import")
                 .WithDescription("Import a PyTorch state_dict (torchvision VGG-BN / ResNet key names) as an apc checkpoint.")
-                .WithExample("import", "--pytorch", "teacher.pt", "--arch", "vgg16-bn", "--classes", "20", "--image-size", "227", "--out", "teacher.ckpt");
+                .WithExample("import", "--pytorch", "teacher.pt", "--arch", "vgg16-bn", "--image-size", "227", "--out", "teacher.ckpt");
             CommandRegistry.AddMore(config);
         });
-        var err = error ?? Console.Error;
-        try
+        return app;
+    }
+
+    /// <summary>Stops a <see cref="Check"/> run after parsing and the verb's own early checks.</summary>
+    sealed class CheckedOnly : Exception;
+
+    sealed class CheckOnlyInterceptor : ICommandInterceptor
+    {
+        public void Intercept(CommandContext context, CommandSettings settings)
         {
-            return app.Run(args);
-        }
-        catch (Exception e)
-        {
-            var (code, message) = Classify(e);
-            // Plain text, never wrapped: one line that scripts and logs can grep.
-            err.WriteLine($"error: {message.ReplaceLineEndings(" ")}");
-            if (verbose) err.WriteLine(e.ToString());
-            return code;
+            EarlyChecks.Run(context, settings);
+            throw new CheckedOnly();
         }
     }
 

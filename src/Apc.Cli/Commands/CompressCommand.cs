@@ -64,7 +64,7 @@ public sealed class CompressCommand : Command<CompressSettings>
             }).ToArray()),
         };
         RunFolder.Claim(outDir, Fingerprint(method, methods, matcherOptions, steps, settings, dataOptions, data), reuse, Outputs(outDir));
-        var provenance = CheckpointInfo.MakeProvenance("apc compress " + string.Join(' ', context.Arguments), settings.Seed, config);
+        var provenance = CheckpointInfo.MakeProvenance("apc " + string.Join(' ', context.Arguments), settings.Seed, config);
         var template = new CheckpointInfo(method, info.Arch, info.InChannels, info.NumClasses, info.ImageSize, info.ClassNames,
             info.Normalization, settings.Dataset, provenance, new JsonObject());
 
@@ -76,7 +76,10 @@ public sealed class CompressCommand : Command<CompressSettings>
         ICompressionStage stage = method == CompressStages.Pipeline
             ? new CompressionPipeline(steps) { StepFinished = (i, step, r) => stageMetrics.Add(StageSummary(i, step, r, data.Val, settings, device)) }
             : steps[0].Stage;
-        var stageContext = new StageContext(teacher, teacher, data, matcher, steps[0].Training, outDir, template, reuse == FolderReuse.Resume);
+        // A pruned input keeps its zeros through this run too (masks travel with the model; docs/compression.md).
+        var inputMasks = WeightMasks.FromExtra(teacherCheckpoint.Extra);
+        var stageContext = new StageContext(teacher, teacher, data, matcher, steps[0].Training, outDir, template, reuse == FolderReuse.Resume,
+            Masks: inputMasks.Count > 0 ? inputMasks : null);
         var result = ProgressTrainingMonitor.Run(AnsiConsole.Console, method, monitor => stage.Run(stageContext with { Monitor = monitor }));
         try
         {

@@ -76,7 +76,8 @@ public static class CompressStages
     {
         int epochs = s.Epochs ?? (fromScratch ? KdEpochs : FineTuneEpochs);
         double lr = s.Lr ?? (fromScratch ? KdLearningRate : FineTuneLearningRate);
-        var steps = s.ParsedLrSteps() ?? (fromScratch ? DecaySteps(epochs) : Array.Empty<int>());
+        var steps = s.ParsedLrSteps() is { } given ? Settings.OptimizerSettings.LrStepsWithin(given, epochs)
+            : fromScratch ? DecaySteps(epochs) : Array.Empty<int>();
         return new TrainingOptions(epochs, s.BatchSize, lr, s.Momentum, s.WeightDecay, steps, 0.1, s.Seed, s.Device, s.Threads).Validated();
     }
 

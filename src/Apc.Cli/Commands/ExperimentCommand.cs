@@ -70,11 +70,7 @@ public sealed class DemoCommand : Command<DemoSettings>
     public override int Execute(CommandContext context, DemoSettings settings, CancellationToken cancellationToken)
     {
         if (settings.Quick && settings.Full) throw new UsageException("--quick and --full contradict each other; give one.");
-        var seeds = (settings.Seeds ?? (settings.Full ? "0,1,2" : "0")).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(s =>
-            int.TryParse(s, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= 0 ? n
-                : throw new UsageException($"--seeds: '{s}' is not a non-negative integer.")).ToArray();
-        if (seeds.Length == 0) throw new UsageException("--seeds: give at least one seed.");
-        if (seeds.Distinct().Count() != seeds.Length) throw new UsageException($"--seeds: '{settings.Seeds}' repeats a seed.");
+        var seeds = ParseSeeds(settings.Seeds ?? (settings.Full ? "0,1,2" : "0"));
         if (!(settings.MatchWeight >= 0)) throw new UsageException($"--match-weight must be non-negative (got {settings.MatchWeight}).");
         var plan = settings.Quick ? DemoConfigs.Quick(seeds, settings.RetrainTeacher)
             : settings.Full ? DemoConfigs.Study(seeds, settings.RetrainTeacher)
@@ -88,5 +84,16 @@ public sealed class DemoCommand : Command<DemoSettings>
         ExperimentRunner.Run(config, outDir, settings.Force, settings.Device, settings.Threads, "apc " + string.Join(' ', context.Arguments));
         AnsiConsole.MarkupLine($"Results: [bold]{Markup.Escape(Path.Combine(outDir, "results.md"))}[/], report: [bold]{Markup.Escape(Path.Combine(outDir, "report.html"))}[/]");
         return 0;
+    }
+
+    public static int[] ParseSeeds(string text)
+    {
+        var seeds = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(s =>
+            int.TryParse(s, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= 0 ? n
+                : throw new UsageException($"--seeds: '{s}' is not a non-negative integer.")).ToArray();
+        if (seeds.Length == 0) throw new UsageException("--seeds: give at least one seed.");
+        if (seeds.GroupBy(s => s).FirstOrDefault(g => g.Count() > 1) is { } repeated)
+            throw new UsageException($"--seeds: seed {repeated.Key} is given more than once; each seed is one run.");
+        return seeds;
     }
 }

@@ -51,9 +51,8 @@ public sealed class ExplainCommand : Command<ExplainSettings>
 {
     public override int Execute(CommandContext context, ExplainSettings settings, CancellationToken cancellationToken)
     {
-        var methods = settings.Methods.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        if (methods.Length == 0) throw new UsageException("--methods: give at least one attribution method.");
-        foreach (var m in methods) AttributionMethods.Create(m);
+        var methods = EarlyChecks.Methods(settings.Methods);
+        var requested = ParseIndices(context, settings);
         AtomicFile.EnsureWritableFolder(settings.Out);
         using var model = ModelLoading.Load(settings.Model, settings.Device, "--model");
         using var reference = settings.Reference is null ? null : ModelLoading.Load(settings.Reference, settings.Device, "--reference");
@@ -70,9 +69,10 @@ public sealed class ExplainCommand : Command<ExplainSettings>
         {
             var splits = DatasetFactory.Open(ModelLoading.ForModel(settings.ToDataOptions(), model));
             data = splits.Val.HasMasks || splits.Test is null ? splits.Val : splits.Test;
-            indices = settings.Index.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(s =>
-                int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i
-                    : throw new UsageException($"--index: '{s}' is not an integer.")).ToArray();
+            indices = requested!;
+            var outside = indices.Where(i => i >= data.Count).ToList();
+            if (outside.Count > 0 && outside[0] is var past)
+                throw new UsageException($"--index {past}: {data.Name} has {data.Count} images (indices 0 to {data.Count - 1}).");
             Evaluation.Evaluator.CheckCompatible(model.Model, data, "--model");
         }
         var models = new List<(string, ClassifierNet)>();
@@ -89,5 +89,21 @@ public sealed class ExplainCommand : Command<ExplainSettings>
         }
         AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(gridPath)}[/] and {cells.Count} single heatmaps in {Markup.Escape(settings.Out)}.");
         return 0;
+    }
+
+    /// <summary>The --index list; null with --image (which excludes --index).</summary>
+    public static int[]? ParseIndices(CommandContext context, ExplainSettings settings)
+    {
+        bool indexGiven = context.Arguments.Any(a => a == "--index" || a.StartsWith("--index=", StringComparison.Ordinal));
+        if (settings.Image is not null)
+        {
+            if (indexGiven) throw new UsageException("--image and --index exclude each other: explain an image file or images of --dataset, not both.");
+            return null;
+        }
+        var indices = settings.Index.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(s =>
+            int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) && i >= 0 ? i
+                : throw new UsageException($"--index: '{s}' is not a non-negative integer.")).ToArray();
+        if (indices.Length == 0) throw new UsageException("--index: give at least one image index (e.g. --index 0,1).");
+        return indices;
     }
 }

@@ -13,8 +13,33 @@ static class ModelLoading
     {
         if (string.IsNullOrWhiteSpace(path)) throw new UsageException($"{option} CHECKPOINT is required.");
         var checkpoint = ModelCheckpoint.Load(path, DeviceParser.Parse(device));
-        QuantizedModel.Attach(checkpoint);
+        try
+        {
+            RequireFiniteWeights(checkpoint, option);
+            QuantizedModel.Attach(checkpoint);
+        }
+        catch
+        {
+            checkpoint.Dispose();
+            throw;
+        }
         return checkpoint;
+    }
+
+    /// <summary>The one check every verb that uses a model makes (evaluate, explain, compress's teacher): weights holding
+    /// NaN or infinity give NaN logits and blank maps that look like an answer, so such a file is refused.</summary>
+    public static void RequireFiniteWeights(ModelCheckpoint checkpoint, string option)
+    {
+        var bad = new List<string>();
+        foreach (var (name, tensor) in checkpoint.Model.state_dict())
+        {
+            if (!tensor.is_floating_point()) continue;
+            using var finite = TorchSharp.torch.isfinite(tensor).all();
+            if (!finite.item<bool>()) bad.Add(name);
+        }
+        if (bad.Count > 0)
+            throw new ApcException($"{option} '{checkpoint.Path}': {bad.Count} weight tensors hold NaN or infinity (first: {bad[0]}); " +
+                "the training that wrote it diverged, so the model cannot be used.");
     }
 
     /// <summary>Data options for a model: the checkpoint's image size unless the user gave one.</summary>

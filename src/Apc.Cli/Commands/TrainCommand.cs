@@ -49,7 +49,7 @@ public sealed class TrainSettings : OptimizerSettings
     public bool Force { get; init; }
 
     public TrainingOptions ToTrainingOptions() => new TrainingOptions(
-        Epochs, BatchSize, Lr, Momentum, WeightDecay, ParseEpochList(LrSteps, "--lr-steps"), 0.1, Seed, Device, Threads).Validated();
+        Epochs, BatchSize, Lr, Momentum, WeightDecay, LrStepsWithin(ParseEpochList(LrSteps, "--lr-steps"), Epochs), 0.1, Seed, Device, Threads).Validated();
 
     public static int[] ParseEpochList(string text, string option) =>
         string.IsNullOrWhiteSpace(text) ? Array.Empty<int>() :

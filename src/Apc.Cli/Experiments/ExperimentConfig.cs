@@ -65,7 +65,7 @@ public sealed record ExperimentConfig
 
     public static ExperimentConfig Load(string path)
     {
-        if (!File.Exists(path)) throw new ApcException($"experiment config '{path}': file not found.");
+        Util.InputPath.RequireFile(path, "experiment config", "a JSON plan file");
         try
         {
             var config = JsonSerializer.Deserialize<ExperimentConfig>(File.ReadAllText(path), Options)
@@ -78,16 +78,70 @@ public sealed record ExperimentConfig
         }
     }
 
-    public ExperimentConfig Validated(string source)
+    /// <summary>Same as <see cref="Validate"/> (the name older callers use).</summary>
+    public ExperimentConfig Validated(string source) => Validate(source);
+
+    /// <summary>Checks the whole plan before any stage runs, so that a typo fails at once and not after the teacher
+    /// trained: lists, seeds, labels (plain folder names), evaluation examples, and every stage's command line
+    /// (teacher training, each compression with each matcher, each evaluation) parsed and checked exactly as the stage
+    /// will run it (<see cref="ApcApp.Check"/>). Throws an <see cref="ApcException"/> (exit 1: the file is wrong) that
+    /// starts with "experiment config '<paramref name="source"/>'".</summary>
+    public ExperimentConfig Validate(string source)
     {
-        if (Compressions.Count == 0) throw new ApcException($"experiment config '{source}': 'compressions' is empty.");
-        if (Seeds.Count == 0) throw new ApcException($"experiment config '{source}': 'seeds' is empty.");
-        if (Evaluation.Methods.Count == 0) throw new ApcException($"experiment config '{source}': 'evaluation.methods' is empty.");
-        foreach (var m in Evaluation.Methods) Attribution.AttributionMethods.Create(m);
-        foreach (var m in Matchers) MatcherArgs(m);
+        ApcException Bad(string why) => new($"experiment config '{source}': {why}");
+        if (Data is null || Teacher is null || Evaluation is null || Compressions is null || Matchers is null || Seeds is null)
+            throw Bad("a section is null; leave it out to get the defaults.");
+        if (Compressions.Count == 0) throw Bad("'compressions' is empty.");
+        if (Seeds.Count == 0) throw Bad("'seeds' is empty.");
+        if (Seeds.FirstOrDefault(s => s < 0) is var negative and < 0) throw Bad($"'seeds' holds {negative}; seeds are non-negative integers.");
+        if (Seeds.GroupBy(s => s).FirstOrDefault(g => g.Count() > 1) is { } seed)
+            throw Bad($"seed {seed.Key} is listed more than once in 'seeds'; each seed is one run.");
+        if (Matchers.Count == 0) throw Bad("'matchers' is empty; use [\"none\"] for compression without attribution matching.");
+        if (Matchers.GroupBy(m => m).FirstOrDefault(g => g.Count() > 1) is { } matcher)
+            throw Bad($"matcher '{matcher.Key}' is listed more than once in 'matchers'.");
+        if (Evaluation.Methods is null || Evaluation.Methods.Count == 0) throw Bad("'evaluation.methods' is empty.");
+        try
+        {
+            foreach (var m in Evaluation.Methods) Attribution.AttributionMethods.Create(m);
+            foreach (var m in Matchers) MatcherArgs(m);
+        }
+        catch (UsageException e) { throw Bad(e.Message); }
+        foreach (var c in Compressions)
+        {
+            if (c is null || string.IsNullOrWhiteSpace(c.Method)) throw Bad("a compression has no 'method'.");
+            RequirePlainName(c.Name, c.Label is null ? "compression method" : "compression label", Bad);
+            foreach (var m in Matchers) RequirePlainName($"{c.Name}-{MatcherLabel(m)}", $"run folder of '{c.Name}' with matcher '{m}'", Bad);
+        }
         var names = Compressions.Select(c => c.Name).ToList();
-        if (names.Distinct().Count() != names.Count) throw new ApcException($"experiment config '{source}': compression labels must be unique.");
+        if (names.Distinct().Count() != names.Count) throw Bad("compression labels must be unique.");
+        if (Evaluation.Examples is null) throw Bad("'evaluation.examples' is null.");
+        if (Evaluation.Examples.FirstOrDefault(i => i < 0) is var before and < 0) throw Bad($"'evaluation.examples' holds {before}; indices start at 0.");
+        // The validation set's size when the plan fixes it (fashion-scenes defaults to 1,000; a VOC folder's is unknown here).
+        int? valSize = Evaluation.ValSize ?? Data.ValSize ?? (Data.Dataset == "fashion-scenes" ? 1000 : null);
+        if (valSize is { } n && Evaluation.Examples.FirstOrDefault(i => i >= n) is var past and > 0)
+            throw Bad($"'evaluation.examples' holds {past}, past the end of the {n} validation images (indices 0 to {n - 1}).");
+        if (Teacher.Checkpoint is { } given) Util.InputPath.RequireFile(given, $"experiment config '{source}': teacher checkpoint", "a checkpoint file");
+
+        // Every stage's command line, parsed and checked as the stage will run it (nothing runs, nothing is written).
+        var (stages, _) = ExperimentPlan.Build(this, Path.Combine(Path.GetTempPath(), "apc-plan-check"), "cpu", 0);
+        foreach (var stage in stages)
+        {
+            var args = stage.Arguments;
+            try { ApcApp.Check(args); }
+            catch (Exception e) when (e is ApcException or Spectre.Console.Cli.CommandAppException)
+            { throw Bad($"stage '{stage.Label}' would fail: {e.Message.TrimEnd('.')} (in: apc {string.Join(' ', args)})."); }
+        }
         return this;
+    }
+
+    /// <summary>A label becomes a folder under --out: letters, digits, '.', '_', '+', '-', not starting with '.', so that
+    /// "../../x" or "a/b" cannot write outside the experiment's folder.</summary>
+    static void RequirePlainName(string name, string what, Func<string, ApcException> bad)
+    {
+        bool plain = name.Length is > 0 and <= 100 && name[0] != '.' && name != "teacher"
+                     && name.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '.' or '_' or '+' or '-');
+        if (!plain)
+            throw bad($"{what} '{name}' is not a plain name (letters, digits, '.', '_', '+', '-'; not starting with '.'); it names a folder under --out.");
     }
 
     /// <summary>"wcam:drop=0.3:weight=50" → apc compress options.</summary>

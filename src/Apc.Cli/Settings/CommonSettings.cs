@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace Apc.Cli.Settings;
@@ -19,4 +20,16 @@ public class CommonSettings : CommandSettings
     [Description("Torch intra-op threads (0 = torch's default, all cores).")]
     [DefaultValue(0)]
     public int Threads { get; init; }
+
+    /// <summary>Most intra-op threads a run may ask for: more than the machine's cores only adds contention, and
+    /// libtorch starts every one of them (100,000 hang the process).</summary>
+    public static int MaxThreads => Environment.ProcessorCount;
+
+    /// <summary>Spectre calls this after binding, before the verb runs: bounds that hold for every verb.</summary>
+    public override ValidationResult Validate()
+    {
+        if (Threads < 0 || Threads > MaxThreads)
+            throw new UsageException($"--threads must be in [0, {MaxThreads}] on this machine ({MaxThreads} cores; 0 = all of them); got {Threads}.");
+        return base.Validate();
+    }
 }

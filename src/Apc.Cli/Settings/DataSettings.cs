@@ -39,4 +39,10 @@ public class DataSettings : CommonSettings
     public int Seed { get; init; }
 
     public DataOptions ToDataOptions() => DataOptionsBuilder.Build(this);
+
+    public override Spectre.Console.ValidationResult Validate()
+    {
+        DataOptionsBuilder.CheckBounds(this);
+        return base.Validate();
+    }
 }

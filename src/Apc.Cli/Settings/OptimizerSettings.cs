@@ -13,4 +13,11 @@ public class OptimizerSettings : DataSettings
     [CommandOption("--weight-decay <WD>")]
     [DefaultValue(1e-4)]
     public double WeightDecay { get; init; } = 1e-4;
+
+    /// <summary>A step after the last epoch never happens; on the command line that is a slip (the library allows it, so
+    /// that a run can be cut short and resumed with more epochs).</summary>
+    public static int[] LrStepsWithin(int[] steps, int epochs) =>
+        steps.FirstOrDefault(s => s > epochs) is var late and > 0
+            ? throw new UsageException($"--lr-steps: epoch {late} is beyond --epochs {epochs}; the step would never happen.")
+            : steps;
 }

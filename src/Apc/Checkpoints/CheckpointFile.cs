@@ -27,7 +27,8 @@ public static class CheckpointFile
         try { Directory.CreateDirectory(dir); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         { throw new ApcException($"cannot create output folder '{dir}': {e.Message}"); }
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        if (Directory.Exists(full)) throw new ApcException($"cannot write checkpoint '{path}': is a folder, expected a checkpoint file.");
+        var tmp = Util.AtomicFile.TempPathFor(full);
         try
         {
             using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
@@ -56,6 +57,7 @@ public static class CheckpointFile
                 stream.Flush(flushToDisk: true);
             }
             File.Move(tmp, full, overwrite: true);
+            Util.AtomicFile.RemoveStaleTempFiles(dir);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -69,9 +71,21 @@ public static class CheckpointFile
         }
     }
 
+    /// <summary>Most tensors a checkpoint may list and most dimensions one may have: far beyond any real network,
+    /// small enough that a crafted header cannot make the reader allocate before the sizes are checked.</summary>
+    const int MaxTensors = 100_000, MaxDims = 8;
+
+    /// <summary>The element types apc writes (and reads back), with their sizes in bytes.</summary>
+    static readonly Dictionary<ScalarType, int> ElementBytes = new()
+    {
+        [ScalarType.Float32] = 4, [ScalarType.Float64] = 8, [ScalarType.Float16] = 2, [ScalarType.BFloat16] = 2,
+        [ScalarType.Int8] = 1, [ScalarType.Byte] = 1, [ScalarType.Int16] = 2, [ScalarType.Int32] = 4,
+        [ScalarType.Int64] = 8, [ScalarType.Bool] = 1,
+    };
+
     public static (CheckpointInfo Info, Dictionary<string, Tensor> Tensors) Read(string path)
     {
-        if (!File.Exists(path)) throw new ApcException($"checkpoint '{path}': file not found.");
+        Util.InputPath.RequireFile(path, "checkpoint", "a checkpoint file");
         byte[] bytes;
         try { bytes = File.ReadAllBytes(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -86,35 +100,62 @@ public static class CheckpointFile
             throw new ApcException($"checkpoint '{path}': truncated or corrupt (checksum mismatch).");
 
         var tensors = new Dictionary<string, Tensor>();
+        ApcException Corrupt(string why) => new($"checkpoint '{path}': corrupt ({why}).");
         try
         {
             using var reader = new BinaryReader(new MemoryStream(bytes, 0, body.Length, writable: false));
+            long bodyLength = body.Length;
+            long Remaining() => bodyLength - reader.BaseStream.Position;
             reader.ReadBytes(Magic.Length);
             var version = reader.ReadInt32();
             if (version != CheckpointInfo.FormatVersion)
                 throw new ApcException($"checkpoint '{path}': format version {version} is not supported (this apc reads {CheckpointInfo.FormatVersion}).");
-            var header = reader.ReadBytes(reader.ReadInt32());
-            var info = JsonSerializer.Deserialize<CheckpointInfo>(header, Json)
-                       ?? throw new ApcException($"checkpoint '{path}': empty header.");
+            int headerLength = reader.ReadInt32();
+            if (headerLength < 2 || headerLength > Remaining()) throw Corrupt($"header length {headerLength} does not fit the file");
+            var header = reader.ReadBytes(headerLength);
+            var info = JsonSerializer.Deserialize<CheckpointInfo>(header, Json) ?? throw Corrupt("empty header");
+            info.Validate($"checkpoint '{path}'");
             int count = reader.ReadInt32();
+            if (count < 0 || count > MaxTensors) throw Corrupt($"tensor count {count} is outside [0, {MaxTensors}]");
             for (int i = 0; i < count; i++)
             {
                 var name = reader.ReadString();
-                var dtype = (ScalarType)reader.ReadInt32();
-                var shape = new long[reader.ReadInt32()];
-                for (int d = 0; d < shape.Length; d++) shape[d] = reader.ReadInt64();
+                int dtypeId = reader.ReadInt32();
+                if (!ElementBytes.TryGetValue((ScalarType)dtypeId, out var elementBytes))
+                    throw Corrupt($"tensor '{name}' has unknown dtype id {dtypeId}");
+                var dtype = (ScalarType)dtypeId;
+                int dims = reader.ReadInt32();
+                if (dims < 0 || dims > MaxDims) throw Corrupt($"tensor '{name}' has {dims} dimensions (at most {MaxDims})");
+                var shape = new long[dims];
+                long bytesNeeded = elementBytes;
+                for (int d = 0; d < dims; d++)
+                {
+                    shape[d] = reader.ReadInt64();
+                    if (shape[d] < 0) throw Corrupt($"tensor '{name}' has a negative dimension {shape[d]}");
+                    if (shape[d] > 0 && bytesNeeded > long.MaxValue / shape[d])
+                        throw Corrupt($"tensor '{name}' declares {dtype} [{string.Join(',', shape[..(d + 1)])}...], more bytes than any file holds");
+                    bytesNeeded *= shape[d];
+                }
+                if (bytesNeeded > Remaining())
+                    throw Corrupt($"tensor '{name}' declares {dtype} [{string.Join(',', shape)}], {bytesNeeded} bytes, but only {Remaining()} remain");
                 var tensor = empty(shape, dtype);
-                tensor.ReadBytesFromStream(reader.BaseStream, 1 << 16);
                 tensors[name] = tensor;
+                tensor.ReadBytesFromStream(reader.BaseStream, 1 << 16);
             }
             if (reader.BaseStream.Position != body.Length)
-                throw new ApcException($"checkpoint '{path}': corrupt (unexpected trailing data).");
+                throw Corrupt($"{body.Length - reader.BaseStream.Position} bytes after the last tensor; a declared dtype or shape does not match the data");
             return (info, tensors);
         }
-        catch (Exception e) when (e is EndOfStreamException or JsonException or ArgumentException or NotSupportedException)
+        catch (Exception e) when (e is EndOfStreamException or JsonException or ArgumentException or NotSupportedException
+                                   or InvalidOperationException or FormatException)
         {
             foreach (var t in tensors.Values) t.Dispose();
-            throw new ApcException($"checkpoint '{path}': corrupt ({e.Message}).");
+            throw Corrupt(e.Message.TrimEnd('.'));
+        }
+        catch
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+            throw;
         }
     }
 

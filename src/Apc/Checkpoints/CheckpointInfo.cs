@@ -30,6 +30,41 @@ public sealed record CheckpointInfo(
 
     public ModelConfig ModelConfig => new(ArchSpec.Parse(Arch), InChannels, NumClasses, ImageSize);
 
+    /// <summary>Limits on what a header may say; far beyond real networks, they keep a crafted header from asking
+    /// for absurd allocations.</summary>
+    public const int MaxInChannels = 64, MaxClasses = 100_000, MinImageSize = 32, MaxImageSize = 4096;
+
+    /// <summary>Checks that the header is complete and consistent with itself (class names for every class, one
+    /// mean and a positive std per input channel, an architecture that parses); throws an <see cref="ApcException"/>
+    /// that starts with <paramref name="source"/> ("checkpoint 'x.ckpt'") and names the field as stored in the file.</summary>
+    public CheckpointInfo Validate(string source)
+    {
+        ApcException Bad(string why) => new($"{source}: {why}.");
+        if (string.IsNullOrWhiteSpace(Kind)) throw Bad("header has no 'kind'");
+        if (string.IsNullOrWhiteSpace(Arch)) throw Bad("header has no 'arch'");
+        try { ArchSpec.Parse(Arch); }
+        catch (UsageException e) { throw Bad($"header 'arch' is invalid ({e.Message.TrimEnd('.')})"); }
+        if (InChannels is < 1 or > MaxInChannels) throw Bad($"in_channels {InChannels} is outside [1, {MaxInChannels}]");
+        if (NumClasses is < 1 or > MaxClasses) throw Bad($"num_classes {NumClasses} is outside [1, {MaxClasses}]");
+        if (ImageSize is < MinImageSize or > MaxImageSize)
+            throw Bad($"image_size {ImageSize} is outside [{MinImageSize}, {MaxImageSize}] (five 2x poolings need at least {MinImageSize})");
+        if (ClassNames is null) throw Bad("header has no 'class_names'");
+        if (ClassNames.Count != NumClasses) throw Bad($"{ClassNames.Count} class_names for num_classes {NumClasses}");
+        if (ClassNames.Any(string.IsNullOrWhiteSpace)) throw Bad("a class name is empty");
+        if (ClassNames.Distinct().Count() != ClassNames.Count) throw Bad("class_names are not unique");
+        if (Normalization?.Mean is null || Normalization.Std is null) throw Bad("header has no normalization mean and std");
+        if (Normalization.Mean.Length != InChannels)
+            throw Bad($"normalization mean has {Normalization.Mean.Length} values for in_channels {InChannels}");
+        if (Normalization.Std.Length != InChannels)
+            throw Bad($"normalization std has {Normalization.Std.Length} values for in_channels {InChannels}");
+        if (Normalization.Mean.Any(v => !float.IsFinite(v))) throw Bad("normalization mean is not finite");
+        if (Normalization.Std.Any(v => !(v > 0) || !float.IsFinite(v)))
+            throw Bad($"normalization std [{string.Join(", ", Normalization.Std)}] must be positive and finite");
+        if (Dataset is null) throw Bad("header has no 'dataset'");
+        if (Provenance is null || Metrics is null) throw Bad("header has no 'provenance' or 'metrics'");
+        return this;
+    }
+
     public static JsonObject MakeProvenance(string command, int seed, JsonNode? config) => new()
     {
         ["command"] = command,

@@ -41,10 +41,10 @@ public sealed class ModelCheckpoint : IDisposable
         ClassifierNet? model = null;
         try
         {
-            ModelConfig config;
-            try { config = info.ModelConfig; }
-            catch (UsageException e) { throw new ApcException($"checkpoint '{path}': {e.Message}"); }
-            model = ModelFactory.Create(config);
+            // The header was validated on reading; what the model factory still refuses (an architecture that does not
+            // fit image_size) is the file's fault, not a command-line option's: exit 1, naming the file.
+            try { model = ModelFactory.Create(info.ModelConfig); }
+            catch (UsageException e) { throw new ApcException($"checkpoint '{path}': header describes no buildable model ({e.Message.TrimEnd('.')})."); }
             var weights = tensors.Where(kv => kv.Key.StartsWith(WeightPrefix, StringComparison.Ordinal))
                                  .ToDictionary(kv => kv.Key[WeightPrefix.Length..], kv => kv.Value);
             var expected = model.state_dict();
@@ -52,6 +52,11 @@ public sealed class ModelCheckpoint : IDisposable
             var unexpected = weights.Keys.Except(expected.Keys).ToList();
             var wrongShape = expected.Keys.Intersect(weights.Keys)
                 .Where(k => !expected[k].shape.SequenceEqual(weights[k].shape)).ToList();
+            var wrongType = expected.Keys.Intersect(weights.Keys)
+                .Where(k => expected[k].is_floating_point() != weights[k].is_floating_point()).ToList();
+            if (wrongType.Count > 0)
+                throw new ApcException($"checkpoint '{path}': weight '{wrongType[0]}' is stored as {weights[wrongType[0]].dtype} " +
+                    $"but the model needs {expected[wrongType[0]].dtype}.");
             if (missing.Count + unexpected.Count + wrongShape.Count > 0)
                 throw new ApcException($"checkpoint '{path}': weights do not match architecture {info.Arch} " +
                     $"(missing {missing.Count}, unexpected {unexpected.Count}, wrong shape {wrongShape.Count}; first: " +

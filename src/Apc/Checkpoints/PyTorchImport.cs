@@ -11,9 +11,26 @@ namespace Apc.Checkpoints;
 /// a "module." prefix (DataParallel) is stripped.</summary>
 public static class PyTorchImport
 {
+    /// <summary>torch.save writes a zip archive ("PK\x03\x04"); files from before PyTorch 1.6 are a bare pickle (0x80).
+    /// Anything else is not a PyTorch file at all, which the unpickler would misreport as an old format.</summary>
+    static void RequirePyTorchSignature(string path)
+    {
+        var head = new byte[4];
+        int read;
+        try { using var stream = File.OpenRead(path); read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        { throw new ApcException($"PyTorch file '{path}': cannot read ({e.Message})."); }
+        bool zip = read == 4 && head[0] == (byte)'P' && head[1] == (byte)'K' && head[2] == 3 && head[3] == 4;
+        bool pickle = read >= 1 && head[0] == 0x80;
+        if (!zip && !pickle)
+            throw new ApcException($"PyTorch file '{path}': not a PyTorch file (torch.save writes a zip archive; this file is " +
+                (read == 0 ? "empty" : $"something else, starting with bytes {Convert.ToHexString(head, 0, read)}") + ").");
+    }
+
     public static ClassifierNet Load(string path, ModelConfig config)
     {
-        if (!File.Exists(path)) throw new ApcException($"PyTorch file '{path}': file not found.");
+        Util.InputPath.RequireFile(path, "PyTorch file", "a state_dict saved with torch.save");
+        RequirePyTorchSignature(path);
         Hashtable table;
         try { table = PyTorchUnpickler.UnpickleStateDict(path); }
         catch (Exception e) when (e is not ApcException)

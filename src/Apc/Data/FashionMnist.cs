@@ -36,6 +36,7 @@ public sealed class FashionMnist
     public static FashionMnist Load(string? folder = null)
     {
         folder ??= DefaultFolder;
+        if (File.Exists(folder)) Util.InputPath.RequireFolder(folder, "Fashion-MNIST folder (--data-root)", "the folder holding the IDX files");
         if (!Directory.Exists(folder))
             throw new ApcException($"Fashion-MNIST folder {folder} not found. {InstallHint}");
         LabelledImages train = null!, test = null!;

@@ -18,8 +18,9 @@ public static class IdxReader
     /// <param name="expectedDimensions">When given, the file must have exactly this many dimensions.</param>
     public static IdxFile Read(string path, int? expectedDimensions = null)
     {
-        if (!File.Exists(path))
+        if (!File.Exists(path) && !Directory.Exists(path))
             throw new ApcException($"IDX file {path} not found.");
+        Util.InputPath.RequireFile(path, "IDX file", "an IDX file");
         byte[] bytes;
         try { bytes = File.ReadAllBytes(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

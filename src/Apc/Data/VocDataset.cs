@@ -44,6 +44,7 @@ public sealed class VocDataset : IDataset
             throw new UsageException($"VOC image size {imageSize} is out of range; use 8 to 2048.");
         if (limit is < 1)
             throw new UsageException($"VOC {SplitName(split)} size {limit} must be at least 1.");
+        if (File.Exists(root)) Util.InputPath.RequireFolder(root, "VOC folder", "the VOC2012 folder");
         if (!Directory.Exists(root))
             throw new ApcException($"VOC folder {root} not found (expected the VOC2012 folder with JPEGImages, Annotations, ImageSets).");
         Root = Path.TrimEndingDirectorySeparator(root); Split = split; ImageSize = imageSize;
@@ -245,8 +246,9 @@ public sealed class VocDataset : IDataset
 
     private static string[] ReadList(string path, int? limit)
     {
-        if (!File.Exists(path))
+        if (!File.Exists(path) && !Directory.Exists(path))
             throw new ApcException($"VOC list file {path} not found.");
+        Util.InputPath.RequireFile(path, "VOC list file", "a text file of image ids");
         string[] lines;
         try { lines = File.ReadAllLines(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -296,7 +298,8 @@ public sealed class VocDataset : IDataset
 
     private static void RequireFile(string path, string what)
     {
-        if (!File.Exists(path)) throw new ApcException($"{what} {path} not found.");
+        if (!File.Exists(path) && !Directory.Exists(path)) throw new ApcException($"{what} {path} not found.");
+        Util.InputPath.RequireFile(path, what, "a file");
     }
 
     /// <summary>A rectangle of the source image, in pixels.</summary>

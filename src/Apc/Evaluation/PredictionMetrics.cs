@@ -32,23 +32,23 @@ public static class PredictionMetrics
         var (n, k) = CheckMatrix(logits, "logits");
         var (ln, lk) = CheckMatrix(labels, "labels");
         if (ln != n || lk != k)
-            throw new ApcException($"PredictionMetrics: labels have shape [{ln},{lk}] but logits have [{n},{k}].");
+            throw new ApcException($"prediction metrics: labels have shape [{ln},{lk}] but logits have [{n},{k}].");
         if (referenceLogits is not null)
         {
             var (rn, rk) = CheckMatrix(referenceLogits, "reference logits");
             if (rn != n || rk != k)
-                throw new ApcException($"PredictionMetrics: reference logits have shape [{rn},{rk}] but logits have [{n},{k}].");
+                throw new ApcException($"prediction metrics: reference logits have shape [{rn},{rk}] but logits have [{n},{k}].");
         }
 
         var scores = ToCpuFloats(logits);
         var labelValues = ToCpuFloats(labels);
         if (scores.Any(float.IsNaN))
-            throw new ApcException("PredictionMetrics: the logits contain NaN (did training diverge?).");
+            throw new ApcException("the model's outputs (logits) contain NaN (did training diverge?).");
         var positive = new bool[labelValues.Length];
         for (int i = 0; i < labelValues.Length; i++)
         {
             if (labelValues[i] != 0f && labelValues[i] != 1f)
-                throw new ApcException($"PredictionMetrics: labels must be multi-hot 0/1, found {labelValues[i]} at image {i / k}, class {i % k}.");
+                throw new ApcException($"prediction metrics: labels must be multi-hot 0/1, found {labelValues[i]} at image {i / k}, class {i % k}.");
             positive[i] = labelValues[i] == 1f;
         }
 
@@ -151,9 +151,9 @@ public static class PredictionMetrics
     private static (int N, int K) CheckMatrix(Tensor t, string what)
     {
         if (t.dim() != 2)
-            throw new ApcException($"PredictionMetrics: {what} must be a [N,K] matrix, got shape [{string.Join(",", t.shape)}].");
+            throw new ApcException($"prediction metrics: {what} must be a [N,K] matrix, got shape [{string.Join(",", t.shape)}].");
         if (t.shape[1] == 0)
-            throw new ApcException($"PredictionMetrics: {what} have no classes (shape [{string.Join(",", t.shape)}]).");
+            throw new ApcException($"prediction metrics: {what} have no classes (shape [{string.Join(",", t.shape)}]).");
         return ((int)t.shape[0], (int)t.shape[1]);
     }
 

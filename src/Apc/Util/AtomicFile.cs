@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using System.Text.Json.Nodes;
 
 namespace Apc.Util;
@@ -9,26 +10,58 @@ public static class AtomicFile
 {
     static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
+    /// <summary>The names of this class's (and <see cref="Checkpoints.CheckpointFile"/>'s) temporary files: ".NAME.GUID.tmp"
+    /// and ".write-probe-GUID". A process killed between create and rename leaves one behind.</summary>
+    static readonly Regex TempName = new(@"^(\..+\.[0-9a-f]{32}\.tmp|\.write-probe-[0-9a-f]{32})$", RegexOptions.CultureInvariant);
+
+    /// <summary>Temp files younger than this may belong to a writer still at work, so they are left alone.</summary>
+    public static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(1);
+
+    /// <summary>The temporary name for writing <paramref name="full"/> atomically.</summary>
+    public static string TempPathFor(string full) =>
+        Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+
+    /// <summary>Removes temp files of our own naming left in <paramref name="dir"/> by a killed writer (older than
+    /// <see cref="StaleAfter"/>). Best effort: a file that cannot be removed stays.</summary>
+    public static void RemoveStaleTempFiles(string dir)
+    {
+        try
+        {
+            var cutoff = DateTime.UtcNow - StaleAfter;
+            foreach (var file in Directory.EnumerateFiles(dir, ".*"))
+            {
+                if (!TempName.IsMatch(Path.GetFileName(file))) continue;
+                try { if (File.GetLastWriteTimeUtc(file) < cutoff) File.Delete(file); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        var tmp = TempPathFor(full);
         try
         {
+            if (File.Exists(dir)) throw new ApcException($"cannot write '{path}': '{dir}' is a file, expected a folder.");
             Directory.CreateDirectory(dir);
             using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
             {
                 stream.Write(bytes);
                 stream.Flush(flushToDisk: true);
             }
+            if (Directory.Exists(full)) throw new ApcException($"cannot write '{path}': is a folder, expected a file.");
             File.Move(tmp, full, overwrite: true);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ApcException)
         {
             try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            if (e is ApcException) throw;
             throw new ApcException($"cannot write '{path}': {e.Message}");
         }
+        RemoveStaleTempFiles(dir);
     }
 
     public static void WriteAllText(string path, string text) => WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(text));
@@ -38,12 +71,15 @@ public static class AtomicFile
     /// <summary>Fails early with a clear message when a folder cannot be created or written.</summary>
     public static void EnsureWritableFolder(string dir, string option = "--out")
     {
+        if (string.IsNullOrWhiteSpace(dir)) throw new UsageException($"{option}: give a folder (got an empty path).");
+        if (File.Exists(dir)) throw new ApcException($"{option} '{dir}': is a file, expected a folder.");
         try
         {
             Directory.CreateDirectory(dir);
             var probe = Path.Combine(dir, $".write-probe-{Guid.NewGuid():N}");
             File.WriteAllText(probe, "");
             File.Delete(probe);
+            RemoveStaleTempFiles(dir);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

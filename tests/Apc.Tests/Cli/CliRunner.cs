@@ -28,7 +28,15 @@ public static class CliRunner
         return process;
     }
 
-    public static string[] TinyTrain(string outDir, params string[] more) =>
-        new[] { "train", "--arch", "vgg11-bn:w=1/16", "--train-size", "96", "--val-size", "32", "--batch-size", "32",
-                "--image-size", "32", "--epochs", "2", "--lr-steps", "", "--out", outDir }.Concat(more).ToArray();
+    /// <summary>A tiny train command line; an option in <paramref name="more"/> replaces the default one (apc refuses an
+    /// option given twice).</summary>
+    public static string[] TinyTrain(string outDir, params string[] more)
+    {
+        var defaults = new[] { "--arch", "vgg11-bn:w=1/16", "--train-size", "96", "--val-size", "32", "--batch-size", "32",
+                               "--image-size", "32", "--epochs", "2", "--lr-steps", "", "--out", outDir };
+        var args = new List<string> { "train" };
+        for (int i = 0; i < defaults.Length; i += 2)
+            if (!more.Contains(defaults[i])) args.AddRange(defaults.AsSpan(i, 2).ToArray());
+        return args.Concat(more).ToArray();
+    }
 }

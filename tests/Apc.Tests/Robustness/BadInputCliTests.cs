@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Apc.Checkpoints;
+using Apc.Cli;
+using Apc.Cli.Experiments;
+using Apc.Data;
+using Apc.Models;
+using Apc.Tests.Cli;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Apc.Tests.Robustness;
+
+/// <summary>Bad input from the user study (docs/reliability.md, "Bad input"): each is refused with one line naming the
+/// option or file, exit 2 for a usage error and 1 for a bad file, no stack trace.</summary>
+public class BadInputCliTests
+{
+    static void AssertOneLine(int expectedCode, (int Code, string Error) result, params string[] expected)
+    {
+        Assert.True(expectedCode == result.Code, $"exit {result.Code}: {result.Error}");
+        Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.DoesNotContain("   at ", result.Error);
+        foreach (var e in expected) Assert.Contains(e, result.Error);
+    }
+
+    [Fact]
+    public void UsageErrorsNameTheOption()
+    {
+        using var dir = new TempFolder();
+        AssertOneLine(2, CliRunner.Run("train", "--epochs", "2", "--epochs", "3"), "option --epochs is given more than once");
+        AssertOneLine(2, CliRunner.Run("train", "--epochs"), "option --epochs needs a value");
+        AssertOneLine(2, CliRunner.Run("evaluate", "--model", "m.ckpt", "--threads", "100000"), "--threads must be in [0,", "cores");
+        AssertOneLine(2, CliRunner.Run("evaluate", "--model", "m.ckpt", "--batch-size", "10000000"), "--batch-size must be in [1, 4096]");
+        AssertOneLine(2, CliRunner.Run("train", "--epochs", "3", "--lr-steps", "2,5"), "--lr-steps: epoch 5 is beyond --epochs 3");
+        AssertOneLine(2, CliRunner.Run("evaluate", "--model", "m.ckpt", "--dataset", "voc:/data/VOC2012", "--data-root", "/tmp"), "--data-root is for fashion-scenes");
+        AssertOneLine(2, CliRunner.Run("demo", "--seeds", "0,0"), "--seeds: seed 0 is given more than once");
+        AssertOneLine(2, CliRunner.Run("explain", "--model", "m.ckpt", "--image", "a.png", "--index", "3"), "--image and --index exclude each other");
+        AssertOneLine(2, CliRunner.Run("explain", "--model", "m.ckpt", "--index", ""), "--index: give at least one image index");
+        AssertOneLine(2, CliRunner.Run("explain", "--model", "m.ckpt", "--out", ""), "--out: give a folder");
+    }
+
+    [Fact]
+    public void WrongKindsOfPathSayWhatTheyAre()
+    {
+        using var dir = new TempFolder();
+        File.WriteAllText(dir.File("afile"), "");
+        AssertOneLine(1, CliRunner.Run("explain", "--model", "m.ckpt", "--out", dir.File("afile")), "is a file, expected a folder");
+        AssertOneLine(1, CliRunner.Run("experiment", "--config", dir.Path), "is a folder, expected a JSON plan file");
+        AssertOneLine(1, CliRunner.Run("import", "--pytorch", dir.Path, "--out", dir.File("x.ckpt")), "is a folder");
+    }
+
+    [Fact]
+    public void ImportOfANonPyTorchFileSaysSo()
+    {
+        using var dir = new TempFolder();
+        File.WriteAllText(dir.File("notes.txt"), "hello");
+        var result = CliRunner.Run("import", "--pytorch", dir.File("notes.txt"), "--out", dir.File("x.ckpt"));
+        AssertOneLine(1, result, "notes.txt", "not a PyTorch file");
+        Assert.DoesNotContain("old", result.Error);
+    }
+
+    [Fact]
+    public void ExplainRefusesANaNModelAsEvaluateDoes()
+    {
+        using var dir = new TempFolder();
+        torch.manual_seed(0);
+        using var model = ModelFactory.Create(new ModelConfig(ArchSpec.Parse("vgg11-bn:w=1/16"), 1, 10, 32));
+        using (no_grad()) foreach (var p in model.parameters()) p.fill_(double.NaN);
+        var path = dir.File("nan.ckpt");
+        ModelCheckpoint.Save(path, new CheckpointInfo("teacher", "", 1, 10, 32, Enumerable.Range(0, 10).Select(i => $"c{i}").ToArray(),
+            new Normalization(new[] { 0.5f }, new[] { 0.25f }), "fashion-scenes", CheckpointInfo.MakeProvenance("test", 0, null), new JsonObject()), model);
+        foreach (var verb in new[] { "explain", "evaluate" })
+            AssertOneLine(1, CliRunner.Run(verb, "--model", path, "--out", dir.File(verb)), "--model", "nan.ckpt", "NaN or infinity");
+    }
+
+    static ExperimentConfig Plan() => new()
+    {
+        Data = new() { TrainSize = 32, ValSize = 16, ImageSize = 32, BatchSize = 16 },
+        Teacher = new() { Arch = "vgg11-bn:w=1/16", Epochs = 1, LrSteps = "" },
+        Compressions = new[] { new ExperimentConfig.CompressionSection { Method = "kd", Options = new[] { "--epochs", "1" } } },
+        Matchers = new[] { "none", "wcam" },
+        Evaluation = new() { Methods = new[] { "gradcam" }, Examples = new[] { 0, 1 } },
+    };
+
+    [Fact]
+    public void APlanIsValidatedWholeBeforeAnyStageRuns()
+    {
+        Plan().Validate("plan.json"); // the good plan passes
+        var cases = new (ExperimentConfig Config, string Expected)[]
+        {
+            (Plan() with { Compressions = new[] { new ExperimentConfig.CompressionSection { Method = "kd", Label = "../../x" } } }, "'../../x' is not a plain name"),
+            (Plan() with { Matchers = new[] { "wcam:layers=../../y" } }, "is not a plain name"),
+            (Plan() with { Seeds = new[] { 0, 0 } }, "seed 0 is listed more than once"),
+            (Plan() with { Seeds = new[] { -1 } }, "'seeds' holds -1"),
+            (Plan() with { Matchers = Array.Empty<string>() }, "'matchers' is empty"),
+            (Plan() with { Evaluation = Plan().Evaluation with { Examples = new[] { 0, 16 } } }, "'evaluation.examples' holds 16, past the end of the 16"),
+            (Plan() with { Evaluation = Plan().Evaluation with { ValSize = 0 } }, "--val-size must be in [1,"),
+            (Plan() with { Matchers = new[] { "wcam:drop=abc" } }, "wcam"),
+            (Plan() with { Compressions = new[] { new ExperimentConfig.CompressionSection { Method = "kd", Options = new[] { "--ratio", "0.5" } } } }, "--ratio"),
+            (Plan() with { Teacher = Plan().Teacher with { LrSteps = "5" } }, "--lr-steps: epoch 5 is beyond --epochs 1"),
+        };
+        foreach (var (config, expected) in cases)
+        {
+            var error = Assert.ThrowsAny<ApcException>(() => config.Validate("plan.json"));
+            Assert.Contains("experiment config 'plan.json'", error.Message);
+            Assert.Contains(expected, error.Message);
+        }
+    }
+
+    /// <summary>Every example that --help prints (root and every verb) parses and passes the verb's early checks.</summary>
+    [Fact]
+    public void EveryHelpExampleParses()
+    {
+        var verbs = new[] { "", "train", "info", "import", "compress", "evaluate", "explain", "experiment", "demo" };
+        int examples = 0;
+        foreach (var verb in verbs)
+        {
+            foreach (var example in HelpExamples(verb))
+            {
+                var args = example.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..];
+                var error = Record.Exception(() => ApcApp.Check(args));
+                Assert.True(error is null, $"'{example}' (from apc {verb} --help): {error?.Message}");
+                examples++;
+            }
+        }
+        Assert.True(examples >= 10, $"only {examples} examples found in the help texts");
+    }
+
+    /// <summary>The EXAMPLES section of `apc VERB --help`, wrapped lines joined.</summary>
+    static List<string> HelpExamples(string verb)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(CliRunner.CliDll);
+        if (verb != "") info.ArgumentList.Add(verb);
+        info.ArgumentList.Add("--help");
+        using var process = Process.Start(info)!;
+        var text = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        var examples = new List<string>();
+        bool inside = false;
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.StartsWith("EXAMPLES:", StringComparison.Ordinal)) { inside = true; continue; }
+            if (!inside) continue;
+            if (line.Length > 0 && !char.IsWhiteSpace(line[0]) && line.TrimEnd().EndsWith(':')) break; // next section
+            var trimmed = line.Trim();
+            if (trimmed.Length == 0) continue;
+            if (trimmed.StartsWith("apc ", StringComparison.Ordinal)) examples.Add(trimmed);
+            else if (examples.Count > 0) examples[^1] += " " + trimmed;
+        }
+        return examples;
+    }
+
+    [Fact]
+    public void TheCommandStoredInACompressedCheckpointRunsAgain()
+    {
+        using var cli = new Compression.CompressCli();
+        using var dir = new TempFolder();
+        var args = new[] { "compress", "kd", "--teacher", cli.TeacherPath, "--student", "vgg11-bn:w=1/16", "--epochs", "1",
+            "--match", "none", "--out", dir.File("kd") }.Concat(Compression.CompressCli.Data).ToArray();
+        var (code, error) = CliRunner.Run(args);
+        Assert.True(code == 0, error);
+        string Stored(string folder)
+        {
+            using var checkpoint = ModelCheckpoint.Load(Path.Combine(folder, "model.ckpt"));
+            return checkpoint.Info.Provenance["command"]!.GetValue<string>();
+        }
+        var command = Stored(dir.File("kd"));
+        Assert.StartsWith("apc compress kd ", command);
+        // Run it again as stored (paths have no spaces here), into another folder.
+        var again = command.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..].Select(a => a == dir.File("kd") ? dir.File("kd2") : a).ToArray();
+        (code, error) = CliRunner.Run(again);
+        Assert.True(code == 0, error);
+        Assert.StartsWith("apc compress kd ", Stored(dir.File("kd2")));
+    }
+
+    [Fact]
+    public void StaleTempFilesAreRemovedByTheNextWriteAndFreshOnesKept()
+    {
+        using var dir = new TempFolder();
+        var staleCkpt = dir.File($".model.ckpt.{Guid.NewGuid():N}.tmp");
+        var staleProbe = dir.File($".write-probe-{Guid.NewGuid():N}");
+        var fresh = dir.File($".other.json.{Guid.NewGuid():N}.tmp");
+        var unrelated = dir.File(".keep");
+        foreach (var f in new[] { staleCkpt, staleProbe, fresh, unrelated }) File.WriteAllText(f, "x");
+        foreach (var f in new[] { staleCkpt, staleProbe, unrelated }) File.SetLastWriteTimeUtc(f, DateTime.UtcNow.AddHours(-1));
+        Apc.Util.AtomicFile.WriteAllText(dir.File("results.json"), "{}");
+        Assert.False(File.Exists(staleCkpt));
+        Assert.False(File.Exists(staleProbe));
+        Assert.True(File.Exists(fresh), "a temp file younger than a minute may belong to a concurrent writer");
+        Assert.True(File.Exists(unrelated));
+
+        // .gitignore covers both namings.
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "Apc.sln"))) root = Path.GetDirectoryName(root)!;
+        var ignore = File.ReadAllLines(Path.Combine(root, ".gitignore"));
+        Assert.Contains(".*.*.tmp", ignore);
+        Assert.Contains(".write-probe-*", ignore);
+    }
+}
