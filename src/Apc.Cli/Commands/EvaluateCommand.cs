@@ -84,7 +84,7 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
             ["split"] = split.Name, ["methods"] = string.Join(",", methods), ["layer"] = settings.Layer,
             ["tolerance"] = settings.Tolerance, ["faithfulness"] = settings.Faithfulness,
         }, RunFingerprints.Data(dataOptions, data, settings.BatchSize, settings.Device));
-        RunFolder.Claim(settings.Out, fingerprint, settings.Force ? FolderReuse.Replace : FolderReuse.Recompute, new[] { "evaluation.json" });
+        RunFolder.Claim(settings.Out, fingerprint, settings.Force ? FolderReuse.Replace : FolderReuse.Recompute, new[] { "evaluation.json", PairsFile.FileName });
         AnsiConsole.MarkupLine($"Evaluating [bold]{Markup.Escape(settings.Model)}[/] on {Markup.Escape(split.Name)} ({split.Count} images) with {string.Join(", ", methods)}.");
         EvaluationReport report = null!;
         AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
@@ -95,7 +95,10 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
                 report = Evaluator.Evaluate(model.Model, settings.Model, reference?.Model, settings.Reference, split, options,
                     DeviceParser.Parse(settings.Device), (done, _) => task.Value = done);
             });
+        // pairs.json first, so that evaluation.json never points at a file that is not there yet.
+        AtomicFile.WriteAllText(Path.Combine(settings.Out, PairsFile.FileName), PairsFile.ToJson(report).ToJsonString() + "\n");
         var json = report.ToJson();
+        json["pairs_file"] = PairsFile.FileName;
         json["provenance"] = Checkpoints.CheckpointInfo.MakeProvenance("apc " + string.Join(' ', context.Arguments), settings.Seed, null);
         AtomicFile.WriteJson(Path.Combine(settings.Out, "evaluation.json"), json);
         var markdown = EvaluationTables.Markdown(report);

@@ -30,6 +30,7 @@ public static class Evaluator
 
         var scores = methods.Select(_ => new AttributionScores()).ToList();
         var referenceScores = methods.Select(_ => new AttributionScores()).ToList();
+        var pairRecords = methods.Select(_ => new PairRecorder()).ToList();
         var allLogits = new List<Tensor>();
         var allReferenceLogits = new List<Tensor>();
         var allLabels = new List<Tensor>();
@@ -60,6 +61,8 @@ public static class Evaluator
                     {
                         var b = pairs[.., 0];
                         var k = pairs[.., 1];
+                        var imageIndex = (b + done).to_type(ScalarType.Int32).data<int>().ToArray(); // order is the identity: batch offset + row
+                        var classIndex = k.to_type(ScalarType.Int32).data<int>().ToArray();
                         var masks = batch.Masks!.index(new TensorIndex[] { TensorIndex.Tensor(b), TensorIndex.Tensor(k) });
                         for (int start = 0; start < b.shape[0]; start += options.BatchSize)
                         {
@@ -73,7 +76,8 @@ public static class Evaluator
                             {
                                 var maps = methods[m].Attribute(model, inputs, targets).cpu();
                                 Tensor? referenceMaps = reference is null ? null : methods[m].Attribute(reference, inputs, targets).cpu();
-                                Score(scores[m], maps, chunkMasks, referenceMaps, options, model, inputs, targets);
+                                var (pointing, auc, consistency) = Score(scores[m], maps, chunkMasks, referenceMaps, options, model, inputs, targets);
+                                pairRecords[m].Add(imageIndex[start..(int)end], classIndex[start..(int)end], pointing, auc, consistency);
                                 if (referenceMaps is not null) Score(referenceScores[m], referenceMaps, chunkMasks, null, options with { Faithfulness = false }, reference!, inputs, targets);
                             }
                         }
@@ -88,7 +92,7 @@ public static class Evaluator
             var prediction = PredictionMetrics.Compute(predictionLogits, labels, refLogits);
             var referencePrediction = refLogits is null ? null : PredictionMetrics.Compute(refLogits, labels);
             var evaluations = methods.Select((m, i) => new MethodEvaluation(m.Name, scores[i].Summarize(),
-                reference is null ? null : referenceScores[i].Summarize())).ToList();
+                reference is null ? null : referenceScores[i].Summarize(), pairRecords[i].ToRecords())).ToList();
             var skipped = prediction.SkippedClasses.Select(c => data.ClassNames[c]).ToList();
             return new EvaluationReport(modelName, referenceName, data.Name, data.Count, prediction, referencePrediction,
                 evaluations, skipped, clock.Elapsed.TotalSeconds);
@@ -99,7 +103,7 @@ public static class Evaluator
         }
     }
 
-    static void Score(AttributionScores into, Tensor maps, Tensor masks, Tensor? referenceMaps, EvaluationOptions options,
+    static (bool[] Pointing, double[] Auc, ConsistencyScores? Consistency) Score(AttributionScores into, Tensor maps, Tensor masks, Tensor? referenceMaps, EvaluationOptions options,
         ClassifierNet model, Tensor inputs, Tensor targets)
     {
         int n = (int)maps.shape[0];
@@ -116,6 +120,7 @@ public static class Evaluator
             insertion = Faithfulness.Insertion(LogitsOf, inputs.cpu(), targets.cpu(), maps, faith);
         }
         into.Add(n, pointing, auc, energy, consistency, deletion, insertion);
+        return (pointing, auc, consistency);
     }
 
     /// <summary>A model evaluated on a data set must take its images and predict its classes.</summary>

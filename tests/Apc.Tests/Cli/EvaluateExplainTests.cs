@@ -37,6 +37,26 @@ public class EvaluateExplainTests
             Assert.Equal(entry["pointing"]!.GetValue<double>(), entry["reference"]!["pointing"]!.GetValue<double>());
         }
         Assert.True(File.Exists(dir.File("eval/evaluation.md")));
+
+        // pairs.json: every scored pair, whose means are evaluation.json's means.
+        Assert.Equal("pairs.json", json["pairs_file"]!.GetValue<string>());
+        var pairFile = Apc.Evaluation.PairsFile.Read(dir.File("eval/pairs.json"));
+        foreach (var method in new[] { "gradcam", "lrp" })
+        {
+            var entry = json["attribution"]![method]!;
+            var p = pairFile[method];
+            Assert.Equal(entry["pairs"]!.GetValue<int>(), p.Count);
+            Assert.All(p.Image, i => Assert.InRange(i, 0, 31));
+            Assert.All(p.Class, k => Assert.InRange(k, 0, 9));
+            var keys = p.Image.Zip(p.Class, (i, k) => i * 10 + k).ToArray();
+            Assert.Equal(keys.OrderBy(k => k), keys); // image-major, each pair once
+            Assert.Equal(keys.Length, keys.Distinct().Count());
+            if (p.Count == 0) continue;
+            Assert.Equal(entry["pointing"]!.GetValue<double>(), p.Pointing.Average(hit => hit ? 1.0 : 0.0), 12);
+            Assert.All(p.Cosine!.Where(double.IsFinite), c => Assert.Equal(1.0, c, 5));
+            var auc = p.Auc.Where(double.IsFinite).ToArray();
+            if (auc.Length > 0) Assert.Equal(entry["auc"]!.GetValue<double>(), auc.Average(), 12);
+        }
     }
 
     [Fact]
