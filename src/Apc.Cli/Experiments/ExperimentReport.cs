@@ -15,6 +15,11 @@ public static class ExperimentReport
     {
         var config = results.Config;
         var report = new HtmlReport(config.Name);
+        foreach (var (file, png, caption) in ConsistencyChart.Build(results)) // the claim first: consistency with 95 % intervals
+        {
+            AtomicFile.WriteAllBytes(Path.Combine(outDir, file), png);
+            report.Image(png, caption, file);
+        }
         report.Paragraph($"Command: {command}. Wall time: {seconds:F0} s. Seeds: {string.Join(", ", config.Seeds)} " +
             "(tables show mean ± sample standard deviation when there are several). Data: " + config.Data.Dataset + ". " +
             "Attribution metrics are measured over the (image, class) pairs each model predicts correctly; " +

@@ -5,7 +5,8 @@ using System.Text.Json.Nodes;
 namespace Apc.Cli.Experiments;
 
 /// <summary>Collects every run's metrics.json and evaluation.json into results.json, and the paper-style
-/// tables (mean ± standard deviation over seeds) into results.md.</summary>
+/// tables (mean ± standard deviation over seeds) into results.md, with the confidence intervals and paired differences
+/// of <see cref="ExperimentStatistics"/>.</summary>
 public sealed class ExperimentResults
 {
     /// <summary>One number of one run, by key: "parameters", "map_per_class", "gradcam.pointing", "gradcam.cosine", ...</summary>
@@ -26,6 +27,10 @@ public sealed class ExperimentResults
 
     public ExperimentConfig Config { get; }
     public IReadOnlyList<RunValues> Runs { get; }
+
+    /// <summary>Confidence intervals and paired differences (computed on first use; reads every run's pairs.json).</summary>
+    public ExperimentStatistics Statistics => _statistics ??= ExperimentStatistics.Compute(this);
+    private ExperimentStatistics? _statistics;
 
     public static ExperimentResults Collect(ExperimentConfig config, IEnumerable<ExperimentRun> runs) =>
         new(config, runs.Select(Read).ToList());
@@ -55,6 +60,7 @@ public sealed class ExperimentResults
                     Take($"{method}.cosine", entry?["consistency"]?["cosine"]);
                     Take($"{method}.spearman", entry?["consistency"]?["spearman"]);
                     Take($"{method}.topk_iou", entry?["consistency"]?["topk_iou"]);
+                    Take($"{method}.pairs", entry?["pairs"]);
                 }
         }
         if (values.TryGetValue("parameters", out var p) && values.TryGetValue("nonzero_parameters", out var nz) && p > 0)
@@ -145,6 +151,8 @@ public sealed class ExperimentResults
             sb.AppendLine();
             var (headers, rows) = Table(c.Name);
             sb.Append(Apc.Reporting.MarkdownTable.Render(headers, rows));
+            sb.AppendLine();
+            sb.Append(Statistics.Markdown(Config, c.Name));
         }
         return sb.ToString();
     }
@@ -185,6 +193,8 @@ public sealed class ExperimentResults
             ["config"] = System.Text.Json.JsonSerializer.SerializeToNode(Config, ExperimentConfig.Options),
             ["runs"] = runs,
             ["summary"] = summary,
+            ["statistics"] = Statistics.CellsJson(),
+            ["paired_differences"] = Statistics.DifferencesJson(),
         };
     }
 }

@@ -30,7 +30,7 @@ public static class Evaluator
 
         var scores = methods.Select(_ => new AttributionScores()).ToList();
         var referenceScores = methods.Select(_ => new AttributionScores()).ToList();
-        var pairRecords = methods.Select(_ => new PairRecorder()).ToList();
+        var pairRecords = methods.Select(_ => new PairRecorder(withConsistency: reference is not null)).ToList();
         var allLogits = new List<Tensor>();
         var allReferenceLogits = new List<Tensor>();
         var allLabels = new List<Tensor>();

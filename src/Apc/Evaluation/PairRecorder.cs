@@ -1,24 +1,24 @@
 namespace Apc.Evaluation;
 
-/// <summary>Collects <see cref="PairRecords"/> batch by batch during an evaluation. Not thread-safe.</summary>
-public sealed class PairRecorder
+/// <summary>Collects <see cref="PairRecords"/> batch by batch during an evaluation. With a reference model the
+/// consistency columns exist even when no pair was scored (empty, not absent), so that "no pairs" and "not
+/// measured" stay apart. Not thread-safe.</summary>
+public sealed class PairRecorder(bool withConsistency)
 {
     private readonly List<int> _image = [], _class = [];
     private readonly List<bool> _pointing = [];
     private readonly List<double> _auc = [], _cosine = [], _spearman = [], _topKIou = [];
-    private bool _withConsistency, _started;
+    private readonly bool _withConsistency = withConsistency;
 
-    /// <summary>Adds one batch of pairs; <paramref name="consistency"/> must be given for every batch or for none.</summary>
+    /// <summary>Adds one batch of pairs; <paramref name="consistency"/> must be given exactly when the recorder was made with consistency.</summary>
     public void Add(int[] images, int[] classes, bool[] pointing, double[] auc, ConsistencyScores? consistency)
     {
         int n = images.Length;
         if (classes.Length != n || pointing.Length != n || auc.Length != n
             || (consistency is not null && (consistency.Cosine.Length != n || consistency.Spearman.Length != n || consistency.TopKIou.Length != n)))
             throw new ArgumentException($"PairRecorder: every per-pair array must have {n} entries.");
-        if (_started && _withConsistency != consistency is not null)
-            throw new ArgumentException("PairRecorder: consistency scores must be given for every batch or for none.");
-        _started = true;
-        _withConsistency = consistency is not null;
+        if (_withConsistency != consistency is not null)
+            throw new ArgumentException(_withConsistency ? "PairRecorder: consistency scores are missing." : "PairRecorder: consistency scores were given to a recorder without a reference.");
         _image.AddRange(images);
         _class.AddRange(classes);
         _pointing.AddRange(pointing);

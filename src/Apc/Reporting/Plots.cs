@@ -53,7 +53,7 @@ public static class Plots
 
     /// <summary>ScottPlot draws no text at all without a system font; say so on the chart (in the built-in
     /// pixel font) rather than hand over a chart with unlabelled axes that looks fine at a glance.</summary>
-    private static byte[] AddNoFontNotice(byte[] png, string title)
+    internal static byte[] AddNoFontNotice(byte[] png, string title)
     {
         using var bitmap = Png.Decode(png, "ScottPlot output");
         using (var canvas = new SkiaSharp.SKCanvas(bitmap))

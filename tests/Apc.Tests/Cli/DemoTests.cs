@@ -43,6 +43,40 @@ public class DemoTests
         Assert.Contains("| Teacher |", File.ReadAllText(dir.File("results.md")));
         Assert.True(File.Exists(dir.File("report.html")));
 
+        // Statistics: one seed gives means without an interval across seeds (none is invented) ...
+        var cells = results["statistics"]!.AsArray();
+        Assert.Contains(cells, c => c!["compression"]!.GetValue<string>() == "teacher" && c["metric"]!.GetValue<string>() == "map_per_class");
+        foreach (var cell in cells)
+        {
+            Assert.Equal(1, cell!["n"]!.GetValue<int>());
+            Assert.True(double.IsFinite(cell["mean"]!.GetValue<double>()));
+            Assert.Null(cell["ci_low"]);
+            Assert.Null(cell["ci_high"]);
+        }
+        // ... and paired differences WCAM − naive, for mAP and F1 always, and for every attribution metric with finite
+        // values wherever both students scored pairs in common (the quick demo's naive students may score none).
+        var differences = results["paired_differences"]!.AsArray();
+        foreach (var metric in new[] { "map_per_class", "f1" })
+            Assert.True(double.IsFinite(differences.Single(d => d!["compression"]!.GetValue<string>() == "kd" && d["attribution"] is null
+                && d["metric"]!.GetValue<string>() == metric)!["mean"]!.GetValue<double>()));
+        Assert.Equal(2 * 2 * 5, differences.Count(d => d!["attribution"] is not null)); // kd, structured × gradcam, lrp × 5 metrics
+        foreach (var d in differences)
+        {
+            Assert.Equal("WCAM − naive", d!["comparison"]!.GetValue<string>());
+            if (d["attribution"] is null || d["n"]!.GetValue<int>() == 0) continue;
+            double mean = d["mean"]!.GetValue<double>();
+            Assert.True(double.IsFinite(mean));
+            Assert.Equal(mean, d["seeds"]![0]!["mean"]!.GetValue<double>(), 12); // one seed: the seed's mean is the mean
+            if (d["images"]!.GetValue<int>() >= 2)
+                Assert.InRange(mean, d["ci_low"]!.GetValue<double>(), d["ci_high"]!.GetValue<double>());
+        }
+        Assert.Contains("WCAM − naive", File.ReadAllText(dir.File("results.md")));
+        // The report opens with the consistency chart.
+        var html = File.ReadAllText(dir.File("report.html"));
+        Assert.True(File.Exists(dir.File("consistency-gradcam.png")));
+        int chart = html.IndexOf("cosine of gradcam maps", StringComparison.Ordinal);
+        Assert.InRange(chart, 0, html.IndexOf("<table", StringComparison.Ordinal));
+
         // Every stage is cached: a second invocation only re-collects results.
         var before = File.GetLastWriteTimeUtc(dir.File(Path.Combine("seed-0", "kd-wcam", "model.ckpt")));
         Assert.Equal(0, CliRunner.Run("demo", "--quick", "--out", dir.Path).Code);

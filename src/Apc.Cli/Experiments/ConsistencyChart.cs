@@ -1,0 +1,42 @@
+using System.Globalization;
+using Apc.Reporting;
+
+namespace Apc.Cli.Experiments;
+
+/// <summary>The report's opening chart, one per attribution method: teacher–student cosine per compression method,
+/// one point per matcher side by side, with 95 % confidence whiskers: the Student-t interval across seeds, or with a
+/// single seed the cluster-bootstrap interval over images (the caption says which).</summary>
+public static class ConsistencyChart
+{
+    public static IEnumerable<(string File, byte[] Png, string Caption)> Build(ExperimentResults results)
+    {
+        var config = results.Config;
+        var stats = results.Statistics;
+        var groups = config.Compressions.Select(c => c.Name).ToList();
+        foreach (var method in config.Evaluation.Methods)
+        {
+            var cells = stats.Cells.Where(c => c.Metric == $"{method}.cosine" && c.Compression != "teacher").ToList();
+            if (cells.Count == 0) continue;
+            var series = new List<IntervalSeries>();
+            foreach (var m in config.Matchers)
+            {
+                var of = groups.Select(g => cells.FirstOrDefault(c => c.Compression == g && c.Matcher == m)).ToList();
+                if (of.All(c => c is null)) continue;
+                var shown = of.Select(c => c is null ? Evaluation.Statistics.Estimate.None
+                    : c.Estimate.HasInterval ? c.Estimate
+                    : c.Estimate with { Low = c.Images?.Low ?? double.NaN, High = c.Images?.High ?? double.NaN }).ToList();
+                series.Add(new IntervalSeries(ExperimentResults.MatcherTitle(m).TrimStart('+', ' '),
+                    shown.Select(e => e.Mean).ToArray(), shown.Select(e => e.Low).ToArray(), shown.Select(e => e.High).ToArray()));
+            }
+            int seeds = cells.Max(c => c.Estimate.N);
+            string whiskers = seeds > 1
+                ? $"whiskers: 95 % Student-t confidence interval across {seeds.ToString(CultureInfo.InvariantCulture)} seeds"
+                : "one seed, so no interval across seeds: whiskers are 95 % cluster-bootstrap intervals over images (image-to-image spread only, not seed-to-seed)";
+            var png = IntervalPlot.GroupedPoints($"{method}: teacher–student attribution consistency", "compression method",
+                "teacher–student cosine (mean over pairs)",
+                groups, series, new LinePlotOptions { Width = 900, Height = 480 });
+            yield return ($"consistency-{method}.png", png,
+                $"Teacher–student cosine of {method} maps per compression method and matcher (higher = the compressed model explains like the teacher); {whiskers}.");
+        }
+    }
+}

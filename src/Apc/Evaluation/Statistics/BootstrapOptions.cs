@@ -1,0 +1,15 @@
+namespace Apc.Evaluation.Statistics;
+
+/// <summary>Settings of <see cref="ClusterBootstrap"/>: number of resamples, the generator's seed, the confidence level.</summary>
+public sealed record BootstrapOptions
+{
+    public int Resamples { get; init; } = 2000;
+    public ulong Seed { get; init; } = 20201030;
+    public double Level { get; init; } = 0.95;
+
+    internal void Validate()
+    {
+        if (Resamples < 2) throw new ArgumentOutOfRangeException(nameof(Resamples), Resamples, "the bootstrap needs at least 2 resamples.");
+        if (!(Level > 0 && Level < 1)) throw new ArgumentOutOfRangeException(nameof(Level), Level, "the confidence level must be in (0, 1).");
+    }
+}

@@ -1,0 +1,75 @@
+using System.Text.Json.Nodes;
+using Apc.Cli.Experiments;
+using Apc.Evaluation;
+
+namespace Apc.Tests.Cli;
+
+public class ExperimentStatisticsTests
+{
+    static ExperimentResults.RunValues Run(TempFolder dir, int seed, string matcher, double map, PairRecords pairs)
+    {
+        var folder = dir.File($"seed-{seed}-{matcher}");
+        Directory.CreateDirectory(folder);
+        var evaluation = Path.Combine(folder, "evaluation.json");
+        File.WriteAllText(Path.Combine(folder, "pairs.json"), new JsonObject
+        {
+            ["format"] = PairsFile.Format, ["methods"] = new JsonObject { ["gradcam"] = PairsFile.ToJson(pairs) },
+        }.ToJsonString());
+        var values = new Dictionary<string, double> { ["map_per_class"] = map, ["gradcam.cosine"] = pairs.Cosine!.Average(), ["gradcam.pairs"] = pairs.Count };
+        return new ExperimentResults.RunValues(new ExperimentRun(seed, "kd", "kd", matcher, folder, Path.Combine(folder, "model.ckpt"), evaluation),
+            values, null, new JsonObject { ["pairs_file"] = "pairs.json" });
+    }
+
+    static PairRecords Pairs(int[] images, int[] classes, double[] cosine) =>
+        new(images, classes, images.Select(_ => true).ToArray(), images.Select(_ => 0.5).ToArray(), cosine, cosine, cosine);
+
+    [Fact]
+    public void PairedDifferencesAndIntervalsMatchAHandComputation()
+    {
+        using var dir = new TempFolder();
+        var config = new ExperimentConfig
+        {
+            Compressions = [new ExperimentConfig.CompressionSection { Method = "kd" }],
+            Matchers = ["none", "wcam"],
+            Evaluation = new ExperimentConfig.EvaluationSection { Methods = ["gradcam"] },
+            Seeds = [0, 1],
+        };
+        // Seed 0 shares pairs (0,1) and (1,3): cosine differences 0.9 − 0.6 = 0.3 and 0.7 − 0.5 = 0.2; (0,2) and (2,0)
+        // were scored by one model only. Seed 1 shares (0,1): 0.9 − 0.8 = 0.1. Mean over the 3 pairs: 0.2.
+        var runs = new[]
+        {
+            Run(dir, 0, "wcam", 0.8, Pairs([0, 0, 1], [1, 2, 3], [0.9, 0.8, 0.7])),
+            Run(dir, 0, "none", 0.7, Pairs([0, 1, 2], [1, 3, 0], [0.6, 0.5, 0.4])),
+            Run(dir, 1, "wcam", 0.9, Pairs([0], [1], [0.9])),
+            Run(dir, 1, "none", 0.6, Pairs([0], [1], [0.8])),
+        };
+        var stats = ExperimentStatistics.Compute(new ExperimentResults(config, runs));
+
+        var cosine = stats.Differences.Single(d => d.Attribution == "gradcam" && d.Metric == "cosine");
+        Assert.Equal("WCAM − naive", cosine.Comparison);
+        Assert.Equal(0.2, cosine.Estimate.Mean, 12);
+        Assert.Equal((3, 3), (cosine.Estimate.N, cosine.Images));
+        Assert.Equal([0, 1], cosine.Seeds.Select(s => s.Seed));
+        Assert.Equal(0.25, cosine.Seeds[0].Mean, 12);
+        Assert.Equal(0.1, cosine.Seeds[1].Mean, 12);
+        Assert.Equal([2, 1], cosine.Seeds.Select(s => s.Pairs!.Value));
+        Assert.InRange(0.2, cosine.Estimate.Low, cosine.Estimate.High);
+
+        // mAP: per-seed differences 0.1 and 0.3; mean 0.2, s/√2 = 0.1, t_{0.975,1} = 12.706205.
+        var map = stats.Differences.Single(d => d.Attribution is null && d.Metric == "map_per_class");
+        Assert.Equal(0.2, map.Estimate.Mean, 12);
+        Assert.Equal(0.2 - 1.2706205, map.Estimate.Low, 6);
+        Assert.Equal(0.2 + 1.2706205, map.Estimate.High, 6);
+
+        // Per model: mean over seeds with a t-interval; scored pairs summed over seeds.
+        var cell = stats.Cells.Single(c => c.Matcher == "wcam" && c.Metric == "gradcam.cosine");
+        Assert.Equal((0.85, 2, 4), (Math.Round(cell.Estimate.Mean, 12), cell.Estimate.N, cell.Pairs!.Value));
+        Assert.True(cell.Estimate.HasInterval);
+        Assert.Null(cell.Images); // two seeds: the interval is across seeds
+
+        var markdown = stats.Markdown(config, "kd");
+        var rows = markdown.Split('\n').Select(line => string.Join(' ', line.Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToList();
+        Assert.Contains(rows, r => r.StartsWith("| gradcam | WCAM − naive | +0.200 [", StringComparison.Ordinal) && r.EndsWith("| 3 (3 images) |", StringComparison.Ordinal));
+        Assert.Contains(rows, r => r.StartsWith("| WCAM − naive | +20.0 [", StringComparison.Ordinal)); // mAP in percentage points
+    }
+}
