@@ -31,7 +31,7 @@ public sealed class AttributionScores
 
     private readonly Running _pointing = new(), _pixelAuc = new(), _energy = new(),
         _cosine = new(), _spearman = new(), _topKIou = new(), _matching = new(),
-        _deletion = new(), _insertion = new();
+        _deletion = new(), _insertion = new(), _pointingChance = new();
 
     /// <summary>Number of pairs added so far.</summary>
     public int Pairs { get; private set; }
@@ -66,6 +66,9 @@ public sealed class AttributionScores
         if (insertion is not null) _insertion.Add(insertion.Auc);
     }
 
+    /// <summary>Adds the pointing-game chance level of pairs already added (<see cref="Pointing.Chance"/>).</summary>
+    public void AddPointingChance(double[] chance) => _pointingChance.Add(chance);
+
     /// <summary>Adds everything another accumulator holds (e.g. one filled by another worker).</summary>
     public void Merge(AttributionScores other)
     {
@@ -73,12 +76,13 @@ public sealed class AttributionScores
         _pointing.Add(other._pointing); _pixelAuc.Add(other._pixelAuc); _energy.Add(other._energy);
         _cosine.Add(other._cosine); _spearman.Add(other._spearman); _topKIou.Add(other._topKIou);
         _matching.Add(other._matching); _deletion.Add(other._deletion); _insertion.Add(other._insertion);
+        _pointingChance.Add(other._pointingChance);
     }
 
     public AttributionSummary Summarize() => new(
         Pairs, _pointing.Mean(), _pixelAuc.Mean(), _energy.Mean(),
         _cosine.Mean(), _spearman.Mean(), _topKIou.Mean(), _matching.Mean(),
-        _deletion.Mean(), _insertion.Mean());
+        _deletion.Mean(), _insertion.Mean(), _pointingChance.Mean());
 
     private static void CheckLength(int pairs, int? length, string metric)
     {

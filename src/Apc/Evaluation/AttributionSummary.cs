@@ -12,6 +12,8 @@ namespace Apc.Evaluation;
 /// <param name="MatchingDistance">Mean teacher–student matching distance L_AM.</param>
 /// <param name="DeletionAuc">Mean area under the deletion curve (<see cref="Faithfulness"/>).</param>
 /// <param name="InsertionAuc">Mean area under the insertion curve.</param>
+/// <param name="PointingChance">Chance level of the pointing game on the same pairs: the mean share of the image the
+/// class's mask covers (<see cref="Evaluation.Pointing.Chance"/>), what a uniformly random maximum would score.</param>
 public sealed record AttributionSummary(
     int Pairs,
     MetricMean Pointing,
@@ -22,4 +24,5 @@ public sealed record AttributionSummary(
     MetricMean TopKIou,
     MetricMean MatchingDistance,
     MetricMean DeletionAuc,
-    MetricMean InsertionAuc);
+    MetricMean InsertionAuc,
+    MetricMean? PointingChance = null);

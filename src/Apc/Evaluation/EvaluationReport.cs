@@ -34,6 +34,7 @@ public sealed record EvaluationReport(
             var entry = new JsonObject
             {
                 ["pointing"] = N(s.Pointing.Mean),
+                ["pointing_chance"] = s.PointingChance is { } chance ? N(chance.Mean) : null,
                 ["auc"] = N(s.PixelAuc.Mean),
                 ["energy"] = N(s.Energy.Mean),
                 ["pairs"] = s.Pairs,

@@ -120,6 +120,7 @@ public static class Evaluator
             insertion = Faithfulness.Insertion(LogitsOf, inputs.cpu(), targets.cpu(), maps, faith);
         }
         into.Add(n, pointing, auc, energy, consistency, deletion, insertion);
+        into.AddPointingChance(Pointing.Chance(masks));
         return (pointing, auc, consistency);
     }
 

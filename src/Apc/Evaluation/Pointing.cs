@@ -15,6 +15,16 @@ namespace Apc.Evaluation;
 /// </summary>
 public static class Pointing
 {
+    /// <summary>Chance level per sample of the exact pointing game (tolerance 0): the fraction of the image's pixels
+    /// inside the mask (mask value &gt; 0.5), which is the hit probability of a maximum placed uniformly at random.</summary>
+    /// <param name="masks">The class's masks, [B,H,W].</param>
+    public static double[] Chance(Tensor masks)
+    {
+        if (masks.dim() != 3) throw new ArgumentException($"Pointing chance: masks must be [B,H,W], got [{string.Join(',', masks.shape)}].");
+        using var scope = NewDisposeScope();
+        return masks.gt(0.5).to_type(ScalarType.Float64).flatten(1).mean(new long[] { 1 }).data<double>().ToArray();
+    }
+
     /// <summary>Hit (true) or miss per sample.</summary>
     /// <param name="maps">Attribution maps, float [B,H,W].</param>
     /// <param name="masks">The class's masks, [B,H,W], 1 inside the object and 0 outside.</param>

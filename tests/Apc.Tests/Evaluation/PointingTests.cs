@@ -16,6 +16,23 @@ public class PointingTests
     }
 
     [Fact]
+    public void ChanceIsTheHitRateOfEveryPossibleMaximum()
+    {
+        using var scope = NewDisposeScope();
+        var mask = MaskAt(3, 3, (0, 0), (1, 2), (2, 2));
+        // Place the single maximum at each of the 9 pixels in turn: the share of hits is the chance level.
+        int hits = 0;
+        for (int i = 0; i < 9; i++)
+        {
+            var values = new float[9];
+            values[i] = 1f;
+            if (Pointing.Compute(Grid(3, 3, values), mask)[0]) hits++;
+        }
+        Assert.Equal(new[] { hits / 9.0 }, Pointing.Chance(mask));
+        Assert.Equal(new[] { 3 / 9.0, 0.0 }, Pointing.Chance(cat(new[] { mask, zeros(1, 3, 3) }, 0)));
+    }
+
+    [Fact]
     public void HitWhenTheMaximumLiesInsideTheMask()
     {
         using var scope = NewDisposeScope();
