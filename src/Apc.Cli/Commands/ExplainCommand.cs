@@ -75,7 +75,7 @@ public sealed class ExplainCommand : Command<ExplainSettings>
                     : throw new UsageException($"--index: '{s}' is not an integer.")).ToArray();
             Evaluation.Evaluator.CheckCompatible(model.Model, data, "--model");
         }
-        var models = new List<(string, ClassifierNet)>();
+        var models = new List<(string, ClassifierNet?)>();
         if (reference is not null) models.Add(("reference", reference.Model));
         models.Add(("model", model.Model));
         var (grid, cells) = AttributionGallery.Build(models, data, indices, methods, settings.Class,

@@ -62,18 +62,18 @@ public static class ExperimentReport
             try
             {
                 loaded.Add(Load(teacherRun.Run.ModelPath));
-                var models = new List<(string, ClassifierNet)> { ("teacher", loaded[0].Model) };
+                var models = new List<(string, ClassifierNet?)> { ("teacher", loaded[0].Model) };
                 foreach (var m in config.Matchers)
                 {
+                    // A missing run keeps its column, with "no map" panels, so columns mean the same in every grid.
                     var run = results.Runs.FirstOrDefault(r => r.Run.Seed == seed && r.Run.Compression == c.Name && r.Run.Matcher == m);
-                    if (run is null || !File.Exists(run.Run.ModelPath)) continue;
-                    var checkpoint = Load(run.Run.ModelPath);
-                    loaded.Add(checkpoint);
-                    models.Add((ExperimentResults.MatcherTitle(m).TrimStart('+', ' '), checkpoint.Model));
+                    var checkpoint = run is null || !File.Exists(run.Run.ModelPath) ? null : Load(run.Run.ModelPath);
+                    if (checkpoint is not null) loaded.Add(checkpoint);
+                    models.Add((ExperimentResults.MatcherTitle(m).TrimStart('+', ' '), checkpoint?.Model));
                 }
                 var (grid, _) = AttributionGallery.Build(models, split, examples, config.Evaluation.Methods);
                 yield return ($"heatmaps-{c.Name}.png", grid,
-                    $"Heatmaps, {c.Name}: validation images with the class mask outlined, the teacher's map, then each compressed variant (maximum marked)");
+                    $"Heatmaps, {c.Name}: validation images with the class mask outlined, the teacher's map, then each compressed variant (maximum marked; signed maps blue–white–red around zero, others viridis from zero; c, the value at full colour, is each map's 99.5th percentile)");
             }
             finally
             {
