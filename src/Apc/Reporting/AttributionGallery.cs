@@ -15,7 +15,9 @@ namespace Apc.Reporting;
 /// predicted: logit −1.2", "no map" (no model for that column).</summary>
 public static class AttributionGallery
 {
-    public sealed record Cell(string Row, string Column, byte[] Png);
+    /// <summary>One model's panel: <paramref name="Text"/> is what it says in words (its caption, and the notice
+    /// written across an empty map).</summary>
+    public sealed record Cell(string Row, string Column, byte[] Png, string Text);
 
     /// <summary>Caption lines of every panel, so that pictures line up across a row.</summary>
     private const int CaptionLines = 3;
@@ -84,11 +86,11 @@ public static class AttributionGallery
                 for (int m = 0; m < models.Count; m++)
                 {
                     var (label, model) = models[m];
-                    var png = model is null
+                    var (png, text) = model is null
                         ? NoMap(display, shape, style, mask, label, "no model")
                         : Panel(method, model, image, targets, logits[m][target], display, shape, style, mask, label);
                     row.Add(png);
-                    cells.Add(new Cell(rowLabel, label, png));
+                    cells.Add(new Cell(rowLabel, label, png, text));
                 }
                 row.Add(ColorBar.RenderPng(style, shape.Height * style.Scale, clip: null,
                     caption: Caption("c per panel:", $"{style.ClipPercentile.ToString(CultureInfo.InvariantCulture)}th pct", style.Scaling == MapScaling.Symmetric ? "of |value|" : "of value")));
@@ -103,7 +105,7 @@ public static class AttributionGallery
     /// <summary>The text of a panel for a class the model does not predict (logit ≤ 0).</summary>
     public static string NotPredicted(float logit) => $"class not predicted: logit {ColorBar.Format(Math.Round(logit, 2))}";
 
-    private static byte[] Panel(IAttributionMethod method, ClassifierNet model, Tensor image, Tensor targets, float logit,
+    private static (byte[] Png, string Text) Panel(IAttributionMethod method, ClassifierNet model, Tensor image, Tensor targets, float logit,
         byte[] display, Data.ImageShape shape, HeatmapStyle style, float[]? mask, string label)
     {
         float[] map;
@@ -121,13 +123,18 @@ public static class AttributionGallery
         var reason = HeatmapOverlay.EmptyReason(map, style.Scaling);
         var scaleLine = scaled.IsEmpty ? reason : $"c = {ColorBar.Format(scaled.Clip)}";
         var emptyText = predicted ? reason : $"{reason}\n{NotPredicted(logit)}";
-        return HeatmapOverlay.RenderPng(display, shape.Channels, shape.Height, shape.Width, map, style, mask,
-            Caption(label, scaleLine, logitLine), emptyText);
+        var caption = Caption(label, scaleLine, logitLine);
+        var png = HeatmapOverlay.RenderPng(display, shape.Channels, shape.Height, shape.Width, map, style, mask, caption, emptyText);
+        return (png, scaled.IsEmpty ? $"{caption}\n{emptyText}" : caption);
     }
 
-    private static byte[] NoMap(byte[] display, Data.ImageShape shape, HeatmapStyle style, float[]? mask, string label, string why) =>
-        HeatmapOverlay.RenderPng(display, shape.Channels, shape.Height, shape.Width, new float[shape.Height * shape.Width],
-            style with { ImageFade = Math.Max(style.ImageFade, 0.7f) }, mask, Caption(label, "no map", why), "no map");
+    private static (byte[] Png, string Text) NoMap(byte[] display, Data.ImageShape shape, HeatmapStyle style, float[]? mask, string label, string why)
+    {
+        var caption = Caption(label, "no map", why);
+        var png = HeatmapOverlay.RenderPng(display, shape.Channels, shape.Height, shape.Width, new float[shape.Height * shape.Width],
+            style with { ImageFade = Math.Max(style.ImageFade, 0.7f) }, mask, caption, "no map");
+        return (png, $"{caption}\nno map");
+    }
 
     private static string Caption(params string[] lines) =>
         string.Join('\n', lines.Concat(Enumerable.Repeat("", Math.Max(0, CaptionLines - lines.Length))));

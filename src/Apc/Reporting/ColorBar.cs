@@ -70,7 +70,7 @@ public static class ColorBar
         var bitmap = raster.ToBitmap(caption, style);
         using var canvas = new SKCanvas(bitmap);
         using var frame = new SKPaint { Color = Raster.TextColor, Style = SKPaintStyle.Stroke, StrokeWidth = 1 };
-        canvas.DrawRect(0.5f, top - 0.5f, StripWidth - 1, bottom - top + 1, frame);
+        canvas.DrawRect(0.5f, top - 0.5f, StripWidth - 1, bottom - top + 2, frame); // just outside rows top..bottom
         for (int i = 0; i < labels.Count; i++)
         {
             float y = labels.Count == 1 ? bottom : bottom - (float)i / (labels.Count - 1) * (bottom - top);

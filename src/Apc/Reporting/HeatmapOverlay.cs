@@ -12,8 +12,8 @@ public static class HeatmapOverlay
     /// <summary>Renders <paramref name="map"/> ([H*W], any real values; NaN and infinities count as the
     /// smallest, or as 0 for percentile scaling) over a [C,H,W] byte image (C = 1 grey or 3 RGB, values 0..255).
     /// <paramref name="mask"/> ([H*W], values above 0.5 are inside) is outlined when given. When the map is empty
-    /// (<see cref="ScaledMap.IsEmpty"/>), <paramref name="emptyText"/> (lines split on '\n'; default "all zero")
-    /// is written across the picture. The caller owns the bitmap.</summary>
+    /// (<see cref="ScaledMap.IsEmpty"/>), <paramref name="emptyText"/> (lines split on '\n'; default
+    /// <see cref="EmptyReason"/>, "" for none) is written across the picture. The caller owns the bitmap.</summary>
     public static SKBitmap Render(byte[] image, int channels, int height, int width, float[] map,
         HeatmapStyle? style = null, float[]? mask = null, string? caption = null, string? emptyText = null)
     {
@@ -43,17 +43,18 @@ public static class HeatmapOverlay
         return Png.Encode(bitmap);
     }
 
-    /// <summary>The map as <see cref="Render"/> scales it for <paramref name="style"/> (blurred first when the style
-    /// asks; the maximum is the unblurred map's): what a caption or colour bar should say about it.</summary>
+    /// <summary>The map as <see cref="Render"/> scales it for <paramref name="style"/>: what a caption or colour bar
+    /// should say about it. The clipping value and the maximum are the unblurred map's; the blur, when the style
+    /// asks for one, smooths the already clipped values (blurring first would spread one extreme pixel over its
+    /// neighbours and raise the percentile with it).</summary>
     public static ScaledMap Scale(float[] map, int height, int width, HeatmapStyle? style = null)
     {
         style ??= new HeatmapStyle();
         Raster.CheckPlane(map, height, width, nameof(map));
-        if (style.Scaling == MapScaling.MinMax || !(style.BlurSigma > 0))
-            return MapScaler.Scale(map, style.Scaling, style.ClipPercentile);
-        var blurred = MapScaler.Scale(MapScaler.Blur(map, height, width, style.BlurSigma), style.Scaling, style.ClipPercentile);
-        var raw = MapScaler.Scale(map, style.Scaling, style.ClipPercentile);
-        return blurred with { ArgMax = raw.ArgMax, IsEmpty = raw.IsEmpty && blurred.IsEmpty };
+        var scaled = MapScaler.Scale(map, style.Scaling, style.ClipPercentile);
+        if (style.Scaling == MapScaling.MinMax || !(style.BlurSigma > 0) || scaled.IsEmpty)
+            return scaled;
+        return scaled with { Values = MapScaler.Blur(scaled.Values, height, width, style.BlurSigma) };
     }
 
     /// <summary>Why a map that scales to nothing has nothing to show, in a few words.</summary>
