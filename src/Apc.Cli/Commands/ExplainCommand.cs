@@ -75,7 +75,7 @@ public sealed class ExplainCommand : Command<ExplainSettings>
                 throw new UsageException($"--index {past}: {data.Name} has {data.Count} images (indices 0 to {data.Count - 1}).");
             Evaluation.Evaluator.CheckCompatible(model.Model, data, "--model");
         }
-        var models = new List<(string, ClassifierNet)>();
+        var models = new List<(string, ClassifierNet?)>();
         if (reference is not null) models.Add(("reference", reference.Model));
         models.Add(("model", model.Model));
         var (grid, cells) = AttributionGallery.Build(models, data, indices, methods, settings.Class,

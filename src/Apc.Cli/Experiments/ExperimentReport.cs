@@ -33,6 +33,7 @@ public static class ExperimentReport
 
         int seed = config.Seeds[0];
         var pictures = new List<(string File, byte[] Png, string Caption)>();
+        pictures.AddRange(ComparisonFigure.Build(results, seed));
         pictures.AddRange(Galleries(results, seed));
         pictures.AddRange(FidelityPlots(results));
         if (TrainingCurves(results, seed) is { } curves) pictures.Add(curves);
@@ -52,14 +53,7 @@ public static class ExperimentReport
         var config = results.Config;
         var teacherRun = results.Runs.FirstOrDefault(r => r.Run.Seed == seed && r.Run.Compression == "teacher");
         if (teacherRun is null || !File.Exists(teacherRun.Run.ModelPath)) yield break;
-        var d = config.Data;
-        var data = DatasetFactory.Open(new DataOptions
-        {
-            Dataset = d.Dataset, DataRoot = d.DataRoot, TrainSize = d.TrainSize, ValSize = config.Evaluation.ValSize ?? d.ValSize,
-            ImageSize = d.ImageSize, Seed = seed,
-        });
-        var split = data.Val.HasMasks || data.Test is null ? data.Val : data.Test;
-        var examples = config.Evaluation.Examples.Where(i => i < split.Count).ToList();
+        var (split, examples) = Examples(config, seed);
         if (examples.Count == 0) yield break;
         foreach (var c in config.Compressions)
         {
@@ -67,18 +61,18 @@ public static class ExperimentReport
             try
             {
                 loaded.Add(Load(teacherRun.Run.ModelPath));
-                var models = new List<(string, ClassifierNet)> { ("teacher", loaded[0].Model) };
+                var models = new List<(string, ClassifierNet?)> { ("teacher", loaded[0].Model) };
                 foreach (var m in config.Matchers)
                 {
+                    // A missing run keeps its column, with "no map" panels, so columns mean the same in every grid.
                     var run = results.Runs.FirstOrDefault(r => r.Run.Seed == seed && r.Run.Compression == c.Name && r.Run.Matcher == m);
-                    if (run is null || !File.Exists(run.Run.ModelPath)) continue;
-                    var checkpoint = Load(run.Run.ModelPath);
-                    loaded.Add(checkpoint);
-                    models.Add((ExperimentResults.MatcherTitle(m).TrimStart('+', ' '), checkpoint.Model));
+                    var checkpoint = run is null || !File.Exists(run.Run.ModelPath) ? null : Load(run.Run.ModelPath);
+                    if (checkpoint is not null) loaded.Add(checkpoint);
+                    models.Add((ExperimentResults.MatcherTitle(m).TrimStart('+', ' '), checkpoint?.Model));
                 }
                 var (grid, _) = AttributionGallery.Build(models, split, examples, config.Evaluation.Methods);
                 yield return ($"heatmaps-{c.Name}.png", grid,
-                    $"Heatmaps, {c.Name}: validation images with the class mask outlined, the teacher's map, then each compressed variant (maximum marked)");
+                    $"Heatmaps, {c.Name}: validation images with the class mask outlined, the teacher's map, then each compressed variant (maximum marked; signed maps blue–white–red around zero, others viridis from zero; c, the value at full colour, is each map's 99.5th percentile)");
             }
             finally
             {
@@ -87,7 +81,20 @@ public static class ExperimentReport
         }
     }
 
-    static ModelCheckpoint Load(string path) => Commands.ModelLoading.Load(path, "cpu", "--model");
+    /// <summary>The split heatmaps are drawn on (validation when it has masks) and the plan's example indices in it.</summary>
+    internal static (IDataset Split, IReadOnlyList<int> Indices) Examples(ExperimentConfig config, int seed)
+    {
+        var d = config.Data;
+        var data = DatasetFactory.Open(new DataOptions
+        {
+            Dataset = d.Dataset, DataRoot = d.DataRoot, TrainSize = d.TrainSize, ValSize = config.Evaluation.ValSize ?? d.ValSize,
+            ImageSize = d.ImageSize, Seed = seed,
+        });
+        var split = data.Val.HasMasks || data.Test is null ? data.Val : data.Test;
+        return (split, config.Evaluation.Examples.Where(i => i < split.Count).ToList());
+    }
+
+    internal static ModelCheckpoint Load(string path) => Commands.ModelLoading.Load(path, "cpu", "--model");
 
     /// <summary>Compression ratio of a run: teacher non-zero weights × 32 bits over the run's non-zero weights × its bits.</summary>
     static double Ratio(ExperimentResults.RunValues run, double teacherNonzero)
@@ -116,36 +123,49 @@ public static class ExperimentReport
         }
     }
 
-    /// <summary>Per attribution method: teacher–student cosine against compression ratio, one series per matcher.</summary>
+    /// <summary>Per attribution method: teacher–student cosine against compression ratio. Points of different
+    /// compression methods are not joined (they sit at unrelated ratios, sometimes the same one): markers only.</summary>
     static IEnumerable<(string, byte[], string)> FidelityPlots(ExperimentResults results)
     {
         var config = results.Config;
         foreach (var method in config.Evaluation.Methods)
         {
-            var series = new List<PlotSeries>();
-            foreach (var m in config.Matchers)
-            {
-                var points = new List<(double X, double Y)>();
-                foreach (var c in config.Compressions)
-                {
-                    var seeds = results.Runs.Where(r => r.Run.Compression == c.Name && r.Run.Matcher == m).ToList();
-                    var ratios = seeds.Select(r =>
-                    {
-                        var teacher = results.Runs.FirstOrDefault(t => t.Run.Seed == r.Run.Seed && t.Run.Compression == "teacher");
-                        return teacher is null ? double.NaN : Ratio(r, teacher.Values.GetValueOrDefault("nonzero_parameters", teacher.Values.GetValueOrDefault("parameters")));
-                    }).Where(double.IsFinite).ToList();
-                    var cosine = ExperimentResults.Aggregate(seeds, $"{method}.cosine");
-                    if (ratios.Count > 0 && cosine.N > 0) points.Add((ratios.Average(), cosine.Mean));
-                }
-                if (points.Count == 0) continue;
-                points.Sort();
-                series.Add(new PlotSeries(ExperimentResults.MatcherTitle(m), points.Select(p => p.X).ToArray(), points.Select(p => p.Y).ToArray()));
-            }
+            var series = FidelitySeries(results, method);
             if (series.Count == 0) continue;
             var png = Plots.LinePlot($"{method}: attribution fidelity vs compression", "compression ratio (teacher bits / model bits)",
-                "teacher–student cosine", series);
-            yield return ($"fidelity-{method}.png", png, $"Attribution fidelity ({method}) against compression ratio, per matcher (points: {string.Join(", ", config.Compressions.Select(c => c.Name))})");
+                "teacher–student cosine", series, new LinePlotOptions { ConnectPoints = false, Width = 900 });
+            yield return ($"fidelity-{method}.png", png, $"Attribution fidelity ({method}) against compression ratio: colour = matcher, marker = compression method ({string.Join(", ", config.Compressions.Select(c => c.Name))}); mean over seeds");
         }
+    }
+
+    /// <summary>The points of a fidelity plot: one series per (compression method, matcher) that has results, named
+    /// "compression, matcher", its colour the matcher's and its marker the compression method's; x = mean
+    /// compression ratio over seeds, y = mean teacher–student cosine of <paramref name="method"/>.</summary>
+    public static IReadOnlyList<PlotSeries> FidelitySeries(ExperimentResults results, string method)
+    {
+        var config = results.Config;
+        var series = new List<PlotSeries>();
+        for (int ci = 0; ci < config.Compressions.Count; ci++)
+        {
+            var c = config.Compressions[ci];
+            for (int mi = 0; mi < config.Matchers.Count; mi++)
+            {
+                var m = config.Matchers[mi];
+                var seeds = results.Runs.Where(r => r.Run.Compression == c.Name && r.Run.Matcher == m).ToList();
+                var ratios = seeds.Select(r =>
+                {
+                    var teacher = results.Runs.FirstOrDefault(t => t.Run.Seed == r.Run.Seed && t.Run.Compression == "teacher");
+                    return teacher is null ? double.NaN : Ratio(r, teacher.Values.GetValueOrDefault("nonzero_parameters", teacher.Values.GetValueOrDefault("parameters")));
+                }).Where(double.IsFinite).ToList();
+                var cosine = ExperimentResults.Aggregate(seeds, $"{method}.cosine");
+                if (ratios.Count == 0 || cosine.N == 0) continue;
+                series.Add(new PlotSeries($"{c.Name}, {ExperimentResults.MatcherTitle(m).TrimStart('+', ' ')}", [ratios.Average()], [cosine.Mean])
+                {
+                    Color = mi, Shape = ci,
+                });
+            }
+        }
+        return series;
     }
 
     /// <summary>Validation mAP per epoch of every run of the first seed that has a training history.</summary>

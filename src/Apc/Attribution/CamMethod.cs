@@ -16,6 +16,8 @@ public abstract class CamMethod : IAttributionMethod
 
     public abstract string Name { get; }
 
+    public MapKind Kind => MapKind.Coarse;
+
     /// <summary>The layer used when <see cref="AttributionOptions.Layer"/> is null.</summary>
     protected virtual string DefaultLayer(ClassifierNet model) => model.DefaultAttributionLayer;
 

@@ -21,6 +21,8 @@ public sealed class ExcitationBackprop : IAttributionMethod
 
     public string Name => Options.Contrastive ? "contrastive-excitation-backprop" : "excitation-backprop";
 
+    public MapKind Kind => MapKind.Coarse;
+
     public RuleComposite Composite() => new(ExcitationRule.Instance)
     {
         Output = Options.Contrastive ? ContrastiveExcitationRule.Instance : ExcitationRule.Instance,

@@ -12,6 +12,9 @@ public interface IAttributionMethod
     /// <summary>The registry name (gradcam, lrp, ...).</summary>
     string Name { get; }
 
+    /// <summary>What the maps hold (signed per pixel, non-negative per pixel, coarse); reports choose the display by it.</summary>
+    MapKind Kind { get; }
+
     /// <summary>Maps [B,H,W] (float, on the inputs' device, detached) for <paramref name="inputs"/> [B,C,H,W] and
     /// <paramref name="targets"/> (one class index per sample, long [B]). The caller puts the model in eval mode
     /// (an <see cref="ApcException"/> otherwise); the method does not change the mode, registers nothing that

@@ -10,6 +10,8 @@ public sealed class InputXGradient(AttributionOptions options) : IAttributionMet
 
     public string Name => "input-x-gradient";
 
+    public MapKind Kind => MapKind.PixelSigned;
+
     public Tensor Attribute(ClassifierNet model, Tensor inputs, Tensor targets)
     {
         using var scope = NewDisposeScope();

@@ -13,6 +13,8 @@ public sealed class IntegratedGradients(AttributionOptions options) : IAttributi
 
     public string Name => "integrated-gradients";
 
+    public MapKind Kind => MapKind.PixelSigned;
+
     public Tensor Attribute(ClassifierNet model, Tensor inputs, Tensor targets)
     {
         using var scope = NewDisposeScope();

@@ -23,6 +23,8 @@ public sealed class LayerwiseRelevancePropagation : IAttributionMethod
 
     public string Name => "lrp";
 
+    public MapKind Kind => MapKind.PixelSigned;
+
     /// <summary>The rules this method applies to a network with <paramref name="channels"/> input channels.</summary>
     public RuleComposite Composite(int channels)
     {

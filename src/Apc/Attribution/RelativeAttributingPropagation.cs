@@ -22,6 +22,8 @@ public sealed class RelativeAttributingPropagation : IAttributionMethod
 
     public string Name => "rap";
 
+    public MapKind Kind => MapKind.PixelSigned;
+
     public RuleComposite Composite(int channels) => new(RapRule.Instance)
     {
         Input = LayerwiseRelevancePropagation.InputRule(Options.Normalization, channels),

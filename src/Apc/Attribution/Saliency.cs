@@ -10,6 +10,8 @@ public sealed class Saliency(AttributionOptions options) : IAttributionMethod
 
     public string Name => "saliency";
 
+    public MapKind Kind => MapKind.PixelNonNegative;
+
     public Tensor Attribute(ClassifierNet model, Tensor inputs, Tensor targets)
     {
         using var scope = NewDisposeScope();

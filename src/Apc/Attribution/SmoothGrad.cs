@@ -14,6 +14,8 @@ public sealed class SmoothGrad(AttributionOptions options) : IAttributionMethod
 
     public string Name => "smoothgrad";
 
+    public MapKind Kind => MapKind.PixelNonNegative;
+
     public Tensor Attribute(ClassifierNet model, Tensor inputs, Tensor targets)
     {
         using var scope = NewDisposeScope();

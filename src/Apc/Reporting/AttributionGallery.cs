@@ -1,25 +1,38 @@
+using System.Globalization;
 using Apc.Attribution;
 using Apc.Data;
 using Apc.Models;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Apc.Reporting;
 
 /// <summary>Heatmap pictures of several models on the same images (the reference's figure): one row per
-/// (image, method), columns = the image with its mask outline, then each model's map overlaid, the map's
-/// maximum marked.</summary>
+/// (image, method), columns = the image with its mask outline, then each model's map overlaid with the map's
+/// maximum marked, then a colour bar. Each method is drawn the way its kind of map needs
+/// (<see cref="HeatmapStyle.For(MapKind)"/>: signed maps symmetric on blue–white–red, non-negative maps
+/// sequential, both clipped at a high percentile). Every panel either shows its map, with the clipping value c
+/// and the model's logit for the class in its caption, or says why there is none: "all zero", "class not
+/// predicted: logit −1.2", "no map" (no model for that column).</summary>
 public static class AttributionGallery
 {
-    public sealed record Cell(string Row, string Column, byte[] Png);
+    /// <summary>One model's panel: <paramref name="Text"/> is what it says in words (its caption, and the notice
+    /// written across an empty map).</summary>
+    public sealed record Cell(string Row, string Column, byte[] Png, string Text);
+
+    /// <summary>Caption lines of every panel, so that pictures line up across a row.</summary>
+    private const int CaptionLines = 3;
 
     /// <summary>Class shown for an image: <paramref name="className"/> when given (must be a class of the data
-    /// set), otherwise the present class the first model scores highest.</summary>
+    /// set), otherwise the present class the first model scores highest. A null model gives "no map" panels
+    /// (a column whose run is missing).</summary>
     public static (byte[] Grid, IReadOnlyList<Cell> Cells) Build(
-        IReadOnlyList<(string Label, ClassifierNet Model)> models, IDataset data, IReadOnlyList<int> indices,
-        IReadOnlyList<string> methods, string? className = null, AttributionOptions? options = null, Device? device = null)
+        IReadOnlyList<(string Label, ClassifierNet? Model)> models, IDataset data, IReadOnlyList<int> indices,
+        IReadOnlyList<string> methods, string? className = null, AttributionOptions? options = null, Device? device = null,
+        string? title = null)
     {
         if (models.Count == 0) throw new ArgumentException("at least one model is needed", nameof(models));
+        var first = models.Select(m => m.Model).FirstOrDefault(m => m is not null)
+            ?? throw new ArgumentException("at least one model must be present", nameof(models));
         int? fixedClass = null;
         if (className is not null)
         {
@@ -31,7 +44,7 @@ public static class AttributionGallery
             if (index < 0 || index >= data.Count) throw new UsageException($"--index {index} is outside {data.Name} (0..{data.Count - 1}).");
         device ??= CPU;
         var attributors = methods.Select(m => AttributionMethods.Create(m, (options ?? new AttributionOptions()) with { Normalization = data.Normalization })).ToList();
-        foreach (var (_, model) in models) model.eval();
+        foreach (var (_, model) in models) model?.eval();
         var shape = data.Shape;
         var rows = new List<IReadOnlyList<byte[]?>>();
         var rowLabels = new List<string>();
@@ -41,39 +54,88 @@ public static class AttributionGallery
             using var scope = NewDisposeScope();
             using var batch = data.GetBatch(new[] { index }, augment: false, rng: null, withMasks: true);
             var image = batch.Images.to(device);
+            var logits = new Dictionary<int, float[]>();
+            for (int m = 0; m < models.Count; m++)
+                if (models[m].Model is { } model)
+                {
+                    using var _ = no_grad();
+                    logits[m] = model.call(image).cpu()[0].contiguous().data<float>().ToArray();
+                }
             int target;
             if (fixedClass is { } f) target = f;
             else
             {
-                using var _ = no_grad();
-                var logits = models[0].Model.call(image).cpu()[0];
-                var present = batch.Labels[0].gt(0.5f);
-                var scores = logits.masked_fill(present.logical_not(), float.NegativeInfinity);
-                target = present.any().item<bool>() ? (int)scores.argmax().item<long>() : (int)logits.argmax().item<long>();
+                var scores = logits[models.ToList().FindIndex(m => m.Model is not null)];
+                var present = batch.Labels[0].contiguous().data<float>().ToArray();
+                var candidates = Enumerable.Range(0, scores.Length).Where(k => present[k] > 0.5f).ToList();
+                if (candidates.Count == 0) candidates = Enumerable.Range(0, scores.Length).ToList();
+                target = candidates.MaxBy(k => scores[k]);
             }
             var mask = batch.Masks is null ? null : batch.Masks[0, target].contiguous().data<float>().ToArray();
             var display = data.GetDisplayImage(index);
             var targets = tensor(new long[] { target }, device: device);
             foreach (var method in attributors)
             {
+                var style = HeatmapStyle.For(method.Kind);
                 var row = new List<byte[]?>
                 {
-                    ImageRender.RenderPng(display, shape.Channels, shape.Height, shape.Width, mask: mask, caption: data.ClassNames[target]),
+                    ImageRender.RenderPng(display, shape.Channels, shape.Height, shape.Width, mask: mask,
+                        caption: Caption(data.ClassNames[target], "mask outlined", "")),
                 };
                 var rowLabel = $"#{index} {data.ClassNames[target]} · {method.Name}";
-                foreach (var (label, model) in models)
+                for (int m = 0; m < models.Count; m++)
                 {
-                    // Signed maps (LRP, RAP, input×gradient) are shown by their positive evidence, as is usual for heatmaps.
-                    var map = method.Attribute(model, image, targets).cpu()[0].clamp_min(0).contiguous().data<float>().ToArray();
-                    var png = HeatmapOverlay.RenderPng(display, shape.Channels, shape.Height, shape.Width, map, mask: mask, caption: label);
+                    var (label, model) = models[m];
+                    var (png, text) = model is null
+                        ? NoMap(display, shape, style, mask, label, "no model")
+                        : Panel(method, model, image, targets, logits[m][target], display, shape, style, mask, label);
                     row.Add(png);
-                    cells.Add(new Cell(rowLabel, label, png));
+                    cells.Add(new Cell(rowLabel, label, png, text));
                 }
+                row.Add(ColorBar.RenderPng(style, shape.Height * style.Scale, clip: null,
+                    caption: Caption("c per panel:", $"{style.ClipPercentile.ToString(CultureInfo.InvariantCulture)}th pct", style.Scaling == MapScaling.Symmetric ? "of |value|" : "of value")));
                 rows.Add(row);
                 rowLabels.Add(rowLabel);
             }
         }
-        var columns = new[] { "image" }.Concat(models.Select(m => m.Label)).ToList();
-        return (ImageGrid.Compose(rows, rowLabels, columns), cells);
+        var columns = new[] { "image" }.Concat(models.Select(m => m.Label)).Append("scale").ToList();
+        return (ImageGrid.Compose(rows, rowLabels, columns, new GridStyle { Title = title }), cells);
     }
+
+    /// <summary>The text of a panel for a class the model does not predict (logit ≤ 0).</summary>
+    public static string NotPredicted(float logit) => $"class not predicted: logit {ColorBar.Format(Math.Round(logit, 2))}";
+
+    private static (byte[] Png, string Text) Panel(IAttributionMethod method, ClassifierNet model, Tensor image, Tensor targets, float logit,
+        byte[] display, Data.ImageShape shape, HeatmapStyle style, float[]? mask, string label)
+    {
+        float[] map;
+        try
+        {
+            map = method.Attribute(model, image, targets).cpu()[0].contiguous().data<float>().ToArray();
+        }
+        catch (ApcException e) when (e is not UsageException)
+        {
+            return NoMap(display, shape, style, mask, label, e.Message);
+        }
+        bool predicted = logit > 0;
+        var logitLine = predicted ? $"logit {ColorBar.Format(Math.Round(logit, 2))}" : NotPredicted(logit);
+        var scaled = HeatmapOverlay.Scale(map, shape.Height, shape.Width, style);
+        var reason = HeatmapOverlay.EmptyReason(map, style.Scaling);
+        var scaleLine = scaled.IsEmpty ? reason : $"c = {ColorBar.Format(scaled.Clip)}";
+        var emptyText = predicted ? reason : $"{reason}\n{NotPredicted(logit)}";
+        var caption = Caption(label, scaleLine, logitLine);
+        var png = HeatmapOverlay.RenderPng(display, shape.Channels, shape.Height, shape.Width, map, style, mask, caption, emptyText);
+        return (png, scaled.IsEmpty ? $"{caption}\n{emptyText}" : caption);
+    }
+
+    private static (byte[] Png, string Text) NoMap(byte[] display, Data.ImageShape shape, HeatmapStyle style, float[]? mask, string label, string why)
+    {
+        var caption = Caption(label, "no map", why);
+        var png = HeatmapOverlay.RenderPng(display, shape.Channels, shape.Height, shape.Width, new float[shape.Height * shape.Width],
+            style with { ImageFade = Math.Max(style.ImageFade, 0.7f) }, mask, caption, "no map");
+        return (png, $"{caption}\nno map");
+    }
+
+    private static string Caption(params string[] lines) =>
+        string.Join('\n', lines.Concat(Enumerable.Repeat("", Math.Max(0, CaptionLines - lines.Length))));
 }

@@ -1,8 +1,9 @@
 namespace Apc.Reporting;
 
 /// <summary>Maps a value in [0,1] to an sRGB colour by linear interpolation between evenly spaced anchor
-/// colours. The built-in maps are perceptual: their lightness rises steadily from 0 to 1, so a brighter
-/// colour always means a larger value, also when printed in grey or seen with colour-blindness.</summary>
+/// colours. The built-in sequential maps (viridis, inferno) are perceptual: their lightness rises steadily from 0
+/// to 1, so a brighter colour always means a larger value, also when printed in grey or seen with colour-blindness.
+/// The diverging map (blue–white–red) is for signed maps: 0.5 (white) means zero.</summary>
 public sealed class Colormap
 {
     private readonly byte[] _anchors; // r,g,b per anchor, anchors at 0, 1/(n-1), ..., 1
@@ -33,6 +34,10 @@ public sealed class Colormap
     /// <summary>Black through purple, red and orange to pale yellow (the look of matplotlib's inferno).</summary>
     public static Colormap Inferno { get; } = new("inferno",
         [0x000004, 0x1B0C41, 0x4A0C6B, 0x781C6D, 0xA52C60, 0xCF4446, 0xED6925, 0xFB9B06, 0xF7D13D, 0xFCFFA4]);
+
+    /// <summary>Blue through white to red (Zennit's and matplotlib's bwr): for signed maps scaled symmetrically,
+    /// so 0 is blue (−c), 0.5 white (zero) and 1 red (+c).</summary>
+    public static Colormap BlueWhiteRed { get; } = new("bwr", [0x0000FF, 0xFFFFFF, 0xFF0000]);
 
     /// <summary>The colour of <paramref name="value"/>; values outside [0,1] are clamped, NaN counts as 0.</summary>
     public (byte R, byte G, byte B) Map(float value)

@@ -13,8 +13,14 @@ public sealed record LinePlotOptions
     /// <summary>Mark each point (useful when there are few, e.g. one per compression ratio).</summary>
     public bool ShowMarkers { get; init; } = true;
 
+    /// <summary>Join each series' points with a line. Off for points that are not a sequence (for example
+    /// one point per compression method): then only the markers are drawn.</summary>
+    public bool ConnectPoints { get; init; } = true;
+
     internal void Validate()
     {
+        if (!ShowMarkers && !ConnectPoints)
+            throw new ArgumentException("a plot that neither shows markers nor connects points draws nothing.");
         if (Width is < 50 or > 10000 || Height is < 50 or > 10000)
             throw new ArgumentException($"plot size must be 50..10000 pixels each way, got {Width}x{Height}.");
         if (YMin.HasValue != YMax.HasValue)

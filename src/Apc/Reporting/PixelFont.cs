@@ -15,7 +15,8 @@ internal static class PixelFont
 
     /// <summary>Row-major on/off cells of <paramref name="c"/>, GlyphWidth×GlyphHeight.</summary>
     public static bool[] Glyph(char c) =>
-        Glyphs.TryGetValue(char.ToUpperInvariant(c), out var cells) ? cells : Unknown;
+        Glyphs.TryGetValue(c == '\u2212' ? '-' : char.ToUpperInvariant(c), out var cells) ? cells : Unknown; // U+2212 minus as '-'
+
 
     /// <summary>Width in font cells (before scaling) of one line of text.</summary>
     public static int Width(string text) => text.Length == 0 ? 0 : text.Length * Advance - 1;

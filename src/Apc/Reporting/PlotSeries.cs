@@ -1,4 +1,10 @@
 namespace Apc.Reporting;
 
-/// <summary>One named line of a <see cref="Plots.LinePlot"/>: points (X[i], Y[i]).</summary>
-public sealed record PlotSeries(string Name, double[] X, double[] Y);
+/// <summary>One named line (or set of markers) of a <see cref="Plots.LinePlot"/>: points (X[i], Y[i]).
+/// <see cref="Color"/> and <see cref="Shape"/> pick the palette colour and marker shape (by index, cycling);
+/// by default both follow the series' position, so series that belong together can share a colour or a shape.</summary>
+public sealed record PlotSeries(string Name, double[] X, double[] Y)
+{
+    public int? Color { get; init; }
+    public int? Shape { get; init; }
+}

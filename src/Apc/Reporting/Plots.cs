@@ -13,7 +13,8 @@ public static class Plots
 
     /// <summary>A line chart with a legend to the right of the data, as PNG bytes of exactly Width×Height
     /// pixels. Points whose x or y is NaN or infinite are left out (a series with none left still gets its
-    /// legend entry); each series' points are joined in the order given.</summary>
+    /// legend entry); each series' points are joined in the order given unless
+    /// <see cref="LinePlotOptions.ConnectPoints"/> is off (markers only).</summary>
     public static byte[] LinePlot(string title, string xLabel, string yLabel, IReadOnlyList<PlotSeries> series,
         LinePlotOptions? options = null)
     {
@@ -32,12 +33,15 @@ public static class Plots
             if (line.X.Length != line.Y.Length)
                 throw new ArgumentException($"plot series '{line.Name}' has {line.X.Length} x values but {line.Y.Length} y values.", nameof(series));
             var kept = Enumerable.Range(0, line.X.Length).Where(j => double.IsFinite(line.X[j]) && double.IsFinite(line.Y[j])).ToArray();
-            var scatter = plot.Add.Scatter(kept.Select(j => line.X[j]).ToArray(), kept.Select(j => line.Y[j]).ToArray(), palette.GetColor(i));
+            int colour = line.Color ?? i, shape = line.Shape ?? i;
+            if (colour < 0 || shape < 0)
+                throw new ArgumentException($"plot series '{line.Name}' has a negative colour or shape index.", nameof(series));
+            var scatter = plot.Add.Scatter(kept.Select(j => line.X[j]).ToArray(), kept.Select(j => line.Y[j]).ToArray(), palette.GetColor(colour));
             scatter.LegendText = line.Name;
-            scatter.LineWidth = 2;
-            scatter.MarkerShape = options.ShowMarkers ? Shapes[i % Shapes.Length] : MarkerShape.None;
-            scatter.MarkerSize = options.ShowMarkers ? 8 : 0;
-            if (i >= palette.Colors.Length)
+            scatter.LineWidth = options.ConnectPoints ? 2 : 0;
+            scatter.MarkerShape = options.ShowMarkers ? Shapes[shape % Shapes.Length] : MarkerShape.None;
+            scatter.MarkerSize = options.ShowMarkers ? (options.ConnectPoints ? 8 : 11) : 0;
+            if (options.ConnectPoints && colour >= palette.Colors.Length)
                 scatter.LinePattern = LinePattern.Dashed;
         }
         plot.Title(title);

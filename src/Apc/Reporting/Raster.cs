@@ -125,6 +125,14 @@ internal sealed class Raster
             }
     }
 
+    /// <summary>Moves every pixel <paramref name="amount"/> of the way toward white (0 = unchanged).</summary>
+    public void Fade(float amount)
+    {
+        if (!(amount > 0)) return;
+        for (int i = 0; i < _rgb.Length; i++)
+            _rgb[i] = (byte)MathF.Round(_rgb[i] + (255 - _rgb[i]) * amount);
+    }
+
     /// <summary>Blends each output pixel toward <paramref name="colorRgb"/> (r,g,b per source pixel) with
     /// weight alpha[source pixel].</summary>
     public void Blend(byte[] colorRgb, float[] alpha)
@@ -143,8 +151,9 @@ internal sealed class Raster
     }
 
     /// <summary>The picture as an opaque bitmap, with the caption (lines split on '\n') centred in a white strip
-    /// below it. The caller owns the bitmap.</summary>
-    public SKBitmap ToBitmap(string? caption, PictureStyle style)
+    /// below it, and <paramref name="notice"/> (lines split on '\n') in a white box across the picture's middle
+    /// when given. The caller owns the bitmap.</summary>
+    public SKBitmap ToBitmap(string? caption, PictureStyle style, string? notice = null)
     {
         var lines = string.IsNullOrEmpty(caption) ? [] : caption.Split('\n');
         using var font = lines.Length > 0 ? new LabelFont(style.CaptionFontSize, style.BuiltInFont) : null;
@@ -173,7 +182,27 @@ internal sealed class Raster
                 font.Draw(canvas, text, x, Height + padding + i * font.LineHeight, TextColor);
             }
         }
+        if (!string.IsNullOrEmpty(notice))
+            DrawNotice(bitmap, notice.Split('\n'), style);
         return bitmap;
+    }
+
+    /// <summary>Text in a white box with a thin frame, centred on the picture (not the caption strip).</summary>
+    private void DrawNotice(SKBitmap bitmap, string[] lines, PictureStyle style)
+    {
+        using var font = new LabelFont(style.CaptionFontSize, style.BuiltInFont);
+        int padding = 4;
+        var fitted = lines.Select(l => font.Fit(l, Width - 4 * padding)).ToArray();
+        float textWidth = fitted.Max(font.Measure);
+        float boxWidth = Math.Min(Width, textWidth + 2 * padding), boxHeight = Math.Min(Height, fitted.Length * font.LineHeight + 2 * padding);
+        float left = (Width - boxWidth) / 2, top = (Height - boxHeight) / 2;
+        using var canvas = new SKCanvas(bitmap);
+        using var white = new SKPaint { Color = SKColors.White };
+        using var frame = new SKPaint { Color = TextColor, Style = SKPaintStyle.Stroke, StrokeWidth = 1 };
+        canvas.DrawRect(left, top, boxWidth, boxHeight, white);
+        canvas.DrawRect(left + 0.5f, top + 0.5f, boxWidth - 1, boxHeight - 1, frame);
+        for (int i = 0; i < fitted.Length; i++)
+            font.Draw(canvas, fitted[i], (Width - font.Measure(fitted[i])) / 2, top + padding + i * font.LineHeight, TextColor);
     }
 
     internal static readonly SKColor TextColor = new(0x22, 0x22, 0x22);

@@ -112,15 +112,23 @@ public class HeatmapOverlayTests
     }
 
     [Fact]
-    public void ConstantOrNonFiniteMapsLeaveTheImageAndMarkNothing()
+    public void ConstantOrNonFiniteMapsMarkNothingAndSayWhy()
     {
         var nan = Enumerable.Repeat(float.NaN, H * W).ToArray();
-        foreach (var map in new[] { new float[H * W], Enumerable.Repeat(2.5f, H * W).ToArray(), nan })
+        var cases = new[] { (new float[H * W], "all zero"), (Enumerable.Repeat(2.5f, H * W).ToArray(), "constant"), (nan, "no finite values") };
+        foreach (var (map, reason) in cases)
         {
-            using var bitmap = HeatmapOverlay.Render(Grey(77), 1, H, W, map, new HeatmapStyle { Scale = 1 });
+            Assert.Equal(reason, HeatmapOverlay.EmptyReason(map, MapScaling.MinMax));
+            // With the notice turned off (empty text) the image is left as it is and nothing is marked.
+            using var bitmap = HeatmapOverlay.Render(Grey(77), 1, H, W, map, new HeatmapStyle { Scale = 1 }, emptyText: "");
             Assert.Empty(PixelsOf(bitmap, SKColors.White, H));
             Assert.Equal(H * W, PixelsOf(bitmap, new SKColor(77, 77, 77), H).Count);
+            // By default the reason is written across the picture (a white box), so the panel is not a bare image.
+            using var noticed = HeatmapOverlay.Render(Enumerable.Repeat((byte)77, 40 * 40).ToArray(), 1, 40, 40, map.Length == 40 * 40 ? map : Resize(map), new HeatmapStyle { Scale = 4 });
+            Assert.NotEmpty(PixelsOf(noticed, SKColors.White, 160));
         }
+
+        static float[] Resize(float[] map) => Enumerable.Repeat(map[0], 40 * 40).ToArray();
     }
 
     [Fact]

@@ -1,0 +1,40 @@
+using Apc.Cli.Experiments;
+using Apc.Reporting;
+
+namespace Apc.Tests.Reporting;
+
+public class FidelityPlotTests
+{
+    private static ExperimentResults.RunValues Run(string compression, string matcher, double nonzero, double cosine) =>
+        new(new ExperimentRun(0, compression, compression, matcher, "", "", ""),
+            new Dictionary<string, double> { ["nonzero_parameters"] = nonzero, ["gradcam.cosine"] = cosine }, null, null);
+
+    [Fact]
+    public void OneSeriesPerCompressionMethodAndMatcherSoNoLineJoinsMethods()
+    {
+        var config = new ExperimentConfig
+        {
+            Compressions = [new() { Method = "kd" }, new() { Method = "structured" }],
+            Matchers = ["none", "wcam"],
+            Evaluation = new() { Methods = ["gradcam"] },
+        };
+        // kd and structured end at the same ratio (10): a series per matcher would draw a vertical line there.
+        var results = new ExperimentResults(config,
+        [
+            Run("teacher", "none", 1000, 1),
+            Run("kd", "none", 100, 0.5), Run("kd", "wcam", 100, 0.9),
+            Run("structured", "none", 100, 0.6), Run("structured", "wcam", 100, 0.8),
+        ]);
+
+        var series = ExperimentReport.FidelitySeries(results, "gradcam");
+        Assert.Equal(["kd, naive", "kd, WCAM", "structured, naive", "structured, WCAM"], series.Select(s => s.Name));
+        Assert.All(series, s => Assert.Equal([10.0], s.X));
+        Assert.Equal([0.5, 0.9, 0.6, 0.8], series.Select(s => s.Y[0]));
+        // Colour says the matcher, marker shape the compression method.
+        Assert.Equal([0, 1, 0, 1], series.Select(s => s.Color ?? -1));
+        Assert.Equal([0, 0, 1, 1], series.Select(s => s.Shape ?? -1));
+
+        var png = Plots.LinePlot("f", "ratio", "cosine", series, new LinePlotOptions { ConnectPoints = false, Width = 300, Height = 200 });
+        Assert.Equal((300, 200), PngHeader.Size(png));
+    }
+}
