@@ -47,7 +47,7 @@ public sealed class CompressSettings : OptimizerSettings
     public double Drop { get; init; }
 
     [CommandOption("--match-layers <LIST>")]
-    [Description("Matching layers with weights, e.g. pool5:1,pool4:0.5 (default: each network's last pool / last stage, weight 1).")]
+    [Description("Matching layers with weights, e.g. pool5:1,relu5_3:0.5 (default: each network's last pool / last stage, weight 1).")]
     public string? MatchLayers { get; init; }
 
     [CommandOption("--match-classes <WHICH>")]
