@@ -49,7 +49,7 @@ public static class RunFolder
             {
                 var differences = fingerprint.DifferencesFrom(before);
                 if (differences.Count > 0 && left.Count > 0)
-                    throw new ApcException($"{option} '{dir}' holds a run made with other settings ({RunFingerprint.Describe(differences)}); " +
+                    throw new ApcException($"{option} '{dir}' holds a run made with other settings ({RunFingerprint.Describe(differences)}; keys as in its {FingerprintFile}); " +
                         "pass --force to replace it, or choose another --out.");
                 if (differences.Count == 0 && reuse == FolderReuse.Refuse && left.Count > 0)
                     throw new ApcException($"{option} '{dir}' already holds {left[0]} from a run with these settings; " +
