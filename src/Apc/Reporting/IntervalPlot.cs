@@ -8,9 +8,6 @@ namespace Apc.Reporting;
 /// from Low to High.</summary>
 public static class IntervalPlot
 {
-    private static readonly MarkerShape[] Shapes =
-        [MarkerShape.FilledCircle, MarkerShape.FilledSquare, MarkerShape.FilledTriangleUp, MarkerShape.FilledDiamond,
-         MarkerShape.OpenCircle, MarkerShape.OpenSquare, MarkerShape.FilledTriangleDown, MarkerShape.OpenDiamond];
 
     /// <summary>The chart as PNG bytes of exactly Width×Height pixels. Each series has one entry per group.</summary>
     public static byte[] GroupedPoints(string title, string xLabel, string yLabel, IReadOnlyList<string> groups, IReadOnlyList<IntervalSeries> series,
@@ -58,7 +55,7 @@ public static class IntervalPlot
             }
             var points = plot.Add.Scatter(xs.ToArray(), ys.ToArray(), color);
             points.LineWidth = 0;
-            points.MarkerShape = Shapes[i % Shapes.Length];
+            points.MarkerShape = Plots.Shapes[i % Plots.Shapes.Length];
             points.MarkerSize = 11;
             points.LegendText = s.Name;
         }

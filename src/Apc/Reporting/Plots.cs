@@ -7,7 +7,7 @@ namespace Apc.Reporting;
 public static class Plots
 {
     // Shapes and dash patterns cycle with the colours, so lines stay apart in grey print too.
-    private static readonly MarkerShape[] Shapes =
+    internal static readonly MarkerShape[] Shapes =
         [MarkerShape.FilledCircle, MarkerShape.FilledSquare, MarkerShape.FilledTriangleUp, MarkerShape.FilledDiamond,
          MarkerShape.OpenCircle, MarkerShape.OpenSquare, MarkerShape.FilledTriangleDown, MarkerShape.OpenDiamond];
 
