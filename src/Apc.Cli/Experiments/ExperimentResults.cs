@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using Apc.Evaluation;
 
 namespace Apc.Cli.Experiments;
 
@@ -10,7 +11,12 @@ namespace Apc.Cli.Experiments;
 public sealed class ExperimentResults
 {
     /// <summary>One number of one run, by key: "parameters", "map_per_class", "gradcam.pointing", "gradcam.cosine", ...</summary>
-    public sealed record RunValues(ExperimentRun Run, Dictionary<string, double> Values, JsonNode? Metrics, JsonNode? Evaluation);
+    public sealed record RunValues(ExperimentRun Run, Dictionary<string, double> Values, JsonNode? Metrics, JsonNode? Evaluation)
+    {
+        /// <summary>The run's pairs.json (attribution method → pairs), with consistency restricted to the pairs the seed's
+        /// teacher also predicts (<see cref="Collect"/>); null when the run has none or was built without reading it.</summary>
+        public IReadOnlyDictionary<string, PairRecords>? Pairs { get; init; }
+    }
 
     public sealed record Stat(double Mean, double Std, int N)
     {
@@ -32,8 +38,60 @@ public sealed class ExperimentResults
     public ExperimentStatistics Statistics => _statistics ??= ExperimentStatistics.Compute(this);
     private ExperimentStatistics? _statistics;
 
-    public static ExperimentResults Collect(ExperimentConfig config, IEnumerable<ExperimentRun> runs) =>
-        new(config, runs.Select(Read).ToList());
+    /// <summary>Reads every run. Consistency is defined on the pairs both the compressed model and the teacher predict
+    /// correctly (docs/evaluation.md): evaluations made before the evaluator applied that rule compared every pair the
+    /// compressed model predicted, so each run's per-pair records are restricted here to the pairs its seed's teacher
+    /// evaluation scored, and its consistency means are recomputed from them. On newer evaluations this changes nothing.</summary>
+    public static ExperimentResults Collect(ExperimentConfig config, IEnumerable<ExperimentRun> runs)
+    {
+        var read = runs.Select(Read).ToList();
+        return new(config, read.Select(r => RestrictConsistencyToTeacherPairs(r, read)).ToList());
+    }
+
+    static RunValues RestrictConsistencyToTeacherPairs(RunValues run, IReadOnlyList<RunValues> all)
+    {
+        var pairs = ReadPairs(run);
+        if (pairs is null || run.Run.Compression == "teacher") return run with { Pairs = pairs };
+        var teacher = all.FirstOrDefault(r => r.Run.Compression == "teacher" && r.Run.Seed == run.Run.Seed);
+        var teacherPairs = teacher is null ? null : ReadPairs(teacher);
+        if (teacher is null || teacherPairs is null || !SameReference(run, teacher)) return run with { Pairs = pairs };
+
+        var restricted = pairs.ToDictionary(p => p.Key,
+            p => teacherPairs.TryGetValue(p.Key, out var t) ? p.Value.ConsistencyOnPairsOf(t) : p.Value);
+        var values = new Dictionary<string, double>(run.Values);
+        foreach (var (method, records) in restricted)
+        {
+            if (records.Cosine is null) continue;
+            foreach (var metric in new[] { "cosine", "spearman", "topk_iou" })
+            {
+                var finite = records.Metric(metric)!.Where(double.IsFinite).ToList();
+                if (finite.Count > 0) values[$"{method}.{metric}"] = finite.Average();
+                else values.Remove($"{method}.{metric}");
+            }
+            values[$"{method}.consistency_pairs"] = records.Cosine.Count(double.IsFinite);
+        }
+        return run with { Values = values, Pairs = restricted };
+    }
+
+    /// <summary>The run's pairs.json as written by the evaluation, or null when it has none.</summary>
+    internal static IReadOnlyDictionary<string, PairRecords>? ReadPairs(RunValues run)
+    {
+        var name = (run.Evaluation?["pairs_file"] as JsonValue)?.GetValue<string>();
+        var path = name is null ? null : Path.Combine(Path.GetDirectoryName(run.Run.EvaluationPath)!, name);
+        return path is not null && File.Exists(path) ? PairsFile.Read(path) : null;
+    }
+
+    /// <summary>The run was evaluated against this teacher's model, on the same split.</summary>
+    static bool SameReference(RunValues run, RunValues teacher)
+    {
+        string? Text(JsonNode? node, string key) => (node?[key] as JsonValue)?.GetValue<string>();
+        var reference = Text(run.Evaluation, "reference");
+        var teacherModel = Text(teacher.Evaluation, "model");
+        return reference is not null && teacherModel is not null
+            && Path.GetFullPath(reference) == Path.GetFullPath(teacherModel)
+            && Text(run.Evaluation, "dataset") == Text(teacher.Evaluation, "dataset")
+            && run.Evaluation?["images"]?.ToJsonString() == teacher.Evaluation?["images"]?.ToJsonString();
+    }
 
     static RunValues Read(ExperimentRun run)
     {
@@ -61,6 +119,7 @@ public sealed class ExperimentResults
                     Take($"{method}.spearman", entry?["consistency"]?["spearman"]);
                     Take($"{method}.topk_iou", entry?["consistency"]?["topk_iou"]);
                     Take($"{method}.pairs", entry?["pairs"]);
+                    Take($"{method}.consistency_pairs", entry?["consistency"]?["pairs"]);
                 }
         }
         if (values.TryGetValue("parameters", out var p) && values.TryGetValue("nonzero_parameters", out var nz) && p > 0)

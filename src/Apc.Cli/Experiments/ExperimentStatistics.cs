@@ -77,15 +77,12 @@ public sealed class ExperimentStatistics
         bootstrap ??= new BootstrapOptions();
         var config = results.Config;
         var methods = config.Evaluation.Methods;
+        // Pairs as Collect read them (consistency on the pairs the teacher also predicts); results built by hand read the file.
         var pairsCache = new Dictionary<ExperimentRun, IReadOnlyDictionary<string, PairRecords>?>();
         IReadOnlyDictionary<string, PairRecords>? PairsOf(ExperimentResults.RunValues run)
         {
-            if (!pairsCache.TryGetValue(run.Run, out var pairs))
-            {
-                var name = (run.Evaluation?["pairs_file"] as JsonValue)?.GetValue<string>();
-                var path = name is null ? null : Path.Combine(Path.GetDirectoryName(run.Run.EvaluationPath)!, name);
-                pairsCache[run.Run] = pairs = path is not null && File.Exists(path) ? PairsFile.Read(path) : null;
-            }
+            if (run.Pairs is not null) return run.Pairs;
+            if (!pairsCache.TryGetValue(run.Run, out var pairs)) pairsCache[run.Run] = pairs = ExperimentResults.ReadPairs(run);
             return pairs;
         }
 
@@ -110,7 +107,10 @@ public sealed class ExperimentStatistics
                     var measured = seeds.Where(s => s.Values.TryGetValue(key, out var v) && double.IsFinite(v)).ToList();
                     var estimate = TInterval.Of(measured.Select(s => s.Values[key]));
                     if (estimate.N == 0) continue;
-                    int pairs = measured.Sum(s => (int)s.Values.GetValueOrDefault($"{m}.pairs"));
+                    // Consistency counts the pairs compared (both models predict them); localisation every pair scored.
+                    bool isConsistency = metric is "cosine" or "spearman" or "topk_iou";
+                    int pairs = measured.Sum(s => (int)(isConsistency && s.Values.TryGetValue($"{m}.consistency_pairs", out var compared)
+                        ? compared : s.Values.GetValueOrDefault($"{m}.pairs")));
                     Estimate? images = null;
                     if (estimate.N == 1 && PairsOf(measured[0])?.GetValueOrDefault(m) is { } records
                         && PairedDifference.Values(records, metric) is { } group)

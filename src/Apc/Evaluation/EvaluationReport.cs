@@ -42,13 +42,14 @@ public sealed record EvaluationReport(
             };
             if (s.DeletionAuc.Count > 0) entry["deletion_auc"] = N(s.DeletionAuc.Mean);
             if (s.InsertionAuc.Count > 0) entry["insertion_auc"] = N(s.InsertionAuc.Mean);
-            if (s.Cosine.Count + s.Cosine.Skipped > 0)
+            if (m.Reference is not null) // with a reference, even when no pair could be compared ("pairs": 0)
                 entry["consistency"] = new JsonObject
                 {
                     ["cosine"] = N(s.Cosine.Mean),
                     ["spearman"] = N(s.Spearman.Mean),
                     ["topk_iou"] = N(s.TopKIou.Mean),
                     ["wcam_distance"] = N(s.MatchingDistance.Mean),
+                    ["pairs"] = s.Cosine.Count,
                 };
             if (m.Reference is { } r)
                 entry["reference"] = new JsonObject { ["pointing"] = N(r.Pointing.Mean), ["auc"] = N(r.PixelAuc.Mean), ["energy"] = N(r.Energy.Mean) };

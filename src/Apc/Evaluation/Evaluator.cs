@@ -11,7 +11,10 @@ namespace Apc.Evaluation;
 /// measures prediction quality and, for every attribution method, localisation and teacher–student
 /// consistency, following method.md §4: maps are computed per (image, class) pair for every class present
 /// in the image, and only the pairs that the evaluated model predicts correctly (logit &gt; 0) are scored.
-/// Consistency compares both models' maps for the same pair.</summary>
+/// Consistency compares both models' maps for the same pair, and is defined only on the pairs the reference
+/// also predicts correctly: where the reference rejects the class, its map explains a negative logit (LRP and RAP
+/// maps then flip sign), so the comparison says nothing about whether the models explain alike. Those pairs get
+/// NaN consistency and are left out of its means (counted in evaluation.json's consistency "pairs").</summary>
 public static class Evaluator
 {
     public static EvaluationReport Evaluate(
@@ -64,6 +67,7 @@ public static class Evaluator
                         var imageIndex = (b + done).to_type(ScalarType.Int32).data<int>().ToArray(); // order is the identity: batch offset + row
                         var classIndex = k.to_type(ScalarType.Int32).data<int>().ToArray();
                         var masks = batch.Masks!.index(new TensorIndex[] { TensorIndex.Tensor(b), TensorIndex.Tensor(k) });
+                        var referencePredicts = referenceLogits.index(new TensorIndex[] { TensorIndex.Tensor(b), TensorIndex.Tensor(k) }).gt(0).data<bool>().ToArray();
                         for (int start = 0; start < b.shape[0]; start += options.BatchSize)
                         {
                             using var chunkScope = NewDisposeScope();
@@ -76,9 +80,9 @@ public static class Evaluator
                             {
                                 var maps = methods[m].Attribute(model, inputs, targets).cpu();
                                 Tensor? referenceMaps = reference is null ? null : methods[m].Attribute(reference, inputs, targets).cpu();
-                                var (pointing, auc, consistency) = Score(scores[m], maps, chunkMasks, referenceMaps, options, model, inputs, targets);
+                                var (pointing, auc, consistency) = Score(scores[m], maps, chunkMasks, referenceMaps, referencePredicts[start..(int)end], options, model, inputs, targets);
                                 pairRecords[m].Add(imageIndex[start..(int)end], classIndex[start..(int)end], pointing, auc, consistency);
-                                if (referenceMaps is not null) Score(referenceScores[m], referenceMaps, chunkMasks, null, options with { Faithfulness = false }, reference!, inputs, targets);
+                                if (referenceMaps is not null) Score(referenceScores[m], referenceMaps, chunkMasks, null, null, options with { Faithfulness = false }, reference!, inputs, targets);
                             }
                         }
                     }
@@ -103,14 +107,15 @@ public static class Evaluator
         }
     }
 
-    static (bool[] Pointing, double[] Auc, ConsistencyScores? Consistency) Score(AttributionScores into, Tensor maps, Tensor masks, Tensor? referenceMaps, EvaluationOptions options,
+    static (bool[] Pointing, double[] Auc, ConsistencyScores? Consistency) Score(AttributionScores into, Tensor maps, Tensor masks, Tensor? referenceMaps,
+        bool[]? referencePredicts, EvaluationOptions options,
         ClassifierNet model, Tensor inputs, Tensor targets)
     {
         int n = (int)maps.shape[0];
         var pointing = Pointing.Compute(maps, masks, options.PointingTolerance);
         var auc = PixelAuc.Compute(maps, masks);
         var energy = EnergyPointing.Compute(maps, masks);
-        var consistency = referenceMaps is null ? null : Consistency.Compute(referenceMaps, maps, options.TopPercent);
+        var consistency = referenceMaps is null ? null : Consistency.Compute(referenceMaps, maps, options.TopPercent).Where(referencePredicts!);
         FaithfulnessCurves? deletion = null, insertion = null;
         if (options.Faithfulness)
         {

@@ -28,4 +28,16 @@ public sealed record PairRecords(int[] Image, int[] Class, bool[] Pointing, doub
         "topk_iou" => TopKIou,
         _ => throw new ArgumentException($"unknown per-pair metric '{name}'; expected {string.Join(", ", MetricNames)}.", nameof(name)),
     };
+
+    /// <summary>These records with the consistency values (cosine, Spearman, top-k IoU) of every pair that
+    /// <paramref name="reference"/> did not score set to NaN. Given the reference model's own records on the same
+    /// split (the pairs it predicts correctly), consistency is then defined exactly on the pairs both models predict
+    /// correctly, as <see cref="Evaluator"/> defines it. Idempotent; localisation values are unchanged.</summary>
+    public PairRecords ConsistencyOnPairsOf(PairRecords reference)
+    {
+        var scored = new HashSet<(int, int)>(reference.Image.Zip(reference.Class));
+        var keep = Image.Zip(Class).Select(p => scored.Contains(p)).ToArray();
+        double[]? Mask(double[]? values) => values?.Select((v, i) => keep[i] ? v : double.NaN).ToArray();
+        return this with { Cosine = Mask(Cosine), Spearman = Mask(Spearman), TopKIou = Mask(TopKIou) };
+    }
 }

@@ -60,6 +60,42 @@ public class EvaluateExplainTests
     }
 
     [Fact]
+    public void ConsistencyIsScoredOnlyOnPairsTheReferenceAlsoPredicts()
+    {
+        using var dir = new TempFolder();
+        // The reference is the shipped teacher with the logits of classes 0–4 lowered by 100: it predicts none of them,
+        // and for classes 5–9 its logits, Grad-CAM and LRP maps are the teacher's own (other classes' biases do not enter).
+        var model = Apc.Cli.Experiments.ShippedTeacher.Verified();
+        var reference = dir.File("rejects-0-4.ckpt");
+        using (var teacher = Apc.Checkpoints.ModelCheckpoint.Load(model))
+        {
+            var output = teacher.Model.modules().OfType<TorchSharp.Modules.Linear>().Last();
+            using (TorchSharp.torch.no_grad()) output.bias!.narrow(0, 0, 5).sub_(100);
+            Apc.Checkpoints.ModelCheckpoint.Save(reference, teacher.Info, teacher.Model);
+        }
+        string[] data = ["--dataset", "fashion-scenes", "--val-size", "48", "--batch-size", "48"];
+        var (code, error) = CliRunner.Run(new[] { "evaluate", "--model", model, "--reference", reference, "--methods", "gradcam,lrp", "--out", dir.File("ab") }.Concat(data).ToArray());
+        Assert.True(code == 0, error);
+
+        var json = JsonNode.Parse(File.ReadAllText(dir.File("ab/evaluation.json")))!;
+        var pairs = Apc.Evaluation.PairsFile.Read(dir.File("ab/pairs.json"));
+        foreach (var method in new[] { "gradcam", "lrp" })
+        {
+            var p = pairs[method];
+            Assert.Contains(p.Class, k => k < 5);
+            Assert.Contains(p.Class, k => k >= 5);
+            for (int i = 0; i < p.Count; i++)
+                if (p.Class[i] < 5) Assert.True(double.IsNaN(p.Cosine![i]) && double.IsNaN(p.Spearman![i]) && double.IsNaN(p.TopKIou![i]),
+                    $"{method}: class {p.Class[i]} is rejected by the reference but has consistency {p.Cosine[i]}");
+                else Assert.Equal(1.0, p.Cosine![i], 5);
+            var consistency = json["attribution"]![method]!["consistency"]!;
+            Assert.Equal(p.Class.Count(k => k >= 5), consistency["pairs"]!.GetValue<int>());
+            Assert.Equal(1.0, consistency["cosine"]!.GetValue<double>(), 5);
+            Assert.Equal(p.Count, json["attribution"]![method]!["pairs"]!.GetValue<int>()); // localisation: every pair the model predicts
+        }
+    }
+
+    [Fact]
     public void EvaluateAndExplainRejectBadInputWithOneLine()
     {
         using var dir = new TempFolder();

@@ -72,4 +72,64 @@ public class ExperimentStatisticsTests
         Assert.Contains(rows, r => r.StartsWith("| gradcam | WCAM − naive | +0.200 [", StringComparison.Ordinal) && r.EndsWith("| 3 (3 images) |", StringComparison.Ordinal));
         Assert.Contains(rows, r => r.StartsWith("| WCAM − naive | +20.0 [", StringComparison.Ordinal)); // mAP in percentage points
     }
+
+    /// <summary>An evaluation folder as `apc evaluate` writes it (only what the collection reads).</summary>
+    static ExperimentRun Evaluated(TempFolder dir, int seed, string compression, string matcher, PairRecords pairs, string? reference)
+    {
+        var folder = dir.File($"seed-{seed}-{compression}-{matcher}");
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "pairs.json"), new JsonObject
+        {
+            ["format"] = PairsFile.Format, ["methods"] = new JsonObject { ["gradcam"] = PairsFile.ToJson(pairs) },
+        }.ToJsonString());
+        var evaluation = new JsonObject
+        {
+            ["model"] = Path.Combine(folder, "model.ckpt"), ["dataset"] = "fashion-scenes/val", ["images"] = 3, ["pairs_file"] = "pairs.json",
+            ["attribution"] = new JsonObject { ["gradcam"] = new JsonObject { ["pairs"] = pairs.Count } },
+        };
+        if (reference is not null) evaluation["reference"] = reference;
+        File.WriteAllText(Path.Combine(folder, "evaluation.json"), evaluation.ToJsonString());
+        return new ExperimentRun(seed, compression, compression, matcher, folder, Path.Combine(folder, "model.ckpt"), Path.Combine(folder, "evaluation.json"));
+    }
+
+    [Fact]
+    public void CollectScoresConsistencyOnlyOnPairsTheSeedsTeacherPredicts()
+    {
+        using var dir = new TempFolder();
+        var config = new ExperimentConfig
+        {
+            Compressions = [new ExperimentConfig.CompressionSection { Method = "kd" }],
+            Matchers = ["none", "wcam"],
+            Evaluation = new ExperimentConfig.EvaluationSection { Methods = ["gradcam"] },
+            Seeds = [0],
+        };
+        // The teacher predicts (0,1), (1,3) and (2,0). WCAM also predicts (0,2), whose teacher map explains a rejected
+        // class (cosine −0.9 as an old evaluation recorded it); naive also predicts (1,4).
+        var teacher = Evaluated(dir, 0, "teacher", "-", Pairs([0, 1, 2], [1, 3, 0], [1, 1, 1]), null);
+        var teacherModel = Path.Combine(teacher.Folder, "model.ckpt");
+        var wcam = Evaluated(dir, 0, "kd", "wcam", Pairs([0, 0, 1], [1, 2, 3], [0.9, -0.9, 0.7]), teacherModel);
+        var naive = Evaluated(dir, 0, "kd", "none", Pairs([0, 1, 1], [1, 3, 4], [0.6, 0.5, -0.8]), teacherModel);
+
+        var results = ExperimentResults.Collect(config, [teacher, wcam, naive]);
+
+        var w = results.Runs.Single(r => r.Run.Matcher == "wcam");
+        var n = results.Runs.Single(r => r.Run.Matcher == "none");
+        Assert.Equal((0.9 + 0.7) / 2, w.Values["gradcam.cosine"], 12);
+        Assert.Equal((0.6 + 0.5) / 2, n.Values["gradcam.cosine"], 12);
+        Assert.Equal(2, w.Values["gradcam.consistency_pairs"]);
+        Assert.Equal(3, w.Values["gradcam.pairs"]); // localisation keeps every pair the model predicts
+        Assert.Equal([0.9, double.NaN, 0.7], w.Pairs!["gradcam"].Cosine!);
+
+        // The paired difference uses the same pairs: (0,1) 0.9 − 0.6 and (1,3) 0.7 − 0.5.
+        var cosine = results.Statistics.Differences.Single(d => d.Attribution == "gradcam" && d.Metric == "cosine");
+        Assert.Equal(0.25, cosine.Estimate.Mean, 12);
+        Assert.Equal(2, cosine.Estimate.N);
+        var cell = results.Statistics.Cells.Single(c => c.Matcher == "wcam" && c.Metric == "gradcam.cosine");
+        Assert.Equal(2, cell.Pairs);
+
+        // A run evaluated against another reference is left as its evaluation wrote it.
+        var other = Evaluated(dir, 0, "kd", "at", Pairs([0, 0], [1, 2], [0.8, -0.7]), dir.File("elsewhere/model.ckpt"));
+        var otherResults = ExperimentResults.Collect(config with { Matchers = ["at"] }, [teacher, other]);
+        Assert.Equal([0.8, -0.7], otherResults.Runs.Single(r => r.Run.Matcher == "at").Pairs!["gradcam"].Cosine!);
+    }
 }
