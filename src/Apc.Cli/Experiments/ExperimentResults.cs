@@ -70,7 +70,31 @@ public sealed class ExperimentResults
             }
             values[$"{method}.consistency_pairs"] = records.Cosine.Count(double.IsFinite);
         }
+        foreach (var (method, records) in pairs)
+            if (teacherPairs.TryGetValue(method, out var t) && PointingGap(records, t) is { } gap)
+            {
+                values[$"{method}.pointing_gap"] = gap.Mean;
+                values[$"{method}.pointing_gap_pairs"] = gap.Pairs;
+            }
         return run with { Values = values, Pairs = restricted };
+    }
+
+    /// <summary>The pointing gap to the teacher: over the pairs both models predict correctly, the mean of the model's
+    /// pointing hit (0/1) minus the teacher's on the same pair, as a fraction (positive: the model points inside the
+    /// mask more often than the teacher). Null when no pair is shared.</summary>
+    public static (double Mean, int Pairs)? PointingGap(PairRecords model, PairRecords teacher)
+    {
+        var teacherHit = new Dictionary<(int, int), bool>(teacher.Count);
+        for (int j = 0; j < teacher.Count; j++) teacherHit[(teacher.Image[j], teacher.Class[j])] = teacher.Pointing[j];
+        double sum = 0;
+        int n = 0;
+        for (int i = 0; i < model.Count; i++)
+            if (teacherHit.TryGetValue((model.Image[i], model.Class[i]), out var hit))
+            {
+                sum += (model.Pointing[i] ? 1 : 0) - (hit ? 1 : 0);
+                n++;
+            }
+        return n == 0 ? null : (sum / n, n);
     }
 
     /// <summary>The run's pairs.json as written by the evaluation, or null when it has none.</summary>

@@ -37,6 +37,10 @@ public sealed class ExperimentStatistics
 
     public static readonly string[] ModelMetrics = ["map_per_class", "f1"];
 
+    /// <summary>Per-seed cell metric: the model's pointing minus the teacher's on the pairs both predict
+    /// (<see cref="ExperimentResults.PointingGap"/>).</summary>
+    public const string PointingGap = "pointing_gap";
+
     public ExperimentStatistics(IReadOnlyList<Cell> cells, IReadOnlyList<Difference> differences, BootstrapOptions bootstrap)
     {
         Cells = cells;
@@ -101,18 +105,22 @@ public sealed class ExperimentStatistics
                 if (estimate.N > 0) cells.Add(new Cell(compression, row, matcher, metric, estimate, null, null));
             }
             foreach (var m in methods)
-                foreach (var metric in PairRecords.MetricNames)
+                foreach (var metric in PairRecords.MetricNames.Append(PointingGap))
                 {
                     var key = $"{m}.{metric}";
                     var measured = seeds.Where(s => s.Values.TryGetValue(key, out var v) && double.IsFinite(v)).ToList();
                     var estimate = TInterval.Of(measured.Select(s => s.Values[key]));
                     if (estimate.N == 0) continue;
                     // Consistency counts the pairs compared (both models predict them); localisation every pair scored.
-                    bool isConsistency = metric is "cosine" or "spearman" or "topk_iou";
-                    int pairs = measured.Sum(s => (int)(isConsistency && s.Values.TryGetValue($"{m}.consistency_pairs", out var compared)
-                        ? compared : s.Values.GetValueOrDefault($"{m}.pairs")));
+                    string pairsKey = metric switch
+                    {
+                        "cosine" or "spearman" or "topk_iou" when measured.All(s => s.Values.ContainsKey($"{m}.consistency_pairs")) => $"{m}.consistency_pairs",
+                        PointingGap => $"{m}.pointing_gap_pairs",
+                        _ => $"{m}.pairs",
+                    };
+                    int pairs = measured.Sum(s => (int)s.Values.GetValueOrDefault(pairsKey));
                     Estimate? images = null;
-                    if (estimate.N == 1 && PairsOf(measured[0])?.GetValueOrDefault(m) is { } records
+                    if (estimate.N == 1 && metric != PointingGap && PairsOf(measured[0])?.GetValueOrDefault(m) is { } records
                         && PairedDifference.Values(records, metric) is { } group)
                         images = ClusterBootstrap.Mean([group], bootstrap).Overall;
                     cells.Add(new Cell(compression, row, matcher, key, estimate, pairs, images));
@@ -226,21 +234,26 @@ public sealed class ExperimentStatistics
         var methods = config.Evaluation.Methods;
         var sb = new StringBuilder();
         var headers = new List<string> { "model", "seeds", "mAP %", "F1 %" };
-        foreach (var m in methods) headers.AddRange([$"{m} cosine", $"{m} pointing %", $"{m} AUC %"]);
+        foreach (var m in methods) headers.AddRange([$"{m} cosine", $"{m} pointing %", $"{m} pointing gap (pp)", $"{m} AUC %"]);
         var rows = new List<string[]>();
         var rowKeys = new List<(string Compression, string Row)> { ("teacher", "Teacher") };
         rowKeys.AddRange(config.Matchers.Select(m => (compression, ExperimentResults.MatcherTitle(m))));
         foreach (var (comp, row) in rowKeys)
         {
+            string Gap(string metric) =>
+                Cells.FirstOrDefault(c => c.Compression == comp && c.Row == row && c.Metric == metric) is { } cell ? Format(cell.Estimate, true, signed: true) : "n/a";
             string Cell(string metric, bool percent) =>
                 Cells.FirstOrDefault(c => c.Compression == comp && c.Row == row && c.Metric == metric) is { } cell ? Format(cell.Estimate, percent) : "n/a";
             var seeds = Cells.Where(c => c.Compression == comp && c.Row == row).Select(c => c.Estimate.N).DefaultIfEmpty(0).Max();
             var line = new List<string> { row, seeds.ToString(CultureInfo.InvariantCulture), Cell("map_per_class", true), Cell("f1", true) };
             foreach (var m in methods)
-                line.AddRange([comp == "teacher" ? "1" : Cell($"{m}.cosine", false), Cell($"{m}.pointing", true), Cell($"{m}.auc", true)]);
+                line.AddRange([comp == "teacher" ? "1" : Cell($"{m}.cosine", false), Cell($"{m}.pointing", true),
+                    comp == "teacher" ? "0" : Gap($"{m}.{PointingGap}"), Cell($"{m}.auc", true)]);
             rows.Add(line.ToArray());
         }
-        sb.AppendLine("Mean over seeds [95 % Student-t confidence interval, n − 1 degrees of freedom]; (n=1): one seed, no interval.");
+        sb.AppendLine("Mean over seeds [95 % Student-t confidence interval, n − 1 degrees of freedom]; (n=1): one seed, no interval. " +
+                      "Cosine is compared on the pairs both the model and the teacher predict correctly; pointing gap = the model's pointing " +
+                      "minus the teacher's on those same pairs, in percentage points (0 = localises as the teacher does).");
         sb.AppendLine();
         sb.Append(Apc.Reporting.MarkdownTable.Render(headers, rows));
 

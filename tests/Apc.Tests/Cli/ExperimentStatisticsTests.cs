@@ -105,10 +105,10 @@ public class ExperimentStatisticsTests
         };
         // The teacher predicts (0,1), (1,3) and (2,0). WCAM also predicts (0,2), whose teacher map explains a rejected
         // class (cosine −0.9 as an old evaluation recorded it); naive also predicts (1,4).
-        var teacher = Evaluated(dir, 0, "teacher", "-", Pairs([0, 1, 2], [1, 3, 0], [1, 1, 1]), null);
+        var teacher = Evaluated(dir, 0, "teacher", "-", Pairs([0, 1, 2], [1, 3, 0], [1, 1, 1]) with { Pointing = [true, false, true] }, null);
         var teacherModel = Path.Combine(teacher.Folder, "model.ckpt");
         var wcam = Evaluated(dir, 0, "kd", "wcam", Pairs([0, 0, 1], [1, 2, 3], [0.9, -0.9, 0.7]), teacherModel);
-        var naive = Evaluated(dir, 0, "kd", "none", Pairs([0, 1, 1], [1, 3, 4], [0.6, 0.5, -0.8]), teacherModel);
+        var naive = Evaluated(dir, 0, "kd", "none", Pairs([0, 1, 1], [1, 3, 4], [0.6, 0.5, -0.8]) with { Pointing = [false, true, true] }, teacherModel);
 
         var results = ExperimentResults.Collect(config, [teacher, wcam, naive]);
 
@@ -119,6 +119,11 @@ public class ExperimentStatisticsTests
         Assert.Equal(2, w.Values["gradcam.consistency_pairs"]);
         Assert.Equal(3, w.Values["gradcam.pairs"]); // localisation keeps every pair the model predicts
         Assert.Equal([0.9, double.NaN, 0.7], w.Pairs!["gradcam"].Cosine!);
+        // Pointing gap on the shared pairs (0,1) and (1,3): WCAM hits both, the teacher only (0,1): (0 + 1)/2.
+        // Naive misses (0,1) and hits (1,3): (−1 + 1)/2 = 0.
+        Assert.Equal(0.5, w.Values["gradcam.pointing_gap"], 12);
+        Assert.Equal(2, w.Values["gradcam.pointing_gap_pairs"]);
+        Assert.Equal(0.0, n.Values["gradcam.pointing_gap"], 12);
 
         // The paired difference uses the same pairs: (0,1) 0.9 − 0.6 and (1,3) 0.7 − 0.5.
         var cosine = results.Statistics.Differences.Single(d => d.Attribution == "gradcam" && d.Metric == "cosine");
