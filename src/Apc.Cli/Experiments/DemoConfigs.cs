@@ -16,10 +16,10 @@ public static class DemoConfigs
     /// measurements behind 10.</summary>
     public const double MatchWeight = 10;
 
-    static ExperimentConfig.CompressionSection[] Methods(int kdEpochs, int fineTuneEpochs) => new ExperimentConfig.CompressionSection[]
+    static ExperimentConfig.CompressionSection[] Methods(int kdEpochs, int structuredEpochs, int fineTuneEpochs) => new ExperimentConfig.CompressionSection[]
     {
         new() { Method = "kd", Options = new[] { "--student", Student, "--epochs", kdEpochs.ToString(), "--lr", "0.05" } },
-        new() { Method = "structured", Options = new[] { "--ratio", "0.3", "--epochs", fineTuneEpochs.ToString(), "--lr", "0.01" } },
+        new() { Method = "structured", Options = new[] { "--ratio", "0.3", "--epochs", structuredEpochs.ToString(), "--lr", "0.01" } },
         new() { Method = "unstructured", Options = new[] { "--rounds", "4", "--rate", "0.44", "--epochs", "1", "--lr", "0.01" } },
         new() { Method = "quantize", Options = new[] { "--bits", "4", "--epochs", fineTuneEpochs.ToString(), "--lr", "0.005" } },
     };
@@ -33,21 +33,24 @@ public static class DemoConfigs
         Name = "apc demo --full",
         Data = new() { Dataset = "fashion-scenes", TrainSize = 4000, ValSize = 1000 },
         Teacher = Teacher(retrainTeacher),
-        Compressions = Methods(kdEpochs: 8, fineTuneEpochs: 3),
+        Compressions = Methods(kdEpochs: 8, structuredEpochs: 3, fineTuneEpochs: 3),
         Matchers = new[] { "none", "at", "wcam", "wcam:drop=0.3" },
         MatchWeight = MatchWeight,
         Evaluation = new() { Methods = AttributionMethods, ValSize = 1000, Examples = new[] { 0, 1, 2, 3, 4, 5 } },
         Seeds = seeds,
     };
 
-    /// <summary>apc demo: the study's plan with one seed, less training data and fewer evaluation scenes (about ten
-    /// minutes on 2 cores).</summary>
+    /// <summary>apc demo: the study's plan with one seed, less training data and fewer evaluation scenes (about eight
+    /// minutes on 2 cores). Structured pruning fine-tunes 6 epochs on the 1,000 scenes (the study: 3 on 4,000): after
+    /// 2 the WCAM network had not yet recovered from pruning (mAP 6.8 points below naive, every consistency lower),
+    /// after 6 it is within 0.2 points and closer to the teacher for all four attribution methods, as in the study
+    /// (docs/results.md).</summary>
     public static ExperimentConfig Full(IReadOnlyList<int> seeds, bool retrainTeacher = false) => new()
     {
         Name = "apc demo",
         Data = new() { Dataset = "fashion-scenes", TrainSize = 1000, ValSize = 300 },
         Teacher = Teacher(retrainTeacher),
-        Compressions = Methods(kdEpochs: 8, fineTuneEpochs: 2),
+        Compressions = Methods(kdEpochs: 8, structuredEpochs: 6, fineTuneEpochs: 2),
         Matchers = new[] { "none", "at", "wcam" },
         MatchWeight = MatchWeight,
         Evaluation = new() { Methods = AttributionMethods, ValSize = 300, Examples = new[] { 0, 1, 2, 3 } },
