@@ -20,7 +20,7 @@ public static class ExperimentReport
             AtomicFile.WriteAllBytes(Path.Combine(outDir, file), png);
             report.Image(png, caption, file);
         }
-        report.Paragraph($"Command: {command}. Wall time: {seconds:F0} s. Seeds: {string.Join(", ", config.Seeds)} " +
+        report.Paragraph($"Command: {command}. This invocation took {seconds:F0} s (finished stages skipped, not counted). Seeds: {string.Join(", ", config.Seeds)} " +
             "(tables show mean ± sample standard deviation when there are several). Data: " + config.Data.Dataset + ". " +
             "Attribution metrics are measured over the (image, class) pairs each model predicts correctly; " +
             "cosine is the teacher–student consistency of the maps for the same pair (1 = same map).");

@@ -225,8 +225,9 @@ public sealed class ExperimentResults
         sb.AppendLine($"# {Config.Name}: results");
         sb.AppendLine();
         sb.AppendLine($"Command: `{command}`. Seeds: {string.Join(", ", Config.Seeds)} (mean ± sample standard deviation when more than one). " +
-                      $"Wall time: {seconds:F0} s. Data: {Config.Data.Dataset}. Attribution metrics over the (image, class) pairs each model predicts correctly; " +
-                      "cosine = teacher–student consistency of the maps (1 = identical).");
+                      $"This invocation took {seconds:F0} s (stages finished before it were skipped and are not counted). Data: {Config.Data.Dataset}. " +
+                      "Attribution metrics over the (image, class) pairs each model predicts correctly; cosine = teacher–student consistency of the maps " +
+                      "(1 = identical), on the pairs the teacher also predicts correctly.");
         foreach (var c in Config.Compressions)
         {
             sb.AppendLine();
