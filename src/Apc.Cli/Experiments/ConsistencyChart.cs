@@ -25,12 +25,13 @@ public static class ConsistencyChart
                 var shown = of.Select(c => c is null ? Evaluation.Statistics.Estimate.None
                     : c.Estimate.HasInterval ? c.Estimate
                     : c.Estimate with { Low = c.Images?.Low ?? double.NaN, High = c.Images?.High ?? double.NaN }).ToList();
+                // A cosine lies in [−1, 1]; a t-interval over few seeds can reach past 1, which the chart does not draw.
                 series.Add(new IntervalSeries(ExperimentResults.MatcherTitle(m).TrimStart('+', ' '),
-                    shown.Select(e => e.Mean).ToArray(), shown.Select(e => e.Low).ToArray(), shown.Select(e => e.High).ToArray()));
+                    shown.Select(e => e.Mean).ToArray(), shown.Select(e => Math.Max(e.Low, -1)).ToArray(), shown.Select(e => Math.Min(e.High, 1)).ToArray()));
             }
             int seeds = cells.Max(c => c.Estimate.N);
             string whiskers = seeds > 1
-                ? $"whiskers: 95 % Student-t confidence interval across {seeds.ToString(CultureInfo.InvariantCulture)} seeds"
+                ? $"whiskers: 95 % Student-t confidence interval across {seeds.ToString(CultureInfo.InvariantCulture)} seeds, cut at the cosine's range [−1, 1]"
                 : "one seed, so no interval across seeds: whiskers are 95 % cluster-bootstrap intervals over images (image-to-image spread only, not seed-to-seed)";
             var png = IntervalPlot.GroupedPoints($"{method}: teacher–student attribution consistency", "compression method",
                 "teacher–student cosine (mean over pairs)",
