@@ -27,7 +27,10 @@ public sealed class StageCommand : Command<StageSettings>
     public override int Execute(CommandContext context, StageSettings settings, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(settings.Done)) throw new UsageException("stage: --done FILE is required.");
-        var arguments = context.Remaining.Raw.ToArray();
+        // The words after the first "--", as given: Spectre's Remaining.Raw drops empty words (--lr-steps "").
+        var given = context.Arguments.ToList();
+        int separator = given.IndexOf("--");
+        var arguments = separator < 0 ? Array.Empty<string>() : given.Skip(separator + 1).ToArray();
         if (arguments.Length == 0) throw new UsageException("stage: give the stage's apc command line after --, e.g. apc stage --done DIR/DONE -- evaluate --model M --out DIR.");
         StageJob.Run(settings.Label, arguments, settings.Done);
         return 0;

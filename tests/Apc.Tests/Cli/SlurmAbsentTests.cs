@@ -70,4 +70,24 @@ public class SlurmAbsentTests
         Assert.Contains(" s0-kd-wcam ", graph.Single(l => l.StartsWith("s0-kd-wcam-eval ")));
         Assert.False(File.Exists(Path.Combine(outDir, "slurm", "jobs.json")));   // nothing submitted
     }
+
+    [Fact]
+    public void ApcStageRunsTheCommandLineWordForWordAndMarksItDone()
+    {
+        using var dir = new TempFolder();
+        var outDir = dir.File("teacher");
+        // An empty word (--lr-steps "") must reach the verb as it is: Spectre's own remaining-arguments list drops it.
+        var args = CliRunner.TinyTrain(outDir, "--epochs", "1", "--threads", "1");
+        Assert.Contains("", args);
+        var (code, error) = CliRunner.Run(new[] { "stage", "--done", Path.Combine(outDir, "DONE"), "--label", "t", "--" }.Concat(args).ToArray());
+        Assert.True(code == 0, error);
+        var recorded = Apc.Cli.Experiments.StageFingerprint.Recorded(Path.Combine(outDir, "DONE"));
+        Assert.NotNull(recorded);
+        Assert.Empty(Apc.Cli.Experiments.StageFingerprint.Of(args).DifferencesFrom(recorded!));
+        // A failing stage leaves no marker.
+        var failing = dir.File("failing");
+        (code, _) = CliRunner.Run("stage", "--done", Path.Combine(failing, "DONE"), "--", "evaluate", "--model", dir.File("missing.ckpt"), "--out", failing);
+        Assert.Equal(1, code);
+        Assert.False(File.Exists(Path.Combine(failing, "DONE")));
+    }
 }
