@@ -35,3 +35,23 @@ apc_ensure_fonts() {
   fi
   return 0
 }
+
+# Slurm for `apc experiment --executor slurm` against a local one-node cluster (scripts/slurm-local.sh, the tests):
+# Debian's slurm-wlm (slurmctld, slurmd, sbatch, squeue, ...) and munge (Slurm's authentication). Installs them when
+# absent and we are root; otherwise says how, and returns 1.
+apc_ensure_slurm() {
+  if command -v slurmctld >/dev/null 2>&1 && command -v slurmd >/dev/null 2>&1 && command -v sbatch >/dev/null 2>&1 \
+     && command -v munged >/dev/null 2>&1; then
+    return 0
+  fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "apc: Slurm is missing; installing the Debian packages slurm-wlm and munge..." >&2
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge >/dev/null 2>&1; then
+      apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge >/dev/null 2>&1
+    fi
+  fi
+  if ! command -v slurmctld >/dev/null 2>&1 || ! command -v munged >/dev/null 2>&1; then
+    echo "apc: Slurm is not installed and could not be installed here; as root run: apt-get install slurm-wlm munge" >&2
+    return 1
+  fi
+}

@@ -9,9 +9,15 @@ public static partial class CommandRegistry
         config.AddCommand<DemoCommand>("demo")
             .WithDescription("The paper's study on fashion-scenes in one command: teacher, kd/structured/unstructured/quantize × none/at/wcam/wcam+drop, evaluation, report.")
             .WithExample("demo")
-            .WithExample("demo", "--quick");
+            .WithExample("demo", "--quick")
+            .WithExample("demo", "--quick", "--executor", "slurm");
         config.AddCommand<ExperimentCommand>("experiment")
             .WithDescription("Run an experiment plan (JSON): cached, resumable stages; results.json, results.md, report.html.")
-            .WithExample("experiment", "--config", "docs/experiment-example.json", "--out", "runs/study");
+            .WithExample("experiment", "--config", "docs/experiment-example.json", "--out", "runs/study")
+            .WithExample("experiment", "--config", "docs/experiment-example.json", "--out", "/shared/study", "--executor", "slurm", "--time", "02:00:00", "--cpus-per-task", "4")
+            .WithExample("experiment", "--status", "/shared/study");
+        config.AddCommand<StageCommand>("stage")
+            .WithDescription("Run one experiment stage (an apc command line after --) and write its done marker: what each Slurm job runs.")
+            .WithExample("stage", "--done", "runs/x/seed-0/kd-none/evaluation/DONE", "--", "evaluate", "--model", "runs/x/seed-0/kd-none/model.ckpt", "--out", "runs/x/seed-0/kd-none/evaluation");
     }
 }

@@ -1,12 +1,12 @@
 using System.ComponentModel;
 using Apc.Cli.Experiments;
-using Apc.Cli.Settings;
+using Apc.Cli.Experiments.Slurm;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace Apc.Cli.Commands;
 
-public sealed class ExperimentSettings : CommonSettings
+public sealed class ExperimentSettings : ExecutorSettings
 {
     [CommandOption("--config <FILE>")]
     [Description("Experiment plan (JSON; see docs/experiments.md).")]
@@ -19,21 +19,45 @@ public sealed class ExperimentSettings : CommonSettings
     [CommandOption("--force")]
     [Description("Redo every stage even if it finished before.")]
     public bool Force { get; init; }
+
+    [CommandOption("--status <DIR>")]
+    [Description("Show each stage of the experiment in DIR as done, queued, running, failed or not run, with its Slurm job; runs nothing.")]
+    public string? Status { get; init; }
+
+    [CommandOption("--collect")]
+    [Description("Only collect finished stages into results.json, results.md and report.html (what the Slurm report job runs); fails if a stage is unfinished.")]
+    public bool Collect { get; init; }
 }
 
 public sealed class ExperimentCommand : Command<ExperimentSettings>
 {
     public override int Execute(CommandContext context, ExperimentSettings settings, CancellationToken cancellationToken)
     {
+        var command = "apc " + string.Join(' ', context.Arguments);
+        if (settings.Status is { } statusDir)
+        {
+            if (!string.IsNullOrWhiteSpace(settings.Config) || settings.Collect || settings.Force)
+                throw new UsageException("--status DIR only reads; give it without --config, --collect or --force.");
+            ExperimentStatus.Print(ExperimentStatus.Read(statusDir));
+            return 0;
+        }
         if (string.IsNullOrWhiteSpace(settings.Config)) throw new UsageException("experiment: --config FILE is required.");
+        var slurm = settings.SlurmOptions();
+        if (settings.Collect && (settings.OnSlurm || settings.Force))
+            throw new UsageException("--collect runs nothing; give it without --executor slurm or --force.");
         var config = ExperimentConfig.Load(settings.Config);
-        ExperimentRunner.Run(config, settings.Out, settings.Force, settings.Device, settings.Threads, "apc " + string.Join(' ', context.Arguments));
+        if (settings.Collect)
+            ExperimentRunner.Collect(config, settings.Out, settings.Device, settings.StageThreads, command, SlurmJobRecord.Read(Path.GetFullPath(settings.Out))?.SubmittedUtc);
+        else if (settings.OnSlurm)
+            return DemoCommand.Submit(config, settings.Out, settings, settings.Force, slurm);
+        else
+            ExperimentRunner.Run(config, settings.Out, settings.Force, settings.Device, settings.Threads, command);
         AnsiConsole.MarkupLine($"Results: [bold]{Markup.Escape(Path.Combine(settings.Out, "results.md"))}[/], report: [bold]{Markup.Escape(Path.Combine(settings.Out, "report.html"))}[/]");
         return 0;
     }
 }
 
-public sealed class DemoSettings : CommonSettings
+public sealed class DemoSettings : ExecutorSettings
 {
     [CommandOption("--quick")]
     [Description("Tiny sizes, two methods, two matchers: under a minute on an idle 2-core machine (what the test suite runs).")]
@@ -72,6 +96,7 @@ public sealed class DemoCommand : Command<DemoSettings>
         if (settings.Quick && settings.Full) throw new UsageException("--quick and --full contradict each other; give one.");
         var seeds = ParseSeeds(settings.Seeds ?? (settings.Full ? "0,1,2" : "0"));
         if (!(settings.MatchWeight >= 0)) throw new UsageException($"--match-weight must be non-negative (got {settings.MatchWeight}).");
+        var slurm = settings.SlurmOptions();
         var plan = settings.Quick ? DemoConfigs.Quick(seeds, settings.RetrainTeacher)
             : settings.Full ? DemoConfigs.Study(seeds, settings.RetrainTeacher)
             : DemoConfigs.Full(seeds, settings.RetrainTeacher);
@@ -81,8 +106,17 @@ public sealed class DemoCommand : Command<DemoSettings>
         AnsiConsole.MarkupLine($"[bold]apc demo{(settings.Quick ? " --quick" : settings.Full ? " --full" : "")}[/]: {Markup.Escape(teacher)} on fashion-scenes, compress it with " +
             $"{string.Join(", ", config.Compressions.Select(c => c.Name))} × {string.Join(", ", config.Matchers)}, evaluate with " +
             $"{string.Join(", ", config.Evaluation.Methods)}. Output: {Markup.Escape(outDir)}");
+        if (settings.OnSlurm) return Submit(config, outDir, settings, settings.Force, slurm);
         ExperimentRunner.Run(config, outDir, settings.Force, settings.Device, settings.Threads, "apc " + string.Join(' ', context.Arguments));
         AnsiConsole.MarkupLine($"Results: [bold]{Markup.Escape(Path.Combine(outDir, "results.md"))}[/], report: [bold]{Markup.Escape(Path.Combine(outDir, "report.html"))}[/]");
+        return 0;
+    }
+
+    /// <summary>The Slurm executor's part of apc experiment and apc demo: submit (or only write, with --dry-run) and say so.</summary>
+    internal static int Submit(ExperimentConfig config, string outDir, ExecutorSettings settings, bool force, SlurmOptions slurm)
+    {
+        var outcomes = SlurmSubmission.Submit(config, outDir, force, settings.Device, settings.StageThreads, slurm, settings.DryRun);
+        SlurmSubmission.Print(outcomes, Path.GetFullPath(outDir), settings.DryRun);
         return 0;
     }
 

@@ -1,7 +1,9 @@
 namespace Apc.Cli.Experiments;
 
-/// <summary>One step of an experiment: an apc command line and the file whose presence means it is done.</summary>
-public sealed record ExperimentStage(string Label, string[] Arguments, string DoneMarker, double Weight);
+/// <summary>One step of an experiment: an apc command line and the file whose presence means it is done. <see cref="Id"/>
+/// is a short name (a Slurm job's name, a script's file name); <see cref="Needs"/> are the ids of the stages whose outputs
+/// this one reads (a Slurm job's afterok dependencies).</summary>
+public sealed record ExperimentStage(string Id, string Label, string[] Arguments, string DoneMarker, double Weight, IReadOnlyList<string> Needs);
 
 /// <summary>One row of the results: a model in one seed (the teacher or a compressed variant).</summary>
 public sealed record ExperimentRun(int Seed, string Compression, string Method, string Matcher, string Folder, string ModelPath, string EvaluationPath);
@@ -36,6 +38,7 @@ public static class ExperimentPlan
             var seedDir = Path.Combine(outDir, $"seed-{seed}");
             var teacherDir = Path.Combine(seedDir, "teacher");
             string teacher;
+            string[] teacherNeeds = Array.Empty<string>();
             if (config.Teacher.Checkpoint is { } given)
             {
                 teacher = Path.GetFullPath(given);
@@ -44,14 +47,15 @@ public static class ExperimentPlan
             {
                 teacher = Path.Combine(teacherDir, "model.ckpt");
                 var t = config.Teacher;
-                stages.Add(new ExperimentStage($"seed {seed}: train teacher {t.Arch}",
+                teacherNeeds = new[] { $"s{seed}-teacher" };
+                stages.Add(new ExperimentStage(teacherNeeds[0], $"seed {seed}: train teacher {t.Arch}",
                     new[] { "train", "--arch", t.Arch, "--epochs", t.Epochs.ToString(), "--lr", t.Lr.ToString(System.Globalization.CultureInfo.InvariantCulture),
                             "--lr-steps", t.LrSteps, "--out", teacherDir, "--resume" }.Concat(Data(null, t.TrainSize)).Concat(Common(seed)).ToArray(),
-                    Path.Combine(teacherDir, "DONE"), 4));
+                    Path.Combine(teacherDir, "DONE"), 4, Array.Empty<string>()));
             }
             var teacherEval = Path.Combine(teacherDir, "evaluation");
-            stages.Add(new ExperimentStage($"seed {seed}: evaluate teacher", Evaluate(teacher, null, teacherEval, seed),
-                Path.Combine(teacherEval, "DONE"), 1));
+            stages.Add(new ExperimentStage($"s{seed}-teacher-eval", $"seed {seed}: evaluate teacher", Evaluate(teacher, null, teacherEval, seed),
+                Path.Combine(teacherEval, "DONE"), 1, teacherNeeds));
             runs.Add(new ExperimentRun(seed, "teacher", "teacher", "-", teacherDir, teacher, Path.Combine(teacherEval, "evaluation.json")));
 
             foreach (var c in config.Compressions)
@@ -60,17 +64,18 @@ public static class ExperimentPlan
                     var label = $"{c.Name}-{ExperimentConfig.MatcherLabel(m)}";
                     var runDir = Path.Combine(seedDir, label);
                     var model = Path.Combine(runDir, "model.ckpt");
-                    stages.Add(new ExperimentStage($"seed {seed}: compress {c.Name} with {m}",
+                    var compressId = $"s{seed}-{label}";
+                    stages.Add(new ExperimentStage(compressId, $"seed {seed}: compress {c.Name} with {m}",
                         new[] { "compress", c.Method, "--teacher", teacher, "--out", runDir, "--resume" }
                             .Concat(ExperimentConfig.MatcherArgs(m))
                             .Concat(config.MatchLayers is not null && m != "none" && !m.Contains(":layers=") ? new[] { "--match-layers", config.MatchLayers } : Array.Empty<string>())
                             .Concat(config.MatchWeight is { } beta && m != "none" && !m.Contains(":weight=")
                                 ? new[] { "--match-weight", beta.ToString(System.Globalization.CultureInfo.InvariantCulture) } : Array.Empty<string>())
                             .Concat(c.Options).Concat(Data(null)).Concat(Common(seed)).ToArray(),
-                        Path.Combine(runDir, "DONE"), 3));
+                        Path.Combine(runDir, "DONE"), 3, teacherNeeds));
                     var evalDir = Path.Combine(runDir, "evaluation");
-                    stages.Add(new ExperimentStage($"seed {seed}: evaluate {label}", Evaluate(model, teacher, evalDir, seed),
-                        Path.Combine(evalDir, "DONE"), 1));
+                    stages.Add(new ExperimentStage($"{compressId}-eval", $"seed {seed}: evaluate {label}", Evaluate(model, teacher, evalDir, seed),
+                        Path.Combine(evalDir, "DONE"), 1, teacherNeeds.Append(compressId).ToArray()));
                     runs.Add(new ExperimentRun(seed, c.Name, c.Method, m, runDir, model, Path.Combine(evalDir, "evaluation.json")));
                 }
         }

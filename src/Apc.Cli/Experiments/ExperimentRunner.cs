@@ -18,8 +18,7 @@ public static class ExperimentRunner
         AtomicFile.EnsureWritableFolder(outDir);
         var (stages, runs) = ExperimentPlan.Build(config, outDir, device, threads);
         if (!force) CheckFinishedStages(stages, outDir);
-        AtomicFile.WriteAllText(Path.Combine(outDir, "config.json"),
-            System.Text.Json.JsonSerializer.Serialize(config, ExperimentConfig.Options) + "\n");
+        WriteConfig(config, outDir);
         var clock = Stopwatch.StartNew();
         double totalWeight = stages.Sum(s => s.Weight), doneWeight = 0, workedWeight = 0;
         var worked = TimeSpan.Zero;
@@ -39,18 +38,40 @@ public static class ExperimentRunner
                 : "estimating";
             AnsiConsole.Write(new Rule($"[bold][[{i + 1}/{stages.Count}]][/] {Markup.Escape(stage.Label)}  [grey](elapsed {clock.Elapsed:h\\:mm\\:ss}, remaining ≈ {eta})[/]").LeftJustified());
             var stageClock = Stopwatch.StartNew();
-            var fingerprint = StageFingerprint.Of(stage.Arguments);
-            var args = force ? stage.Arguments.Where(a => a != "--resume").Append("--force").ToArray() : stage.Arguments;
-            int code = ApcApp.Run(args);
-            if (code != 0)
-                throw new ApcException($"experiment stage '{stage.Label}' failed (exit code {code}); fix the cause and rerun the same command to continue.");
-            AtomicFile.WriteJson(stage.DoneMarker, StageFingerprint.Marker(fingerprint));
+            StageJob.Run(stage.Label, force ? StageJob.Forced(stage.Arguments) : stage.Arguments, stage.DoneMarker);
             worked += stageClock.Elapsed;
             workedWeight += stage.Weight;
             doneWeight += stage.Weight;
         }
+        return WriteResults(config, runs, outDir, command, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Only collects: every stage must have finished (with the plan's settings); writes results.json, results.md
+    /// and report.html. What the report job of a Slurm submission runs.</summary>
+    /// <exception cref="ApcException">A stage has not finished, or finished with other settings.</exception>
+    /// <param name="startedUtc">When the plan's run began (a Slurm submission), for the wall time in the results; null:
+    /// the time this collection takes.</param>
+    public static ExperimentResults Collect(ExperimentConfig config, string outDir, string device, int threads, string command, DateTime? startedUtc)
+    {
+        var clock = Stopwatch.StartNew();
+        AtomicFile.EnsureWritableFolder(outDir);
+        var (stages, runs) = ExperimentPlan.Build(config, outDir, device, threads);
+        if (stages.FirstOrDefault(s => !File.Exists(s.DoneMarker)) is { } missing)
+            throw new ApcException($"--out '{outDir}': stage '{missing.Label}' has not finished (no {missing.DoneMarker}); " +
+                "run the plan first (apc experiment --status shows what is left).");
+        CheckFinishedStages(stages, outDir);
+        var seconds = startedUtc is { } started ? (DateTime.UtcNow - started).TotalSeconds : clock.Elapsed.TotalSeconds;
+        return WriteResults(config, runs, outDir, command, seconds);
+    }
+
+    /// <summary>The plan as run, OUT/config.json.</summary>
+    public static void WriteConfig(ExperimentConfig config, string outDir) =>
+        AtomicFile.WriteAllText(Path.Combine(outDir, "config.json"),
+            System.Text.Json.JsonSerializer.Serialize(config, ExperimentConfig.Options) + "\n");
+
+    static ExperimentResults WriteResults(ExperimentConfig config, IReadOnlyList<ExperimentRun> runs, string outDir, string command, double seconds)
+    {
         var results = ExperimentResults.Collect(config, runs);
-        var seconds = clock.Elapsed.TotalSeconds;
         AtomicFile.WriteJson(Path.Combine(outDir, "results.json"), results.ToJson(command, seconds));
         AtomicFile.WriteAllText(Path.Combine(outDir, "results.md"), results.ResultsMarkdown(command, seconds));
         ExperimentReport.Write(results, outDir, command, seconds);
@@ -60,7 +81,7 @@ public static class ExperimentRunner
     /// <summary>Refuses, before anything runs or is written, a plan whose finished stages were made with other settings
     /// or inputs than the plan's stages now (a stage's inputs are checked as they are on disk, which is what a
     /// skipped stage would hand on).</summary>
-    static void CheckFinishedStages(IReadOnlyList<ExperimentStage> stages, string outDir)
+    public static void CheckFinishedStages(IReadOnlyList<ExperimentStage> stages, string outDir)
     {
         foreach (var stage in stages)
             if (File.Exists(stage.DoneMarker)) CheckFinishedStage(stage, outDir);

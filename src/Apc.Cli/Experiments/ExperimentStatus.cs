@@ -1,0 +1,76 @@
+using Apc.Cli.Experiments.Slurm;
+using Spectre.Console;
+
+namespace Apc.Cli.Experiments;
+
+/// <summary>apc experiment --status DIR: each stage of the plan in DIR (its config.json) as done, queued, running,
+/// failed or not run, with the Slurm job of the latest submission (DIR/slurm/jobs.json). The done marker decides
+/// "done"; the queue (squeue) decides queued and running; a job that left the queue without a done marker failed (its
+/// Slurm state from sacct or scontrol when they still know it, and the last error line of its log).</summary>
+public static class ExperimentStatus
+{
+    public sealed record Row(string Id, string Label, string State, string? JobId, string Detail);
+
+    public static IReadOnlyList<Row> Read(string outDir)
+    {
+        outDir = Path.GetFullPath(outDir);
+        var configPath = Path.Combine(outDir, "config.json");
+        if (Directory.Exists(outDir) == false || !File.Exists(configPath))
+            throw new ApcException($"--status '{outDir}': no experiment there (no config.json); give the --out folder of apc experiment or apc demo.");
+        var config = ExperimentConfig.Load(configPath);
+        var (stages, _) = ExperimentPlan.Build(config, outDir, "cpu", 0);
+        var record = SlurmJobRecord.Read(outDir);
+        var queue = record is null ? new Dictionary<string, SlurmCommands.QueuedJob>() : SlurmCommands.Queue();
+        var jobs = SlurmScripts.Jobs(stages, outDir, "cpu");
+        var rows = new List<Row>();
+        foreach (var job in jobs)
+        {
+            var stage = stages.FirstOrDefault(s => s.Id == job.Id);
+            string? jobId = record?.Jobs.GetValueOrDefault(job.Id);
+            bool done = stage is not null ? File.Exists(stage.DoneMarker) : File.Exists(Path.Combine(outDir, "results.json"));
+            if (jobId is not null && queue.TryGetValue(jobId, out var queued))
+            {
+                if (queued.State == "RUNNING" || queued.State == "COMPLETING" || queued.State == "CONFIGURING")
+                    rows.Add(new Row(job.Id, job.Label, "running", jobId, ""));
+                else
+                    rows.Add(new Row(job.Id, job.Label, "queued", jobId, queued.Reason == "DependencyNeverSatisfied"
+                        ? "waits for a stage that failed; resubmit the plan" : queued.Reason));
+                continue;
+            }
+            if (done && (stage is not null || jobId is null || SlurmCommands.EndedState(jobId) is null or "COMPLETED"))
+            {
+                rows.Add(new Row(job.Id, job.Label, "done", jobId, ""));
+                continue;
+            }
+            if (jobId is null)
+            {
+                rows.Add(new Row(job.Id, job.Label, "not run", null, ""));
+                continue;
+            }
+            var state = SlurmCommands.EndedState(jobId);
+            var why = FirstErrorLine(SlurmScripts.LogPath(outDir, job.Id, jobId));
+            rows.Add(new Row(job.Id, job.Label, "failed", jobId, string.Join("; ", new[] { state, why }.Where(s => !string.IsNullOrEmpty(s)))));
+        }
+        return rows;
+    }
+
+    public static void Print(IReadOnlyList<Row> rows)
+    {
+        var table = new Table().Border(TableBorder.Simple).AddColumn("job").AddColumn("stage").AddColumn("state").AddColumn("Slurm job").AddColumn("");
+        foreach (var r in rows)
+        {
+            var color = r.State switch { "done" => "green", "running" => "blue", "queued" => "grey", "failed" => "red", _ => "default" };
+            table.AddRow(Markup.Escape(r.Id), Markup.Escape(r.Label), $"[{color}]{r.State}[/]", r.JobId ?? "-", Markup.Escape(r.Detail));
+        }
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine(string.Join(", ", rows.GroupBy(r => r.State).Select(g => $"{g.Count()} {g.Key}")));
+    }
+
+    /// <summary>The first "error: ..." line a job's log holds (apc's one-line error naming the cause), or null.</summary>
+    static string? FirstErrorLine(string log)
+    {
+        if (!File.Exists(log)) return null;
+        try { return File.ReadLines(log).FirstOrDefault(l => l.StartsWith("error:", StringComparison.Ordinal)); }
+        catch (IOException) { return null; }
+    }
+}
