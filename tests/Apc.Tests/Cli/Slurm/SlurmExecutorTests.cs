@@ -87,12 +87,20 @@ public class SlurmExecutorTests
             var xs = x.Model.state_dict();
             var ys = y.Model.state_dict();
             Assert.Equal(xs.Keys, ys.Keys);
-            foreach (var key in xs.Keys) Assert.True(xs[key].equal(ys[key]).item<bool>(), $"{run.ModelPath}: {key} differs");
+            foreach (var key in xs.Keys) Assert.True(xs[key].eq(ys[key]).all().item<bool>(), $"{run.ModelPath}: {key} differs");
         }
         // The results are equal apart from time and provenance: wall time, latency, the command, paths.
         JsonNode localResults = Results(local), slurmResults = Results(slurm);
-        foreach (var key in new[] { "summary", "statistics", "paired_differences", "config" })
+        foreach (var key in new[] { "statistics", "paired_differences", "config" })
             Assert.True(JsonNode.DeepEquals(localResults[key], slurmResults[key]), key);
+        var localSummary = localResults["summary"]!.AsArray();
+        var slurmSummary = slurmResults["summary"]!.AsArray();
+        Assert.Equal(localSummary.Count, slurmSummary.Count);
+        for (int i = 0; i < localSummary.Count; i++)
+        {
+            JsonObject x = Timeless(localSummary[i]!["stats"]!), y = Timeless(slurmSummary[i]!["stats"]!);
+            Assert.True(JsonNode.DeepEquals(x, y), $"summary row {i}: {x.ToJsonString()} vs {y.ToJsonString()}");
+        }
         var localRuns = localResults["runs"]!.AsArray();
         var slurmRuns = slurmResults["runs"]!.AsArray();
         Assert.Equal(3, slurmRuns.Count);
@@ -118,15 +126,17 @@ public class SlurmExecutorTests
         var record = SlurmJobRecord.Read(outDir)!;
         var victim = record.Jobs["s0-kd-wcam"];
         var deadline = DateTime.UtcNow.AddMinutes(10);
-        while (!(SlurmCommands.Queue().TryGetValue(victim, out var job) && job.State == "RUNNING"))
+        var kdWcam = Path.Combine(outDir, "seed-0", "kd-wcam");
+        // Cancel only once the stage has started writing (its fingerprint.json), so that a half-written stage is what
+        // the resubmission meets.
+        while (!(SlurmCommands.Queue().TryGetValue(victim, out var job) && job.State == "RUNNING" && File.Exists(Path.Combine(kdWcam, "fingerprint.json"))))
         {
             Assert.True(DateTime.UtcNow < deadline && ExperimentStatus.Read(outDir).Single(r => r.Id == "s0-kd-wcam").State != "done",
-                "the kd-wcam job never was seen running");
+                "the kd-wcam job was never seen running with its stage started");
             Thread.Sleep(100);
         }
         SlurmCommands.Cancel(new[] { victim });
         var rows = WaitUntilSettled(outDir);
-        var kdWcam = Path.Combine(outDir, "seed-0", "kd-wcam");
         Assert.Equal("failed", rows.Single(r => r.Id == "s0-kd-wcam").State);
         Assert.Contains("CANCELLED", rows.Single(r => r.Id == "s0-kd-wcam").Detail);
         Assert.Equal("queued", rows.Single(r => r.Id == "s0-kd-wcam-eval").State);     // waits for a job that failed
