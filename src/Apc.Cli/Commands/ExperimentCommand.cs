@@ -84,9 +84,8 @@ public sealed class DemoSettings : ExecutorSettings
     public bool RetrainTeacher { get; init; }
 
     [CommandOption("--match-weight <BETA>")]
-    [Description("β of every matcher (matching 4×4 maps at pool5, where L_AM is about 3× what it is on the reference's 7×7 maps).")]
-    [DefaultValue(DemoConfigs.MatchWeight)]
-    public double MatchWeight { get; init; } = DemoConfigs.MatchWeight;
+    [Description("β of every matcher. Default: 10 (L_AM on 4×4 maps at pool5 is about 3× what it is on the reference's 7×7 maps), and 3 for the kd student trained from scratch.")]
+    public double? MatchWeight { get; init; }
 }
 
 public sealed class DemoCommand : Command<DemoSettings>
@@ -95,12 +94,12 @@ public sealed class DemoCommand : Command<DemoSettings>
     {
         if (settings.Quick && settings.Full) throw new UsageException("--quick and --full contradict each other; give one.");
         var seeds = ParseSeeds(settings.Seeds ?? (settings.Full ? "0,1,2" : "0"));
-        if (!(settings.MatchWeight >= 0)) throw new UsageException($"--match-weight must be non-negative (got {settings.MatchWeight}).");
+        if (settings.MatchWeight is { } beta && !(beta >= 0)) throw new UsageException($"--match-weight must be non-negative (got {beta}).");
         var slurm = settings.SlurmOptions();
         var plan = settings.Quick ? DemoConfigs.Quick(seeds, settings.RetrainTeacher)
             : settings.Full ? DemoConfigs.Study(seeds, settings.RetrainTeacher)
             : DemoConfigs.Full(seeds, settings.RetrainTeacher);
-        var config = plan.Validated("apc demo") with { MatchWeight = settings.MatchWeight };
+        var config = (settings.MatchWeight is { } weight ? DemoConfigs.WithMatchWeight(plan, weight) : plan).Validated("apc demo");
         var outDir = settings.Out ?? (settings.Quick ? "runs/demo-quick" : settings.Full ? "runs/demo-full" : "runs/demo");
         var teacher = config.Teacher.Checkpoint is null ? $"train a teacher ({config.Teacher.Arch})" : "start from the shipped teacher";
         AnsiConsole.MarkupLine($"[bold]apc demo{(settings.Quick ? " --quick" : settings.Full ? " --full" : "")}[/]: {Markup.Escape(teacher)} on fashion-scenes, compress it with " +

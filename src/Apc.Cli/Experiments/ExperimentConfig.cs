@@ -52,6 +52,9 @@ public sealed record ExperimentConfig
         public string Method { get; init; } = "kd";
         public string? Label { get; init; }
         public IReadOnlyList<string> Options { get; init; } = Array.Empty<string>();
+        /// <summary>β of this compression's matchers, overriding the plan's <see cref="ExperimentConfig.MatchWeight"/>
+        /// (a matcher's own ":weight=" still wins); null = the plan's.</summary>
+        public double? MatchWeight { get; init; }
         public string Name => Label ?? Method;
     }
 

@@ -69,7 +69,7 @@ public static class ExperimentPlan
                         new[] { "compress", c.Method, "--teacher", teacher, "--out", runDir, "--resume" }
                             .Concat(ExperimentConfig.MatcherArgs(m))
                             .Concat(config.MatchLayers is not null && m != "none" && !m.Contains(":layers=") ? new[] { "--match-layers", config.MatchLayers } : Array.Empty<string>())
-                            .Concat(config.MatchWeight is { } beta && m != "none" && !m.Contains(":weight=")
+                            .Concat((c.MatchWeight ?? config.MatchWeight) is { } beta && m != "none" && !m.Contains(":weight=")
                                 ? new[] { "--match-weight", beta.ToString(System.Globalization.CultureInfo.InvariantCulture) } : Array.Empty<string>())
                             .Concat(c.Options).Concat(Data(null)).Concat(Common(seed)).ToArray(),
                         Path.Combine(runDir, "DONE"), 3, teacherNeeds));

@@ -1,0 +1,52 @@
+using Apc.Cli.Experiments;
+
+namespace Apc.Tests.Cli;
+
+/// <summary>The stage command lines a plan builds from its config.</summary>
+public class ExperimentPlanTests
+{
+    static string? Beta(IReadOnlyList<string> args)
+    {
+        int i = args.ToList().IndexOf("--match-weight");
+        return i < 0 ? null : args[i + 1];
+    }
+
+    [Fact]
+    public void ACompressionsOwnMatchWeightOverridesThePlansAndAMatchersOwnWinsOverBoth()
+    {
+        var config = new ExperimentConfig
+        {
+            Teacher = new ExperimentConfig.TeacherSection { Checkpoint = "teacher.ckpt" },
+            Compressions =
+            [
+                new ExperimentConfig.CompressionSection { Method = "kd", MatchWeight = 3 },
+                new ExperimentConfig.CompressionSection { Method = "structured" },
+            ],
+            Matchers = ["none", "wcam", "at:weight=7"],
+            MatchWeight = 10,
+            Seeds = [0],
+        };
+        var (stages, _) = ExperimentPlan.Build(config, "out", "cpu", 1);
+        string? Of(string id) => Beta(stages.Single(s => s.Id == id).Arguments);
+
+        Assert.Null(Of("s0-kd-none"));
+        Assert.Equal("3", Of("s0-kd-wcam"));
+        Assert.Equal("10", Of("s0-structured-wcam"));
+        // The matcher's own weight is passed by the matcher's arguments, not replaced.
+        var at = stages.Single(s => s.Id.StartsWith("s0-kd-at", StringComparison.Ordinal) && !s.Id.EndsWith("-eval", StringComparison.Ordinal)).Arguments;
+        Assert.Equal(1, at.Count(a => a == "--match-weight"));
+        Assert.Equal("7", Beta(at));
+    }
+
+    [Fact]
+    public void TheStudysKdMatchesAtItsOwnBetaAndEveryOtherCompressionAtThePlans()
+    {
+        var study = DemoConfigs.Study([0], retrainTeacher: false);
+        Assert.Equal(DemoConfigs.KdMatchWeight, study.Compressions.Single(c => c.Method == "kd").MatchWeight);
+        Assert.All(study.Compressions.Where(c => c.Method != "kd"), c => Assert.Null(c.MatchWeight));
+        Assert.Equal(DemoConfigs.MatchWeight, study.MatchWeight);
+        // apc demo --match-weight 100: every matcher of every compression at 100.
+        var (stages, _) = ExperimentPlan.Build(DemoConfigs.WithMatchWeight(study, 100), "out", "cpu", 1);
+        Assert.All(stages.Where(s => s.Arguments.Contains("--match") && !s.Arguments.Contains("none")), s => Assert.Equal("100", Beta(s.Arguments)));
+    }
+}
