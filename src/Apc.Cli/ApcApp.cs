@@ -22,12 +22,9 @@ public static class ApcApp
         catch (Exception e)
         {
             var (code, message) = Classify(e);
-            // Spectre's words for an option left without its value at the end of the line.
-            if (message.Contains("'__default_command'", StringComparison.Ordinal))
-                message = args.LastOrDefault() is { } last && last.StartsWith("--", StringComparison.Ordinal)
-                    ? $"option {last} needs a value." : "an option is missing its value.";
+            if (e is CommandAppException) message = ParserMessage(message, args);
             // Plain text, never wrapped: one line that scripts and logs can grep.
-            err.WriteLine($"error: {message.ReplaceLineEndings(" ")}");
+            err.WriteLine($"error: {ApcException.OneLine(message)}");
             if (verbose) err.WriteLine(e.ToString());
             return code;
         }
@@ -42,6 +39,35 @@ public static class ApcApp
         var app = Create(checkOnly: true);
         try { app.Run(args); }
         catch (CheckedOnly) { }
+        catch (CommandAppException e) { throw new UsageException(ParserMessage(e.Message, args)); }
+    }
+
+    /// <summary>Spectre's parse errors in the user's terms: the option is named (Spectre says "Failed to convert
+    /// 'abc' to Int32" without saying where 'abc' came from, and "'__default_command'" for a missing value).</summary>
+    public static string ParserMessage(string message, IReadOnlyList<string> args)
+    {
+        // An option left without its value at the end of the line.
+        if (message.Contains("'__default_command'", StringComparison.Ordinal))
+            return args.Count > 0 && args[^1].StartsWith("--", StringComparison.Ordinal)
+                ? $"option {args[^1]} needs a value." : "an option is missing its value.";
+        var conversion = System.Text.RegularExpressions.Regex.Match(message, "^Failed to convert '(?<value>.*)' to (?<type>\\w+)\\.?$", System.Text.RegularExpressions.RegexOptions.Singleline);
+        if (!conversion.Success) return message;
+        string value = conversion.Groups["value"].Value;
+        string wanted = conversion.Groups["type"].Value switch
+        {
+            "Int32" or "Int64" or "Int16" => "a whole number",
+            "Double" or "Single" or "Decimal" => "a number",
+            "Boolean" => "true or false",
+            var type => $"a value of type {type}",
+        };
+        string? option = null;
+        for (int i = 0; i < args.Count && option is null; i++)
+        {
+            if (args[i].StartsWith("--", StringComparison.Ordinal) && args[i].Contains('=') && args[i][(args[i].IndexOf('=') + 1)..] == value)
+                option = args[i][..args[i].IndexOf('=')];
+            else if (i > 0 && args[i] == value && args[i - 1].StartsWith("--", StringComparison.Ordinal)) option = args[i - 1];
+        }
+        return option is null ? $"'{value}' is not {wanted}." : $"{option}: '{value}' is not {wanted}.";
     }
 
     /// <summary>Spectre keeps the last of a repeated option silently; "--epochs 2 --epochs 3" is almost always a

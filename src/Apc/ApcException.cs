@@ -1,11 +1,33 @@
+using System.Text;
+
 namespace Apc;
 
 /// <summary>A problem caused by the user's input or environment (bad file, bad value). The CLI prints
 /// its message as one line and exits with code 1; no stack trace unless --verbose.</summary>
+/// <remarks>Messages often quote what the user gave (a name from a file, an option value). So that a message is
+/// always one readable line, line breaks become spaces and other control characters are shown escaped (\u001B), never
+/// passed to the terminal.</remarks>
 public class ApcException : Exception
 {
-    public ApcException(string message) : base(message) { }
-    public ApcException(string message, Exception inner) : base(message, inner) { }
+    public ApcException(string message) : base(OneLine(message)) { }
+    public ApcException(string message, Exception inner) : base(OneLine(message), inner) { }
+
+    /// <summary><paramref name="text"/> on one line: CR, LF and CRLF become a space, other control characters \uXXXX.</summary>
+    public static string OneLine(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (!text.Any(char.IsControl)) return text;
+        var line = new StringBuilder(text.Length);
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n') continue;
+            if (c is '\r' or '\n') line.Append(' ');
+            else if (char.IsControl(c)) line.Append($"\\u{(int)c:X4}");
+            else line.Append(c);
+        }
+        return line.ToString();
+    }
 }
 
 /// <summary>A command line that cannot be carried out as written (unknown option value, value out of

@@ -64,7 +64,7 @@ public sealed class CompressCommand : Command<CompressSettings>
             }).ToArray()),
         };
         RunFolder.Claim(outDir, Fingerprint(method, methods, matcherOptions, steps, settings, dataOptions, data), reuse, Outputs(outDir));
-        var provenance = CheckpointInfo.MakeProvenance("apc " + string.Join(' ', context.Arguments), settings.Seed, config);
+        var provenance = CheckpointInfo.MakeProvenance(Apc.Util.CommandLine.Format(context.Arguments.Prepend("apc")), settings.Seed, config);
         var template = new CheckpointInfo(method, info.Arch, info.InChannels, info.NumClasses, info.ImageSize, info.ClassNames,
             info.Normalization, settings.Dataset, provenance, new JsonObject());
 

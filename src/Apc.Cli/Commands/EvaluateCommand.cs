@@ -99,11 +99,11 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
         AtomicFile.WriteAllText(Path.Combine(settings.Out, PairsFile.FileName), PairsFile.ToJson(report).ToJsonString() + "\n");
         var json = report.ToJson();
         json["pairs_file"] = PairsFile.FileName;
-        json["provenance"] = Checkpoints.CheckpointInfo.MakeProvenance("apc " + string.Join(' ', context.Arguments), settings.Seed, null);
+        json["provenance"] = Checkpoints.CheckpointInfo.MakeProvenance(Apc.Util.CommandLine.Format(context.Arguments.Prepend("apc")), settings.Seed, null);
         AtomicFile.WriteJson(Path.Combine(settings.Out, "evaluation.json"), json);
         var markdown = EvaluationTables.Markdown(report);
         AtomicFile.WriteAllText(Path.Combine(settings.Out, "evaluation.md"), markdown);
-        AnsiConsole.Write(EvaluationTables.Table(report));
+        foreach (var table in EvaluationTables.Tables(report)) AnsiConsole.Write(table);
         if (report.SkippedClasses.Count > 0)
             AnsiConsole.MarkupLine($"[yellow]classes without positives in this split (skipped by mAP):[/] {Markup.Escape(string.Join(", ", report.SkippedClasses))}");
         AnsiConsole.MarkupLine($"Wrote {Markup.Escape(Path.Combine(settings.Out, "evaluation.json"))} ({report.Seconds.ToString("F0", CultureInfo.InvariantCulture)} s).");

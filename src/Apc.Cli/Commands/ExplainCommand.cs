@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Apc.Attribution;
 using Apc.Cli.Settings;
 using Apc.Data;
@@ -61,8 +62,7 @@ public sealed class ExplainCommand : Command<ExplainSettings>
         int[] indices;
         if (settings.Image is not null)
         {
-            var info = model.Info;
-            data = new ImageFileDataset(settings.Image, info.InChannels, info.ImageSize, info.Normalization, info.ClassNames);
+            data = ImageFileDataset.ForModel(settings.Image, model.Info);
             indices = new[] { 0 };
         }
         else
@@ -75,6 +75,7 @@ public sealed class ExplainCommand : Command<ExplainSettings>
                 throw new UsageException($"--index {past}: {data.Name} has {data.Count} images (indices 0 to {data.Count - 1}).");
             Evaluation.Evaluator.CheckCompatible(model.Model, data, "--model");
         }
+        if (reference is not null) Evaluation.Evaluator.CheckCompatible(reference.Model, data, "--reference");
         var models = new List<(string, ClassifierNet?)>();
         if (reference is not null) models.Add(("reference", reference.Model));
         models.Add(("model", model.Model));
@@ -82,13 +83,39 @@ public sealed class ExplainCommand : Command<ExplainSettings>
             new AttributionOptions { Layer = settings.Layer }, DeviceParser.Parse(settings.Device));
         var gridPath = Path.Combine(settings.Out, "explain.png");
         AtomicFile.WriteAllBytes(gridPath, grid);
+        var panels = new JsonArray();
         foreach (var cell in cells)
         {
-            var name = string.Concat($"{cell.Row}-{cell.Column}".Select(c => char.IsLetterOrDigit(c) || c is '-' or '+' ? c : '_'));
-            AtomicFile.WriteAllBytes(Path.Combine(settings.Out, name + ".png"), cell.Png);
+            var name = CellFileName(cell) + ".png";
+            AtomicFile.WriteAllBytes(Path.Combine(settings.Out, name), cell.Png);
+            panels.Add(new JsonObject
+            {
+                ["file"] = name,
+                ["image"] = settings.Image ?? cell.Index.ToString(CultureInfo.InvariantCulture),
+                ["class"] = cell.Class,
+                ["method"] = cell.Method,
+                ["model"] = cell.Column,
+                ["text"] = cell.Text,
+                ["logits"] = cell.Logits is null ? null : new JsonArray(cell.Logits.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray()),
+            });
         }
-        AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(gridPath)}[/] and {cells.Count} single heatmaps in {Markup.Escape(settings.Out)}.");
+        AtomicFile.WriteJson(Path.Combine(settings.Out, "explain.json"), new JsonObject
+        {
+            ["classes"] = new JsonArray(data.ClassNames.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray()),
+            ["panels"] = panels,
+        });
+        AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(gridPath)}[/], {cells.Count} single heatmaps and explain.json in {Markup.Escape(settings.Out)}.");
         return 0;
+    }
+
+    /// <summary>The file name (without extension) of one panel: image index, class, method and model, each reduced
+    /// to letters, digits and '+', joined by '-'; so it never starts with '_', '-' or '.', e.g. "3-T-shirt-top-gradcam-model".</summary>
+    public static string CellFileName(AttributionGallery.Cell cell)
+    {
+        var parts = new[] { cell.Index.ToString(CultureInfo.InvariantCulture), cell.Class, cell.Method, cell.Column }
+            .SelectMany(p => System.Text.RegularExpressions.Regex.Split(p, "[^A-Za-z0-9+]+"))
+            .Where(p => p.Length > 0);
+        return string.Join('-', parts);
     }
 
     /// <summary>The --index list; null with --image (which excludes --index).</summary>

@@ -64,7 +64,7 @@ public sealed class ImportCommand : Command<ImportSettings>
         using var model = PyTorchImport.Load(settings.PyTorch, config);
         var info = new CheckpointInfo("imported", config.Arch.ToString(), config.InChannels, config.NumClasses, config.ImageSize,
             classes, new Normalization(mean, std), settings.Dataset,
-            CheckpointInfo.MakeProvenance("apc " + string.Join(' ', context.Arguments), 0,
+            CheckpointInfo.MakeProvenance(Apc.Util.CommandLine.Format(context.Arguments.Prepend("apc")), 0,
                 new JsonObject { ["source"] = Path.GetFullPath(settings.PyTorch) }),
             new JsonObject());
         ModelCheckpoint.Save(settings.Out, info, model);

@@ -82,7 +82,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         };
         var template = new CheckpointInfo("teacher", arch.ToString(), train.Shape.Channels, train.ClassNames.Count, train.Shape.Height,
             train.ClassNames, train.Normalization, settings.Dataset,
-            CheckpointInfo.MakeProvenance("apc " + string.Join(' ', context.Arguments), settings.Seed, config), new JsonObject());
+            CheckpointInfo.MakeProvenance(Apc.Util.CommandLine.Format(context.Arguments.Prepend("apc")), settings.Seed, config), new JsonObject());
         AnsiConsole.MarkupLine($"Training [bold]{arch}[/] ({model.ParameterCount():N0} parameters, {model.MultiplyAccumulates():N0} MACs/image) " +
             $"on {Markup.Escape(train.Name)} ({train.Count} train, {data.Val.Count} val, {train.Shape}) for {options.Epochs} epochs.");
         var run = new TrainingRun(model, data, new MultiLabelLoss(), options, settings.Out, template, reuse == FolderReuse.Resume);

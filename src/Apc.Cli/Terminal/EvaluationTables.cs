@@ -21,14 +21,26 @@ public static class EvaluationTables
 
     static readonly string[] Headers = { "method", "pairs", "pointing %", "AUC %", "energy %", "reference pointing %", "cosine", "spearman", "top-10% IoU %" };
 
-    public static Table Table(EvaluationReport r)
+    /// <summary>The terminal tables: localisation (method, pairs, pointing, AUC, energy) and, with a reference, a second
+    /// table of consistency with it. Two narrow tables rather than one of nine columns, so that an 80-column terminal
+    /// or pipe never breaks a method name or a header in the middle of a word.</summary>
+    public static IReadOnlyList<Table> Tables(EvaluationReport r) =>
+        Tables($"prediction: mAP {P(r.Prediction.MapPerClass)} (per class), {P(r.Prediction.MapPerImage)} (per image), F1 {P(r.Prediction.F1)}" +
+            (r.Prediction.Agreement is { } a ? $", agreement {P(a)}" : ""), Rows(r).ToList(), r.ReferenceModel is not null);
+
+    /// <summary><paramref name="rows"/> hold the nine cells of <see cref="Headers"/>.</summary>
+    public static IReadOnlyList<Table> Tables(string title, IReadOnlyList<string[]> rows, bool withReference)
     {
-        bool withReference = r.ReferenceModel is not null;
-        var t = new Table().Title($"prediction: mAP {P(r.Prediction.MapPerClass)} (per class), {P(r.Prediction.MapPerImage)} (per image), F1 {P(r.Prediction.F1)}" +
-            (r.Prediction.Agreement is { } a ? $", agreement {P(a)}" : ""));
-        int columns = withReference ? Headers.Length : 5;
-        t.AddColumns(Headers.Take(columns).ToArray());
-        foreach (var row in Rows(r)) t.AddRow(row.Take(columns).Select(Markup.Escape).ToArray());
+        var tables = new List<Table> { Build(title, [0, 1, 2, 3, 4], rows) };
+        if (withReference) tables.Add(Build("consistency with the reference", [0, 5, 6, 7, 8], rows));
+        return tables;
+    }
+
+    static Table Build(string title, int[] columns, IReadOnlyList<string[]> rows)
+    {
+        var t = new Table().Title(Markup.Escape(title));
+        foreach (var c in columns) t.AddColumn(new TableColumn(Markup.Escape(Headers[c])) { Alignment = c == 0 ? Justify.Left : Justify.Right });
+        foreach (var row in rows) t.AddRow(columns.Select(c => Markup.Escape(row[c])).ToArray());
         return t;
     }
 

@@ -119,7 +119,7 @@ public static class CheckpointFile
             if (count < 0 || count > MaxTensors) throw Corrupt($"tensor count {count} is outside [0, {MaxTensors}]");
             for (int i = 0; i < count; i++)
             {
-                var name = reader.ReadString();
+                var name = ReadName(reader, i, Remaining(), Corrupt);
                 int dtypeId = reader.ReadInt32();
                 if (!ElementBytes.TryGetValue((ScalarType)dtypeId, out var elementBytes))
                     throw Corrupt($"tensor '{name}' has unknown dtype id {dtypeId}");
@@ -157,6 +157,31 @@ public static class CheckpointFile
             foreach (var t in tensors.Values) t.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Longest tensor name accepted: state-dict keys are short dotted paths.</summary>
+    const int MaxNameBytes = 1024;
+
+    /// <summary>A tensor name (BinaryWriter's 7-bit length prefix, then UTF-8), checked before it is read: a length that
+    /// does not fit, invalid UTF-8 or control characters mean the table is corrupt, and the bytes are never quoted.</summary>
+    static string ReadName(BinaryReader reader, int index, long remaining, Func<string, ApcException> corrupt)
+    {
+        int length = 0;
+        for (int shift = 0; ; shift += 7)
+        {
+            if (shift > 28) throw corrupt($"the name of tensor #{index + 1} has a malformed length");
+            byte b = reader.ReadByte();
+            length |= (b & 0x7F) << shift;
+            if ((b & 0x80) == 0) break;
+        }
+        if (length < 1 || length > MaxNameBytes || length > remaining)
+            throw corrupt($"the name of tensor #{index + 1} declares {length} bytes (1 to {MaxNameBytes} allowed, {remaining} left)");
+        var bytes = reader.ReadBytes(length);
+        string name;
+        try { name = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes); }
+        catch (DecoderFallbackException) { throw corrupt($"the name of tensor #{index + 1} is not UTF-8 text"); }
+        if (name.Any(char.IsControl)) throw corrupt($"the name of tensor #{index + 1} holds control characters");
+        return name;
     }
 
     static void TryDelete(string path)

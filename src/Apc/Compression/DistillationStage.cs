@@ -69,7 +69,8 @@ public sealed class DistillationStage : ICompressionStage
             if (problem is not null)
             {
                 checkpoint.Dispose();
-                throw new UsageException($"--student: checkpoint '{text}' has {problem}; a student must predict the teacher's classes from the same input.");
+                // A file that does not fit is a bad input file (exit 1), as a --teacher that does not fit the data is.
+                throw new ApcException($"--student: checkpoint '{text}' has {problem}; a student must predict the teacher's classes from the same input.");
             }
             foreach (var t in checkpoint.Extra.Values) t.Dispose();
             checkpoint.Model.train();

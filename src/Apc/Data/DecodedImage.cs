@@ -10,6 +10,9 @@ internal sealed record DecodedImage(byte[] Pixels, int Width, int Height, int Ch
     /// short) is an <see cref="ApcException"/> naming the file. <paramref name="what"/> says what the file is for
     /// the message (e.g. "VOC image"). With <paramref name="keepGrey"/>, a grey-scale file is returned with one
     /// channel (its raw values) instead of being expanded to RGBA.</summary>
+    /// <summary>Largest picture read: 2^26 pixels (8192 x 8192), 256 MB as RGBA; far beyond any photo data set.</summary>
+    public const long MaxPixels = 1L << 26;
+
     public static DecodedImage Load(string path, string what, bool keepGrey = false)
     {
         if (!File.Exists(path) && !Directory.Exists(path))
@@ -21,6 +24,10 @@ internal sealed record DecodedImage(byte[] Pixels, int Width, int Height, int Ch
         var info = codec.Info;
         if (info.Width <= 0 || info.Height <= 0)
             throw new ApcException($"{what} {path} has no pixels ({info.Width}x{info.Height}).");
+        // A header may claim any size; decoding allocates it first. Bounded, so that a 65536x65536 claim in a
+        // 100-byte file is refused instead of overflowing or exhausting memory.
+        if ((long)info.Width * info.Height > MaxPixels)
+            throw new ApcException($"{what} {path} is {info.Width}x{info.Height} pixels, more than apc reads ({MaxPixels:N0} pixels at most).");
         bool grey = keepGrey && info.ColorType == SKColorType.Gray8;
         // No colour space on the target: pixel values come out as stored, which palette masks rely on.
         var target = new SKImageInfo(info.Width, info.Height,

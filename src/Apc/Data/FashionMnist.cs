@@ -18,7 +18,11 @@ public sealed class FashionMnist
     public const string TestImagesName = "t10k-images-idx3-ubyte";
     public const string TestLabelsName = "t10k-labels-idx1-ubyte";
 
-    private const string InstallHint = "Install the Debian package dataset-fashion-mnist or pass --data-root DIR.";
+    /// <summary>What to do about missing files: where the default folder comes from, or, when the user named the
+    /// folder (--data-root), what that folder must hold; telling them to pass --data-root again would not help.</summary>
+    private static string Hint(bool given) => given
+        ? $"--data-root must name the folder holding {TrainImagesName}, {TrainLabelsName}, {TestImagesName} and {TestLabelsName} (each raw or .gz)."
+        : "Install the Debian package dataset-fashion-mnist or pass --data-root DIR.";
 
     private FashionMnist(string folder, LabelledImages train, LabelledImages test)
     {
@@ -35,24 +39,25 @@ public sealed class FashionMnist
     /// one line naming the folder or file when something is missing or malformed.</summary>
     public static FashionMnist Load(string? folder = null)
     {
+        bool given = folder is not null;
         folder ??= DefaultFolder;
         if (File.Exists(folder)) Util.InputPath.RequireFolder(folder, "Fashion-MNIST folder (--data-root)", "the folder holding the IDX files");
         if (!Directory.Exists(folder))
-            throw new ApcException($"Fashion-MNIST folder {folder} not found. {InstallHint}");
+            throw new ApcException($"Fashion-MNIST folder {folder} not found. {Hint(given)}");
         LabelledImages train = null!, test = null!;
         // The two halves decompress independently; doing them side by side halves the start-up wait.
         ParallelWork.Invoke(
-            () => train = LoadPair(folder, TrainImagesName, TrainLabelsName),
-            () => test = LoadPair(folder, TestImagesName, TestLabelsName));
+            () => train = LoadPair(folder, TrainImagesName, TrainLabelsName, given),
+            () => test = LoadPair(folder, TestImagesName, TestLabelsName, given));
         if (train.Height != test.Height || train.Width != test.Width)
             throw new ApcException($"Fashion-MNIST files in {folder} disagree on the image size: train {train.Height}x{train.Width}, test {test.Height}x{test.Width}.");
         return new FashionMnist(folder, train, test);
     }
 
-    private static LabelledImages LoadPair(string folder, string imagesName, string labelsName)
+    private static LabelledImages LoadPair(string folder, string imagesName, string labelsName, bool given)
     {
-        var images = IdxReader.Read(Locate(folder, imagesName), expectedDimensions: 3);
-        var labels = IdxReader.Read(Locate(folder, labelsName), expectedDimensions: 1);
+        var images = IdxReader.Read(Locate(folder, imagesName, given), expectedDimensions: 3);
+        var labels = IdxReader.Read(Locate(folder, labelsName, given), expectedDimensions: 1);
         if (images.Dimensions[0] != labels.Dimensions[0])
             throw new ApcException($"Fashion-MNIST files disagree: {images.Path} holds {images.Dimensions[0]} images but {labels.Path} holds {labels.Dimensions[0]} labels.");
         int bad = Array.FindIndex(labels.Data, l => l >= ClassNames.Count);
@@ -65,19 +70,20 @@ public sealed class FashionMnist
     /// in the order train images, train labels, test images, test labels.</summary>
     public static IReadOnlyList<string> Files(string? folder = null)
     {
+        bool given = folder is not null;
         folder ??= DefaultFolder;
         if (!Directory.Exists(folder))
-            throw new ApcException($"Fashion-MNIST folder {folder} not found. {InstallHint}");
-        return new[] { TrainImagesName, TrainLabelsName, TestImagesName, TestLabelsName }.Select(n => Locate(folder, n)).ToArray();
+            throw new ApcException($"Fashion-MNIST folder {folder} not found. {Hint(given)}");
+        return new[] { TrainImagesName, TrainLabelsName, TestImagesName, TestLabelsName }.Select(n => Locate(folder, n, given)).ToArray();
     }
 
-    private static string Locate(string folder, string name)
+    private static string Locate(string folder, string name, bool given)
     {
         foreach (var candidate in new[] { name + ".gz", name })
         {
             string path = Path.Combine(folder, candidate);
             if (File.Exists(path)) return path;
         }
-        throw new ApcException($"Fashion-MNIST file {name}(.gz) not found in {folder}. {InstallHint}");
+        throw new ApcException($"Fashion-MNIST file {name}(.gz) not found in {folder}. {Hint(given)}");
     }
 }

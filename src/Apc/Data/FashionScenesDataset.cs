@@ -126,9 +126,7 @@ public sealed class FashionScenesDataset : IDataset
 
         using var scope = NewDisposeScope();
         long[] shape = [b, 1, side, side];
-        var mean = Normalization.Mean[0];
-        var std = Normalization.Std[0];
-        var images = tensor(imageBytes, shape).to_type(ScalarType.Float32).mul_(1f / (255f * std)).sub_(mean / std);
+        var images = ImagePreprocessing.Normalize(ImagePreprocessing.FromBytes(imageBytes, shape), Normalization);
         Tensor? masks = null;
         if (maskBits is not null)
         {

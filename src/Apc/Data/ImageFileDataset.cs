@@ -3,35 +3,31 @@ using static TorchSharp.torch;
 
 namespace Apc.Data;
 
-/// <summary>One image file (JPEG or PNG) as a one-item data set for a given model input: resized (bilinear) to
-/// <paramref name="size"/>×<paramref name="size"/>, converted to the model's channel count (grey = mean of RGB),
-/// normalised. No labels or masks.</summary>
+/// <summary>One image file (JPEG or PNG) as a one-item data set for a given model input, preprocessed exactly as
+/// the data sets preprocess theirs (<see cref="ImagePreprocessing"/>: resized to
+/// <paramref name="size"/>×<paramref name="size"/>, matched to the model's channel count, normalised). No labels
+/// or masks.</summary>
 public sealed class ImageFileDataset : IDataset
 {
-    readonly byte[] display;
+    readonly float[] unit;   // [C,S,S] in [0,1], before normalisation
 
     public ImageFileDataset(string path, int channels, int size, Normalization normalization, IReadOnlyList<string> classNames)
     {
-        var decoded = DecodedImage.Load(path, "image");
+        var decoded = DecodedImage.Load(path, "image", keepGrey: true);
         Name = path;
         ClassNames = classNames;
         Shape = new ImageShape(channels, size, size);
         Normalization = normalization;
+        if (channels is not (1 or 3))
+            throw new ApcException($"image {path}: models with {channels} input channels are not supported for image files.");
         using var scope = NewDisposeScope();
-        var rgba = tensor(decoded.Pixels, ScalarType.Byte).view(decoded.Height, decoded.Width, decoded.Channels)
-            .permute(2, 0, 1).to_type(ScalarType.Float32);
-        var rgb = decoded.Channels == 1 ? rgba : rgba[..3];
-        var converted = channels switch
-        {
-            1 => rgb.mean(new long[] { 0 }, keepdim: true),
-            3 when rgb.shape[0] == 1 => rgb.expand(3, -1, -1),
-            3 => rgb,
-            _ => throw new ApcException($"image {path}: models with {channels} input channels are not supported for image files."),
-        };
-        var resized = nn.functional.interpolate(converted.unsqueeze(0), new long[] { size, size }, mode: InterpolationMode.Bilinear, align_corners: false)
-            .squeeze(0).clamp(0, 255);
-        display = resized.round().to_type(ScalarType.Byte).contiguous().data<byte>().ToArray();
+        unit = ImagePreprocessing.Resized(decoded, channels, size).contiguous().data<float>().ToArray();
     }
+
+    /// <summary>The file as the model <paramref name="info"/> reads it (its channels, size, normalisation and
+    /// class names): what <c>apc explain --image</c> uses.</summary>
+    public static ImageFileDataset ForModel(string path, Checkpoints.CheckpointInfo info) =>
+        new(path, info.InChannels, info.ImageSize, info.Normalization, info.ClassNames);
 
     public string Name { get; }
     public int Count => 1;
@@ -44,13 +40,15 @@ public sealed class ImageFileDataset : IDataset
     {
         if (indices.Any(i => i != 0)) throw new ArgumentOutOfRangeException(nameof(indices), "an image file data set has one item, index 0.");
         using var scope = NewDisposeScope();
-        var x = tensor(display, ScalarType.Byte).view(1, Shape.Channels, Shape.Height, Shape.Width).to_type(ScalarType.Float32) / 255f;
-        var mean = tensor(Normalization.Mean).view(1, -1, 1, 1);
-        var std = tensor(Normalization.Std).view(1, -1, 1, 1);
-        var images = ((x - mean) / std).expand(indices.Count, -1, -1, -1).contiguous();
+        var x = tensor(unit, [1, Shape.Channels, Shape.Height, Shape.Width]);
+        var images = ImagePreprocessing.Normalize(x, Normalization).expand(indices.Count, -1, -1, -1).contiguous();
         var labels = zeros(indices.Count, ClassNames.Count);
         return new Batch(images.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope(), null, indices.ToArray());
     }
 
-    public byte[] GetDisplayImage(int index) => (byte[])display.Clone();
+    public byte[] GetDisplayImage(int index)
+    {
+        using var scope = NewDisposeScope();
+        return ImagePreprocessing.ToDisplayBytes(tensor(unit, [Shape.Channels, Shape.Height, Shape.Width]));
+    }
 }

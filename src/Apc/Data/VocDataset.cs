@@ -1,5 +1,3 @@
-using System.Xml;
-using System.Xml.Linq;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,7 +8,7 @@ namespace Apc.Data;
 /// <see cref="VocSplit.SegVal"/> per-class masks from SegmentationClass/ID.png.</summary>
 /// <remarks>Annotations are read and every needed file's existence is checked at construction, so a broken
 /// folder fails early; images and masks are decoded lazily, per batch, because VOC is large. Images are resized
-/// to <see cref="ImageSize"/> squared (bilinear, antialiased), masks with nearest neighbour. Mask value k in 1..20
+/// to <see cref="ImageSize"/> squared by <see cref="ImagePreprocessing"/>, masks with nearest neighbour. Mask value k in 1..20
 /// marks class k-1; background (0) and void (255) are 0 in every class mask.</remarks>
 public sealed class VocDataset : IDataset
 {
@@ -30,9 +28,6 @@ public sealed class VocDataset : IDataset
     private const double MinCropArea = 0.08;
     private const double MinCropRatio = 3.0 / 4, MaxCropRatio = 4.0 / 3;
 
-    private static readonly Dictionary<string, int> ClassIndex =
-        VocClassNames.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i);
-
     private readonly string[] _ids;
     private readonly int[] _labelBits;
 
@@ -49,12 +44,12 @@ public sealed class VocDataset : IDataset
             throw new ApcException($"VOC folder {root} not found (expected the VOC2012 folder with JPEGImages, Annotations, ImageSets).");
         Root = Path.TrimEndingDirectorySeparator(root); Split = split; ImageSize = imageSize;
 
-        string list = ListFile(Root, split);
-        _ids = ReadList(list, limit);
+        _ids = VocImageList.Read(ListFile(Root, split), Path.Combine(Root, "Annotations"), limit);
         _labelBits = new int[_ids.Length];
         ParallelWork.For(_ids.Length, i =>
         {
-            _labelBits[i] = ReadLabels(AnnotationPath(_ids[i]));
+            RequireFile(AnnotationPath(_ids[i]), "VOC annotation");
+            _labelBits[i] = VocAnnotation.ReadLabelBits(AnnotationPath(_ids[i]));
             RequireFile(ImagePath(_ids[i]), "VOC image");
             if (HasMasks) RequireFile(MaskPath(_ids[i]), "VOC segmentation mask");
         });
@@ -102,10 +97,9 @@ public sealed class VocDataset : IDataset
 
     public byte[] GetDisplayImage(int index)
     {
-        var decoded = DecodedImage.Load(ImagePath(_ids[CheckIndex(index)]), "VOC image");
+        var decoded = DecodedImage.Load(ImagePath(_ids[CheckIndex(index)]), "VOC image", keepGrey: true);
         using var scope = NewDisposeScope();
-        var image = ImageTensor(decoded, Crop.Whole(decoded), flip: false);
-        return image.mul(255f).round().clamp(0, 255).to_type(ScalarType.Byte).data<byte>().ToArray();
+        return ImagePreprocessing.ToDisplayBytes(ImageTensor(decoded, Crop.Whole(decoded), flip: false));
     }
 
     /// <summary>Decodes and assembles a batch. With <paramref name="augment"/>, each item draws from
@@ -131,7 +125,7 @@ public sealed class VocDataset : IDataset
         var masks = new DecodedImage[b];
         ParallelWork.For(b, j =>
         {
-            images[j] = DecodedImage.Load(ImagePath(_ids[ids[j]]), "VOC image");
+            images[j] = DecodedImage.Load(ImagePath(_ids[ids[j]]), "VOC image", keepGrey: true);
             if (masked) masks[j] = DecodedImage.Load(MaskPath(_ids[ids[j]]), "VOC segmentation mask", keepGrey: true);
         });
         var crops = new Crop[b];
@@ -150,9 +144,7 @@ public sealed class VocDataset : IDataset
 
         using var scope = NewDisposeScope();
         var imageBatch = stack(Enumerable.Range(0, b).Select(j => ImageTensor(images[j], crops[j], flips[j])));
-        var mean = tensor(Normalization.Mean).view(1, 3, 1, 1);
-        var std = tensor(Normalization.Std).view(1, 3, 1, 1);
-        imageBatch = (imageBatch - mean) / std;
+        imageBatch = ImagePreprocessing.Normalize(imageBatch, Normalization);
         Tensor? maskBatch = null;
         if (masked)
             maskBatch = stack(Enumerable.Range(0, b).Select(j => MaskTensor(masks[j], MaskPath(_ids[ids[j]]), crops[j], flips[j])));
@@ -160,17 +152,13 @@ public sealed class VocDataset : IDataset
             maskBatch?.MoveToOuterDisposeScope(), ids);
     }
 
-    /// <summary>[3,S,S] float in [0,1]: the crop of the image, resized and optionally flipped.</summary>
+    /// <summary>[3,S,S] float in [0,1]: the crop of the image, resized (<see cref="ImagePreprocessing"/>) and
+    /// optionally flipped.</summary>
     private Tensor ImageTensor(DecodedImage decoded, Crop crop, bool flip)
     {
         // A scope per item frees its temporaries at once; a batch of large photos would otherwise hold them all.
         using var scope = NewDisposeScope();
-        // Crop and reorder while still bytes (cheaper to copy), then convert the contiguous result.
-        var cropped = tensor(decoded.Pixels, [decoded.Height, decoded.Width, 4])
-            .narrow(0, crop.Top, crop.Height).narrow(1, crop.Left, crop.Width).narrow(2, 0, 3)
-            .permute(2, 0, 1).contiguous().to_type(ScalarType.Float32).div_(255f).unsqueeze(0);
-        var resized = nn.functional.interpolate(cropped, [ImageSize, ImageSize], mode: InterpolationMode.Bilinear,
-            align_corners: false, antialias: true).squeeze(0).clamp_(0f, 1f);
+        var resized = ImagePreprocessing.Resized(decoded, 3, ImageSize, (crop.Top, crop.Left, crop.Height, crop.Width));
         return (flip ? resized.flip(2) : resized).MoveToOuterDisposeScope();
     }
 
@@ -243,58 +231,6 @@ public sealed class VocDataset : IDataset
 
     private int CheckIndex(int index) =>
         (uint)index < (uint)Count ? index : throw new ArgumentOutOfRangeException(nameof(index), $"{Name} has {Count} items; index {index} is out of range.");
-
-    private static string[] ReadList(string path, int? limit)
-    {
-        if (!File.Exists(path) && !Directory.Exists(path))
-            throw new ApcException($"VOC list file {path} not found.");
-        Util.InputPath.RequireFile(path, "VOC list file", "a text file of image ids");
-        string[] lines;
-        try { lines = File.ReadAllLines(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ApcException($"VOC list file {path} cannot be read: {e.Message}", e);
-        }
-        var ids = new List<string>(lines.Length);
-        foreach (var line in lines)
-        {
-            // Main/<class>_train.txt style lines carry a second column; the plain lists hold the id alone.
-            var id = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
-            if (id is null) continue;
-            if (id.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || id.Contains(".."))
-                throw new ApcException($"VOC list file {path} has an entry '{id}' that is not an image id.");
-            ids.Add(id);
-        }
-        if (ids.Count == 0)
-            throw new ApcException($"VOC list file {path} lists no images.");
-        return (limit is int n ? ids.Take(n) : ids).ToArray();
-    }
-
-    private static int ReadLabels(string path)
-    {
-        RequireFile(path, "VOC annotation");
-        XDocument doc;
-        try { doc = XDocument.Load(path); }
-        catch (XmlException e)
-        {
-            throw new ApcException($"VOC annotation {path} is malformed XML: {e.Message}", e);
-        }
-        catch (IOException e)
-        {
-            throw new ApcException($"VOC annotation {path} cannot be read: {e.Message}", e);
-        }
-        int bits = 0;
-        foreach (var obj in doc.Root!.Elements("object"))
-        {
-            string? name = obj.Element("name")?.Value.Trim();
-            if (string.IsNullOrEmpty(name))
-                throw new ApcException($"VOC annotation {path} has an <object> without a <name>.");
-            if (!ClassIndex.TryGetValue(name, out int k))
-                throw new ApcException($"VOC annotation {path} names unknown class '{name}'; VOC classes are: {string.Join(", ", VocClassNames)}.");
-            bits |= 1 << k;
-        }
-        return bits;
-    }
 
     private static void RequireFile(string path, string what)
     {

@@ -133,10 +133,16 @@ public static class Evaluator
     public static void CheckCompatible(ClassifierNet model, IDataset data, string option)
     {
         var c = model.Config;
+        // The data follow --model (its image size), so a --reference that differs must be told apart from a bad --dataset.
+        bool isReference = option == "--reference";
+        string which = isReference ? "the reference model" : "the model";
         if (c.InChannels != data.Shape.Channels || c.ImageSize != data.Shape.Height || c.ImageSize != data.Shape.Width)
-            throw new ApcException($"{option}: the model takes {c.InChannels}x{c.ImageSize}x{c.ImageSize} images but data set " +
-                $"'{data.Name}' gives {data.Shape}; pass a matching --dataset/--image-size.");
+            throw new ApcException($"{option}: {which} takes {c.InChannels}x{c.ImageSize}x{c.ImageSize} images but data set " +
+                $"'{data.Name}' gives {data.Shape}; " + (isReference
+                    ? "the images are prepared for --model, so --reference must take the same input as --model."
+                    : "pass a matching --dataset/--image-size."));
         if (c.NumClasses != data.ClassNames.Count)
-            throw new ApcException($"{option}: the model predicts {c.NumClasses} classes but data set '{data.Name}' has {data.ClassNames.Count}.");
+            throw new ApcException($"{option}: {which} predicts {c.NumClasses} classes but data set '{data.Name}' has {data.ClassNames.Count}" +
+                (isReference ? "; --reference must predict the classes of --model." : "."));
     }
 }

@@ -16,8 +16,11 @@ namespace Apc.Reporting;
 public static class AttributionGallery
 {
     /// <summary>One model's panel: <paramref name="Text"/> is what it says in words (its caption, and the notice
-    /// written across an empty map).</summary>
-    public sealed record Cell(string Row, string Column, byte[] Png, string Text);
+    /// written across an empty map). <paramref name="Index"/> is the image's index in the data set,
+    /// <paramref name="Method"/> the attribution method, <paramref name="Class"/> the class explained and
+    /// <paramref name="Logits"/> the model's logits for the image (every class; null for a missing model).</summary>
+    public sealed record Cell(string Row, string Column, byte[] Png, string Text,
+        int Index = 0, string Method = "", string Class = "", IReadOnlyList<float>? Logits = null);
 
     /// <summary>Caption lines of every panel, so that pictures line up across a row.</summary>
     private const int CaptionLines = 3;
@@ -90,7 +93,8 @@ public static class AttributionGallery
                         ? NoMap(display, shape, style, mask, label, "no model")
                         : Panel(method, model, image, targets, logits[m][target], display, shape, style, mask, label);
                     row.Add(png);
-                    cells.Add(new Cell(rowLabel, label, png, text));
+                    cells.Add(new Cell(rowLabel, label, png, text, index, method.Name, data.ClassNames[target],
+                        model is null ? null : logits[m]));
                 }
                 row.Add(ColorBar.RenderPng(style, shape.Height * style.Scale, clip: null,
                     caption: Caption("c per panel:", $"{style.ClipPercentile.ToString(CultureInfo.InvariantCulture)}th pct", style.Scaling == MapScaling.Symmetric ? "of |value|" : "of value")));

@@ -47,7 +47,7 @@ public static class Trainer
             double lr = options.LearningRateAt(epoch);
             optimizer.LearningRate = lr;
             torch.manual_seed(DerivedSeed(options.Seed, epoch));
-            var (loss, parts) = TrainOneEpoch(run, optimizer, device, epoch, monitor);
+            var (loss, parts) = TrainOneEpoch(run, optimizer, device, epoch, monitor, updatedBefore: epoch > startEpoch);
 
             var (logits, labels) = Inference.Predict(model, run.Data.Val, options.BatchSize, device);
             PredictionReport report;
@@ -72,10 +72,30 @@ public static class Trainer
     }
 
     /// <summary>A seed per (run seed, epoch) so that epoch e's randomness does not depend on earlier epochs.</summary>
+    /// <summary>What a non-finite loss means, naming its cause only where the evidence points to it: a non-finite
+    /// distillation term beside a finite task loss comes from the frozen teacher's logits, and a non-finite loss before
+    /// any weight update of this run comes from the networks as loaded; neither depends on --lr. Otherwise the updates
+    /// diverged, and a lower --lr is the usual cure.</summary>
+    public static string DivergenceMessage(double value, int epoch, int step, IReadOnlyDictionary<string, double> parts, bool updatedBefore, string outDir)
+    {
+        string F(double v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var bad = parts.Where(p => !double.IsFinite(p.Value)).Select(p => $"{p.Key} = {F(p.Value)}").ToList();
+        string terms = bad.Count > 0 ? $" ({string.Join(", ", bad)})" : "";
+        string where = $"loss became {F(value)}{terms} at epoch {epoch}, step {step}; training stopped and the last good checkpoint " +
+                       $"(epoch {epoch - 1}) is kept in '{outDir}'.";
+        bool teacherTerm = parts.TryGetValue("kd", out var kd) && !double.IsFinite(kd)
+                           && parts.TryGetValue("bce", out var bce) && double.IsFinite(bce);
+        if (teacherTerm)
+            return $"{where} The teacher's logits are not finite on this batch (the distillation term is not finite, the task loss is); the teacher is frozen, so --lr is not the cause: check the teacher checkpoint.";
+        if (!updatedBefore)
+            return $"{where} This happened before any weight update, so --lr is not the cause: the network as loaded gives non-finite outputs on this data.";
+        return $"{where} Try a lower --lr.";
+    }
+
     public static int DerivedSeed(int seed, int epoch) => unchecked(seed * 1_000_003 + epoch * 7919 + 17);
 
     static (double Loss, IReadOnlyDictionary<string, double> Parts) TrainOneEpoch(
-        TrainingRun run, SgdMomentum optimizer, Device device, int epoch, ITrainingMonitor monitor)
+        TrainingRun run, SgdMomentum optimizer, Device device, int epoch, ITrainingMonitor monitor, bool updatedBefore)
     {
         var model = run.Model;
         var options = run.Options;
@@ -99,11 +119,10 @@ public static class Trainer
                 var loss = run.Objective.Loss(model, batch.Images.to(device), batch.Labels.to(device), parts);
                 double value = loss.item<float>();
                 if (!double.IsFinite(value))
-                    throw new TrainingDivergedException(
-                        $"loss became {value} at epoch {epoch}, step {step}; training stopped and the last good checkpoint " +
-                        $"(epoch {epoch - 1}) is kept in '{run.OutDir}'. Try a lower --lr.");
+                    throw new TrainingDivergedException(DivergenceMessage(value, epoch, step, parts, updatedBefore, run.OutDir));
                 loss.backward();
                 optimizer.Step();
+                updatedBefore = true;
                 run.AfterStep?.Invoke(model);
                 if (run.Masks is not null) WeightMasks.Apply(model, run.Masks);
                 total += value * batch.Size;

@@ -139,6 +139,49 @@ public class EvaluateExplainTests
     }
 
     [Fact]
+    public void ExplainOfAValidationSceneSavedAsPngGivesTheLogitsOfExplainByIndex()
+    {
+        using var dir = new TempFolder();
+        var teacher = Teacher(dir);
+        // The validation split exactly as the verbs open it from Data's options.
+        var val = Apc.Data.DatasetFactory.Open(new Apc.Data.DataOptions { TrainSize = 128, ValSize = 32, ImageSize = 32 }).Val;
+        const int index = 5;
+        VocFixture.WriteGreyPng(dir.File("scene.png"), 32, 32, val.GetDisplayImage(index));
+        string cls = val.ClassNames[0];
+        var (code, error) = CliRunner.Run(new[] { "explain", "--model", teacher, "--index", $"{index}", "--class", cls, "--methods", "gradcam", "--out", dir.File("byindex") }.Concat(Data).ToArray());
+        Assert.True(code == 0, error);
+        (code, error) = CliRunner.Run("explain", "--model", teacher, "--image", dir.File("scene.png"), "--class", cls, "--methods", "gradcam", "--out", dir.File("byfile"));
+        Assert.True(code == 0, error);
+        var byIndex = JsonNode.Parse(File.ReadAllText(dir.File("byindex/explain.json")))!["panels"]!.AsArray().Single()!;
+        var byFile = JsonNode.Parse(File.ReadAllText(dir.File("byfile/explain.json")))!["panels"]!.AsArray().Single()!;
+        var logits = byIndex["logits"]!.AsArray().Select(v => v!.GetValue<float>()).ToArray();
+        Assert.Equal(val.ClassNames.Count, logits.Length);
+        Assert.Equal(logits, byFile["logits"]!.AsArray().Select(v => v!.GetValue<float>()).ToArray());
+        Assert.Equal(cls, byFile["class"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void ExplainNamesItsSingleHeatmapsByImageClassMethodAndModelWithoutALeadingUnderscore()
+    {
+        using var dir = new TempFolder();
+        var teacher = Teacher(dir);
+        var (code, error) = CliRunner.Run(new[] { "explain", "--model", teacher, "--reference", teacher, "--index", "0,1", "--methods", "gradcam,rap", "--out", dir.File("x") }.Concat(Data).ToArray());
+        Assert.True(code == 0, error);
+        var panels = JsonNode.Parse(File.ReadAllText(dir.File("x/explain.json")))!["panels"]!.AsArray();
+        Assert.Equal(8, panels.Count);
+        foreach (var panel in panels)
+        {
+            var file = panel!["file"]!.GetValue<string>();
+            Assert.Matches("^[0-9]+-[A-Za-z0-9+-]+\\.png$", file);
+            var parts = System.Text.RegularExpressions.Regex.Split(panel["class"]!.GetValue<string>(), "[^A-Za-z0-9+]+").Where(p => p.Length > 0);
+            Assert.Equal($"{panel["image"]}-{string.Join('-', parts)}-{panel["method"]}-{panel["model"]}.png", file);
+            Assert.True(File.Exists(dir.File(Path.Combine("x", file))), file);
+        }
+        Assert.Equal(8, panels.Select(p => p!["file"]!.GetValue<string>()).Distinct().Count());
+        Assert.DoesNotContain(Directory.GetFiles(dir.File("x")), f => Path.GetFileName(f).StartsWith('_'));
+    }
+
+    [Fact]
     public void TrainAndEvaluateWorkOnAVocLayoutFolder()
     {
         using var voc = VocFixture.Create();

@@ -37,12 +37,14 @@ public class DatasetFactoryTests(FashionSource source) : IClassFixture<FashionSo
     }
 
     [Fact]
-    public void MissingFashionMnistFolderSaysHowToGetIt()
+    public void AMissingDataRootFolderIsNamedWithWhatItMustHold()
     {
         string folder = Path.Combine(source.Fixture.Folder, "absent");
         var e = Assert.Throws<ApcException>(() => DatasetFactory.Open(new DataOptions { DataRoot = folder }));
         Assert.Contains(folder, e.Message);
-        Assert.Contains("dataset-fashion-mnist", e.Message);
+        // The folder was given (--data-root), so "pass --data-root" would not help; what it must hold does.
+        Assert.Contains("--data-root must name the folder holding", e.Message);
+        Assert.DoesNotContain("pass --data-root", e.Message);
     }
 
     [Fact]

@@ -127,6 +127,10 @@ public sealed class VocFixture : IDisposable
     public static void WriteGreyPng(string path, int width, int height, byte[] values) =>
         File.WriteAllBytes(path, Png(width, height, colourType: 0, values, palette: null));
 
+    /// <summary>An RGB PNG (colour type 2) of <paramref name="rgb"/>: R, G, B bytes per pixel, row-major.</summary>
+    public static void WriteRgbPng(string path, int width, int height, byte[] rgb) =>
+        File.WriteAllBytes(path, Png(width, height, colourType: 2, rgb, palette: null));
+
     /// <summary>An RGB PNG (colour type 2) with the given colour everywhere.</summary>
     public static void WriteSolidRgbPng(string path, int width, int height, byte r, byte g, byte b)
     {
@@ -183,7 +187,7 @@ public sealed class VocFixture : IDisposable
         png.Write(crc);
     }
 
-    private static uint Crc32(byte[] data)
+    internal static uint Crc32(byte[] data)
     {
         uint crc = 0xFFFFFFFF;
         foreach (byte b in data)

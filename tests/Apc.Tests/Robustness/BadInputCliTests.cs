@@ -156,8 +156,10 @@ public class BadInputCliTests
     {
         using var cli = new Compression.CompressCli();
         using var dir = new TempFolder();
+        // An output folder with a space and a quote, and an empty argument: both must survive the copy-paste.
+        var outDir = dir.File("kd out's");
         var args = new[] { "compress", "kd", "--teacher", cli.TeacherPath, "--student", "vgg11-bn:w=1/16", "--epochs", "1",
-            "--match", "none", "--out", dir.File("kd") }.Concat(Compression.CompressCli.Data).ToArray();
+            "--lr-steps", "", "--match", "none", "--out", outDir }.Concat(Compression.CompressCli.Data).ToArray();
         var (code, error) = CliRunner.Run(args);
         Assert.True(code == 0, error);
         string Stored(string folder)
@@ -165,13 +167,16 @@ public class BadInputCliTests
             using var checkpoint = ModelCheckpoint.Load(Path.Combine(folder, "model.ckpt"));
             return checkpoint.Info.Provenance["command"]!.GetValue<string>();
         }
-        var command = Stored(dir.File("kd"));
+        var command = Stored(outDir);
         Assert.StartsWith("apc compress kd ", command);
-        // Run it again as stored (paths have no spaces here), into another folder.
-        var again = command.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..].Select(a => a == dir.File("kd") ? dir.File("kd2") : a).ToArray();
+        // The stored line, split as a shell splits it, is exactly the arguments given.
+        var words = Apc.Util.CommandLine.Split(command);
+        Assert.Equal(args, words.Skip(1).ToArray());
+        // Run it again as stored, into another folder.
+        var again = words.Skip(1).Select(a => a == outDir ? dir.File("kd 2") : a).ToArray();
         (code, error) = CliRunner.Run(again);
         Assert.True(code == 0, error);
-        Assert.StartsWith("apc compress kd ", Stored(dir.File("kd2")));
+        Assert.StartsWith("apc compress kd ", Stored(dir.File("kd 2")));
     }
 
     [Fact]

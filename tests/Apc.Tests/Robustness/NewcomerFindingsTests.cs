@@ -1,0 +1,148 @@
+using System.Text.Json.Nodes;
+using Apc.Checkpoints;
+using Apc.Data;
+using Apc.Models;
+using Apc.Tests.Cli;
+using Apc.Tests.Data;
+using Apc.Training;
+using static TorchSharp.torch;
+
+namespace Apc.Tests.Robustness;
+
+/// <summary>The rest of issue 8 §5 and the newcomer pass: each message names the option it is about, with the exit
+/// code of its kind (1 a bad file, 2 a bad command line), and says nothing that would mislead.</summary>
+public class NewcomerFindingsTests
+{
+    static readonly string[] Data = { "--dataset", "fashion-scenes", "--train-size", "32", "--val-size", "16", "--batch-size", "16" };
+
+    /// <summary>An untrained fashion-scenes model saved as a checkpoint (finite random weights), optionally with its
+    /// weights scaled by <paramref name="scale"/>.</summary>
+    static string Checkpoint(TempFolder dir, string name, int imageSize, int classes = 10, float scale = 1f)
+    {
+        var names = FashionMnist.ClassNames.Take(classes).Concat(Enumerable.Range(0, Math.Max(0, classes - 10)).Select(i => $"extra{i}")).ToList();
+        var info = new CheckpointInfo("teacher", "vgg11-bn:w=1/16", 1, classes, imageSize, names, FashionScenesDataset.DefaultNormalization,
+            "fashion-scenes", CheckpointInfo.MakeProvenance("apc train", 0, null), new JsonObject());
+        using var model = ModelFactory.Create(new ModelConfig(ArchSpec.Parse(info.Arch), 1, classes, imageSize));
+        if (scale != 1f)
+            using (no_grad())
+                foreach (var p in model.parameters()) p.mul_(scale);
+        var path = dir.File(name);
+        ModelCheckpoint.Save(path, info, model);
+        return path;
+    }
+
+    static void OneLine(string error) => Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+    [Fact]
+    public void ASizeMismatchOfTheReferenceNamesReferenceInEvaluateAndExplain()
+    {
+        using var dir = new TempFolder();
+        var model = Checkpoint(dir, "m32.ckpt", 32);
+        var reference = Checkpoint(dir, "r64.ckpt", 64);
+        var (code, error) = CliRunner.Run(new[] { "evaluate", "--model", model, "--reference", reference, "--methods", "gradcam", "--out", dir.File("e") }.Concat(Data).ToArray());
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: --reference: the reference model takes 1x64x64 images", error);
+        OneLine(error);
+        // explain did not check the reference at all before.
+        (code, error) = CliRunner.Run(new[] { "explain", "--model", model, "--reference", reference, "--methods", "gradcam", "--out", dir.File("x") }.Concat(Data).ToArray());
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: --reference: the reference model takes 1x64x64 images", error);
+        // And --model against data of another size still names --model.
+        (code, error) = CliRunner.Run(new[] { "evaluate", "--model", model, "--image-size", "64", "--out", dir.File("e2") }.Concat(Data).ToArray());
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: --model: the model takes 1x32x32 images", error);
+    }
+
+    [Fact]
+    public void AStudentCheckpointThatDoesNotFitExitsAsATeacherThatDoesNotFit()
+    {
+        using var dir = new TempFolder();
+        var teacher = Checkpoint(dir, "t32.ckpt", 32);
+        var student = Checkpoint(dir, "s12.ckpt", 32, classes: 12);
+        var (code, studentError) = CliRunner.Run(new[] { "compress", "kd", "--teacher", teacher, "--student", student, "--epochs", "1", "--lr-steps", "", "--out", dir.File("kd") }.Concat(Data).ToArray());
+        Assert.Contains("--student", studentError);
+        int studentCode = code;
+        (code, var teacherError) = CliRunner.Run(new[] { "compress", "kd", "--teacher", teacher, "--student", "vgg11-bn:w=1/16", "--image-size", "64", "--epochs", "1", "--lr-steps", "", "--out", dir.File("kd2") }.Concat(Data).ToArray());
+        Assert.Contains("teacher", teacherError);
+        // Both are input files that do not fit: exit 1, one line each.
+        Assert.Equal(1, studentCode);
+        Assert.Equal(1, code);
+        OneLine(studentError);
+        OneLine(teacherError);
+    }
+
+    [Fact]
+    public void ATeacherWhoseLogitsAreNotFiniteIsNotBlamedOnTheLearningRate()
+    {
+        using var dir = new TempFolder();
+        // Finite weights (so the NaN-weight check passes) that overflow float32 in the forward pass.
+        var teacher = Checkpoint(dir, "huge.ckpt", 32, scale: 1e30f);
+        var (code, error) = CliRunner.Run(new[] { "compress", "kd", "--teacher", teacher, "--student", "vgg11-bn:w=1/16", "--epochs", "1", "--lr-steps", "", "--out", dir.File("kd") }.Concat(Data).ToArray());
+        Assert.Equal(1, code);
+        Assert.Contains("teacher", error);
+        Assert.Contains("--lr is not the cause", error);
+        Assert.DoesNotContain("Try a lower --lr", error);
+        OneLine(error);
+    }
+
+    [Fact]
+    public void TheDivergenceMessageBlamesTheLearningRateOnlyWhenUpdatesCouldHaveCausedIt()
+    {
+        var teacherNaN = Trainer.DivergenceMessage(double.NaN, 2, 5, new Dictionary<string, double> { ["bce"] = 0.7, ["kd"] = double.NaN }, updatedBefore: true, "out");
+        Assert.Contains("teacher", teacherNaN);
+        Assert.DoesNotContain("lower --lr", teacherNaN);
+        Assert.Contains("kd = NaN", teacherNaN);
+        var atStart = Trainer.DivergenceMessage(double.PositiveInfinity, 1, 1, new Dictionary<string, double> { ["bce"] = double.PositiveInfinity }, updatedBefore: false, "out");
+        Assert.Contains("before any weight update", atStart);
+        Assert.DoesNotContain("lower --lr", atStart);
+        var diverged = Trainer.DivergenceMessage(double.NaN, 3, 7, new Dictionary<string, double> { ["bce"] = double.NaN, ["kd"] = double.NaN }, updatedBefore: true, "out");
+        Assert.EndsWith("Try a lower --lr.", diverged);
+    }
+
+    [Fact]
+    public void VocIdsMayHoldSpacesAndPerClassListLinesGiveTheirId()
+    {
+        using var voc = VocFixture.Create();
+        var spaced = "2008 000001 b";
+        var original = VocFixture.DogAndPerson.Id;
+        File.Move(voc.ImagePath(original), voc.ImagePath(spaced));
+        File.Move(voc.AnnotationPath(original), voc.AnnotationPath(spaced));
+        File.WriteAllText(Path.Combine(voc.Root, "ImageSets", "Main", "val.txt"), $"{spaced}\n{VocFixture.Bird.Id}  1\n");
+        var data = new VocDataset(voc.Root, VocSplit.Val, imageSize: 16);
+        Assert.Equal(new[] { spaced, VocFixture.Bird.Id }, data.ImageIds);
+        Assert.Equal(VocFixture.DogAndPerson.ClassIndices, data.GetLabels(0));
+        Assert.Equal(VocFixture.Bird.ClassIndices, data.GetLabels(1));
+        using var batch = data.GetBatch([0, 1], augment: false);
+        Assert.Equal(new long[] { 2, 3, 16, 16 }, batch.Images.shape);
+    }
+
+    [Fact]
+    public void AValueThatIsNotANumberNamesItsOption()
+    {
+        var (code, error) = CliRunner.Run("train", "--epochs", "abc");
+        Assert.Equal(2, code);
+        Assert.Equal("error: --epochs: 'abc' is not a whole number.", error.Trim());
+        (code, error) = CliRunner.Run("train", "--lr=fast");
+        Assert.Equal(2, code);
+        Assert.Equal("error: --lr: 'fast' is not a number.", error.Trim());
+        // The same words where a plan is checked without running (ApcApp.Check).
+        var e = Assert.Throws<UsageException>(() => Apc.Cli.ApcApp.Check(["train", "--batch-size", "x"]));
+        Assert.Equal("--batch-size: 'x' is not a whole number.", e.Message);
+    }
+
+    [Fact]
+    public void TheDataRootHintIsOnlyGivenWhenDataRootWasNot()
+    {
+        using var dir = new TempFolder();
+        // --data-root given: the message says what the folder must hold, not "pass --data-root".
+        var (code, error) = CliRunner.Run(CliRunner.TinyTrain(dir.File("t"), "--data-root", dir.Path));
+        Assert.Equal(1, code);
+        Assert.Contains("--data-root must name the folder holding", error);
+        Assert.DoesNotContain("pass --data-root", error);
+        var missing = dir.File("nowhere");
+        (code, error) = CliRunner.Run(CliRunner.TinyTrain(dir.File("t"), "--data-root", missing));
+        Assert.Equal(1, code);
+        Assert.Contains(missing, error);
+        Assert.DoesNotContain("pass --data-root", error);
+    }
+}
