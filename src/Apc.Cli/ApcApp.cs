@@ -72,6 +72,7 @@ public static class ApcApp
 
     /// <summary>Spectre keeps the last of a repeated option silently; "--epochs 2 --epochs 3" is almost always a
     /// copy-paste slip, so it is refused here, once, for every verb.</summary>
+    /// <summary>Refuses an option given twice, and a long option without a name, before Spectre parses.</summary>
     static void RejectRepeatedOptions(string[] args)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -80,6 +81,11 @@ public static class ApcApp
             if (arg == "--") break;
             if (!arg.StartsWith("--", StringComparison.Ordinal) || arg.Length == 2) continue;
             var name = arg.Split('=', 2)[0];
+            // Spectre's tokenizer fails with an IndexOutOfRangeException on some malformed long options ("--=x", "--:w"):
+            // a name is letters, digits and dashes, up to '=' or ':'.
+            var bare = arg[2..].Split('=', ':')[0];
+            if (bare.Length == 0 || !bare.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+                throw new UsageException($"'{arg}' is not an option: an option is -- and a name of letters, digits and dashes, e.g. --epochs 3.");
             if (!seen.Add(name)) throw new UsageException($"option {name} is given more than once; give it once.");
         }
     }
