@@ -81,7 +81,7 @@ static class DeploymentBench
         foreach (int batch in new[] { 1, 64 })
         {
             using var x = LogitAgreement.RandomImages(config, batch, 2);
-            foreach (var (_, m) in runners) m.Logits(x).Dispose(); // warm-up
+            foreach (var (_, model) in runners) model.Logits(x).Dispose(); // warm-up
             var times = runners.Select(_ => new List<double>()).ToArray();
             for (int r = 0; r < repeats; r++)
                 for (int i = 0; i < runners.Count; i++)
