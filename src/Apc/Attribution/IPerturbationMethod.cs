@@ -14,8 +14,8 @@ public interface IPerturbationMethod : IAttributionMethod
 
     Tensor IAttributionMethod.Attribute(ClassifierNet model, Tensor inputs, Tensor targets)
     {
-        AttributionChecks.Targets(model, inputs, targets).Dispose(); // the mode check only a network has
-        using var maps = Attribute(new TorchClassifier(model), inputs, targets);
-        return maps.to(inputs.device);
+        using var scope = NewDisposeScope();
+        AttributionChecks.Targets(model, inputs, targets); // the mode check only a network has
+        return Attribute(new TorchClassifier(model), inputs, targets).to(inputs.device).MoveToOuterDisposeScope();
     }
 }
