@@ -6,7 +6,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 // Benchmarks (not tests): speeds are reported as ratios against a baseline measured in the same run, because
-// this machine is noisy. Usage: dotnet run -c Release --project bench/Apc.Bench -- [attribution|geometry] [--arch SPEC] [--repeats N]
+// this machine is noisy. Usage: dotnet run -c Release --project bench/Apc.Bench -- [attribution|geometry|deployment] [--arch SPEC] [--repeats N]
 // [--batch N] (geometry only)
 var argsList = args.ToList();
 string Option(string name, string fallback)
@@ -20,6 +20,7 @@ int repeats = int.Parse(Option("--repeats", "5"), CultureInfo.InvariantCulture);
 int imageSize = int.Parse(Option("--image-size", "64"), CultureInfo.InvariantCulture);
 int channels = int.Parse(Option("--channels", "1"), CultureInfo.InvariantCulture);
 if (suite == "geometry") return Geometry();
+if (suite == "deployment") return Apc.Bench.DeploymentBench.Run(Option);
 torch.manual_seed(0);
 using var model = ModelFactory.Create(new ModelConfig(ArchSpec.Parse(arch), channels, 10, imageSize));
 model.eval();
@@ -70,7 +71,7 @@ if (suite == "attribution")
 }
 else
 {
-    Console.Error.WriteLine($"unknown suite '{suite}'; valid: attribution, geometry");
+    Console.Error.WriteLine($"unknown suite '{suite}'; valid: attribution, geometry, deployment");
     return 2;
 }
 return 0;

@@ -27,7 +27,7 @@ static class EarlyChecks
                 c.ToDataOptions();
                 break;
             case EvaluateSettings e:
-                Methods(e.Methods);
+                if (e.Methods is not null) Methods(e.Methods);
                 e.ToDataOptions();
                 if (e.Split.ToLowerInvariant() is not ("val" or "test")) throw new UsageException($"--split '{e.Split}': expected val or test.");
                 break;

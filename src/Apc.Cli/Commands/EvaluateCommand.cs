@@ -14,11 +14,11 @@ namespace Apc.Cli.Commands;
 
 public sealed class EvaluateSettings : DataSettings
 {
-    [CommandOption("--model <CKPT>")]
-    [Description("The checkpoint to evaluate.")]
+    [CommandOption("--model <MODEL>")]
+    [Description("The model to evaluate: a checkpoint (.ckpt), or an ONNX export (.onnx) run in ONNX Runtime.")]
     public string Model { get; init; } = "";
 
-    [CommandOption("--reference <CKPT>")]
+    [CommandOption("--reference <MODEL>")]
     [Description("A reference model (usually the teacher): adds teacher–student consistency and its own localisation.")]
     public string? Reference { get; init; }
 
@@ -28,9 +28,46 @@ public sealed class EvaluateSettings : DataSettings
     public string Split { get; init; } = "val";
 
     [CommandOption("--methods <LIST>")]
-    [Description("Comma-separated attribution methods: gradcam, gradcam++, wcam, saliency, input-x-gradient, integrated-gradients, smoothgrad, lrp, excitation-backprop, contrastive-excitation-backprop, rap.")]
-    [DefaultValue("gradcam,lrp,excitation-backprop,rap")]
-    public string Methods { get; init; } = "gradcam,lrp,excitation-backprop,rap";
+    [Description("Comma-separated attribution methods: gradcam, gradcam++, wcam, saliency, input-x-gradient, integrated-gradients, smoothgrad, lrp, excitation-backprop, contrastive-excitation-backprop, rap, and the perturbation methods occlusion, rise (the only ones that run on ONNX models). " +
+                 "Default: " + DefaultMethods + " for a checkpoint; none (prediction metrics only) for an ONNX model.")]
+    public string? Methods { get; init; }
+
+    public const string DefaultMethods = "gradcam,lrp,excitation-backprop,rap";
+
+    [CommandOption("--patch <PX>")]
+    [Description("Occlusion: side of the occluding square patch in pixels.")]
+    [DefaultValue(8)]
+    public int Patch { get; init; } = 8;
+
+    [CommandOption("--stride <PX>")]
+    [Description("Occlusion: step between patch positions in pixels.")]
+    [DefaultValue(4)]
+    public int Stride { get; init; } = 4;
+
+    [CommandOption("--masks <N>")]
+    [Description("RISE: number of random masks.")]
+    [DefaultValue(500)]
+    public int Masks { get; init; } = 500;
+
+    [CommandOption("--cell <PX>")]
+    [Description("RISE: side of a mask cell in pixels.")]
+    [DefaultValue(8)]
+    public int Cell { get; init; } = 8;
+
+    [CommandOption("--keep <P>")]
+    [Description("RISE: probability that a mask cell is kept.")]
+    [DefaultValue(0.5)]
+    public double Keep { get; init; } = 0.5;
+
+    [CommandOption("--baseline <VALUE>")]
+    [Description("Occlusion and RISE: value of occluded or masked pixels, in normalised units (0 = the data set's mean).")]
+    [DefaultValue(0.0)]
+    public double Baseline { get; init; }
+
+    [CommandOption("--perturbation-batch <N>")]
+    [Description("Occlusion and RISE: at most this many perturbed images per forward pass (bounds memory).")]
+    [DefaultValue(64)]
+    public int PerturbationBatch { get; init; } = 64;
 
     [CommandOption("--layer <NAME>")]
     [Description("Layer for Grad-CAM-type methods and Excitation Backprop's read-out (default: the ReLU after the last conv).")]
@@ -59,15 +96,26 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
 {
     public override int Execute(CommandContext context, EvaluateSettings settings, CancellationToken cancellationToken)
     {
-        var methods = settings.Methods.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        if (methods.Length == 0) throw new UsageException("--methods: give at least one attribution method.");
-        foreach (var m in methods) AttributionMethods.Create(m); // validates names before any work
+        bool onnx = Deployment.OnnxModelFile.IsOnnxPath(settings.Model) || Deployment.OnnxModelFile.IsOnnxPath(settings.Reference);
+        var methods = (settings.Methods ?? (Deployment.OnnxModelFile.IsOnnxPath(settings.Model) ? "" : EvaluateSettings.DefaultMethods))
+            .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (methods.Length == 0 && settings.Methods is not null) throw new UsageException("--methods: give at least one attribution method.");
+        var attribution = new AttributionOptions
+        {
+            Layer = settings.Layer, PatchSize = settings.Patch, PatchStride = settings.Stride, Masks = settings.Masks, CellSize = settings.Cell,
+            KeepProbability = settings.Keep, Baseline = settings.Baseline, InternalBatchSize = settings.PerturbationBatch, Seed = settings.Seed,
+        };
+        // Validates names and options before any work.
+        var created = methods.Select(m => AttributionMethods.Create(m, attribution)).ToList();
+        if (onnx && created.FirstOrDefault(m => m is not IPerturbationMethod) is { } gradient)
+            throw new UsageException($"--methods {gradient.Name}: needs gradients, which an ONNX model does not give; " +
+                $"on ONNX models use {string.Join(", ", AttributionMethods.PerturbationNames)}.");
         AtomicFile.EnsureWritableFolder(settings.Out);
-        using var model = ModelLoading.Load(settings.Model, settings.Device, "--model");
-        using var reference = settings.Reference is null ? null : ModelLoading.Load(settings.Reference, settings.Device, "--reference");
-        if (settings.Layer is not null) model.Model.ResolveLayer(settings.Layer);
+        using var model = ModelLoading.LoadClassifier(settings.Model, settings.Device, "--model", settings.Threads);
+        using var reference = settings.Reference is null ? null : ModelLoading.LoadClassifier(settings.Reference, settings.Device, "--reference", settings.Threads);
+        if (settings.Layer is not null) model.Checkpoint?.Model.ResolveLayer(settings.Layer);
         if (settings.Threads > 0) TorchSharp.torch.set_num_threads(settings.Threads);
-        var dataOptions = ModelLoading.ForModel(settings.ToDataOptions(), model);
+        var dataOptions = ModelLoading.ForModel(settings.ToDataOptions(), model.Info);
         var data = DatasetFactory.Open(dataOptions);
         var split = settings.Split.ToLowerInvariant() switch
         {
@@ -76,24 +124,24 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
             _ => throw new UsageException($"--split '{settings.Split}': expected val or test."),
         };
         var options = new EvaluationOptions(methods, settings.BatchSize, settings.Tolerance, Faithfulness: settings.Faithfulness,
-            Attribution: new AttributionOptions { Layer = settings.Layer });
+            Attribution: attribution);
         var fingerprint = RunFingerprints.Merge("evaluate", new System.Text.Json.Nodes.JsonObject
         {
             ["model"] = RunFingerprints.Checkpoint(settings.Model),
             ["reference"] = settings.Reference is null ? null : RunFingerprints.Checkpoint(settings.Reference),
             ["split"] = split.Name, ["methods"] = string.Join(",", methods), ["layer"] = settings.Layer,
             ["tolerance"] = settings.Tolerance, ["faithfulness"] = settings.Faithfulness,
-        }, RunFingerprints.Data(dataOptions, data, settings.BatchSize, settings.Device));
+        }, PerturbationFingerprint(settings, created), RunFingerprints.Data(dataOptions, data, settings.BatchSize, settings.Device));
         RunFolder.Claim(settings.Out, fingerprint, settings.Force ? FolderReuse.Replace : FolderReuse.Recompute, new[] { "evaluation.json", PairsFile.FileName });
-        AnsiConsole.MarkupLine($"Evaluating [bold]{Markup.Escape(settings.Model)}[/] on {Markup.Escape(split.Name)} ({split.Count} images) with {string.Join(", ", methods)}.");
+        AnsiConsole.MarkupLine($"Evaluating [bold]{Markup.Escape(settings.Model)}[/] on {Markup.Escape(split.Name)} ({split.Count} images) with {(methods.Length == 0 ? "prediction metrics only" : string.Join(", ", methods))}.");
         EvaluationReport report = null!;
         AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
                 new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
             {
                 var task = ctx.AddTask("evaluate", maxValue: split.Count);
-                report = Evaluator.Evaluate(model.Model, settings.Model, reference?.Model, settings.Reference, split, options,
-                    DeviceParser.Parse(settings.Device), (done, _) => task.Value = done);
+                report = Evaluator.Evaluate(model.Classifier, settings.Model, reference?.Classifier, settings.Reference, split, options,
+                    (done, _) => task.Value = done);
             });
         // pairs.json first, so that evaluation.json never points at a file that is not there yet.
         AtomicFile.WriteAllText(Path.Combine(settings.Out, PairsFile.FileName), PairsFile.ToJson(report).ToJsonString() + "\n");
@@ -109,4 +157,13 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
         AnsiConsole.MarkupLine($"Wrote {Markup.Escape(Path.Combine(settings.Out, "evaluation.json"))} ({report.Seconds.ToString("F0", CultureInfo.InvariantCulture)} s).");
         return 0;
     }
+
+    /// <summary>The perturbation options change the maps, so they identify the run; absent when no perturbation method runs.</summary>
+    static System.Text.Json.Nodes.JsonObject PerturbationFingerprint(EvaluateSettings s, IReadOnlyList<IAttributionMethod> methods) =>
+        !methods.Any(m => m is IPerturbationMethod) ? new()
+            : new()
+            {
+                ["patch"] = s.Patch, ["stride"] = s.Stride, ["masks"] = s.Masks, ["cell"] = s.Cell, ["keep"] = s.Keep,
+                ["baseline"] = s.Baseline, ["perturbation_seed"] = s.Seed,
+            };
 }

@@ -11,8 +11,8 @@ namespace Apc.Cli.Commands;
 
 public sealed class InfoSettings : Settings.CommonSettings
 {
-    [CommandArgument(0, "<CHECKPOINT>")]
-    [Description("Path of an apc checkpoint (.ckpt).")]
+    [CommandArgument(0, "<MODEL>")]
+    [Description("Path of an apc checkpoint (.ckpt) or an apc ONNX export (.onnx).")]
     public string Path { get; init; } = "";
 
     [CommandOption("--json")]
@@ -24,6 +24,7 @@ public sealed class InfoCommand : Command<InfoSettings>
 {
     public override int Execute(CommandContext context, InfoSettings settings, CancellationToken cancellationToken)
     {
+        if (Deployment.OnnxModelFile.IsOnnxPath(settings.Path)) return OnnxInfoView.Show(Deployment.OnnxModelFile.Read(settings.Path), settings.Json);
         using var checkpoint = ModelCheckpoint.Load(settings.Path);
         var info = checkpoint.Info;
         var model = checkpoint.Model;
@@ -61,9 +62,9 @@ public sealed class InfoCommand : Command<InfoSettings>
         return 0;
     }
 
-    static string Join(float[] values) => string.Join(", ", values.Select(v => v.ToString("G4", CultureInfo.InvariantCulture)));
+    internal static string Join(float[] values) => string.Join(", ", values.Select(v => v.ToString("G4", CultureInfo.InvariantCulture)));
 
-    static IEnumerable<(string, string)> Flatten(string prefix, JsonObject obj)
+    internal static IEnumerable<(string, string)> Flatten(string prefix, JsonObject obj)
     {
         foreach (var (key, value) in obj)
         {

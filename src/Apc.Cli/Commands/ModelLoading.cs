@@ -1,6 +1,8 @@
 using Apc.Checkpoints;
 using Apc.Compression.Quantization;
 using Apc.Data;
+using Apc.Deployment;
+using Apc.Models;
 using Apc.Training;
 
 namespace Apc.Cli.Commands;
@@ -12,6 +14,9 @@ static class ModelLoading
     public static ModelCheckpoint Load(string path, string device, string option)
     {
         if (string.IsNullOrWhiteSpace(path)) throw new UsageException($"{option} CHECKPOINT is required.");
+        if (OnnxModelFile.IsOnnxPath(path))
+            throw new ApcException($"{option} '{path}' is an ONNX model, and this command needs gradients, which ONNX Runtime does not give: " +
+                $"give the checkpoint it was exported from (.ckpt); on ONNX models 'apc evaluate' runs the methods {string.Join(", ", Apc.Attribution.AttributionMethods.PerturbationNames)}.");
         var checkpoint = ModelCheckpoint.Load(path, DeviceParser.Parse(device));
         try
         {
@@ -43,6 +48,29 @@ static class ModelLoading
     }
 
     /// <summary>Data options for a model: the checkpoint's image size unless the user gave one.</summary>
-    public static DataOptions ForModel(DataOptions options, ModelCheckpoint model) =>
-        options.ImageSize is null ? options with { ImageSize = model.Info.ImageSize } : options;
+    public static DataOptions ForModel(DataOptions options, ModelCheckpoint model) => ForModel(options, model.Info);
+
+    public static DataOptions ForModel(DataOptions options, Checkpoints.CheckpointInfo info) =>
+        options.ImageSize is null ? options with { ImageSize = info.ImageSize } : options;
+
+    /// <summary>A model as a function from images to logits: an apc checkpoint (TorchSharp, quantization re-installed) or an
+    /// apc ONNX export (ONNX Runtime), told apart by the .onnx extension.</summary>
+    public static LoadedClassifier LoadClassifier(string path, string device, string option, int threads)
+    {
+        if (string.IsNullOrWhiteSpace(path)) throw new UsageException($"{option} MODEL is required.");
+        if (OnnxModelFile.IsOnnxPath(path))
+        {
+            var onnx = new OnnxClassifier(OnnxModelFile.Read(path), threads);
+            return new LoadedClassifier(onnx, onnx.File.Info, null, onnx);
+        }
+        var checkpoint = Load(path, device, option);
+        return new LoadedClassifier(new TorchClassifier(checkpoint.Model), checkpoint.Info, checkpoint, checkpoint);
+    }
+}
+
+/// <summary>A loaded model (<see cref="ModelLoading.LoadClassifier"/>): the classifier function, the checkpoint header it
+/// carries, the checkpoint itself when it is one (null for ONNX), and what to dispose.</summary>
+sealed record LoadedClassifier(IImageClassifier Classifier, Checkpoints.CheckpointInfo Info, ModelCheckpoint? Checkpoint, IDisposable Owner) : IDisposable
+{
+    public void Dispose() => Owner.Dispose();
 }

@@ -13,7 +13,15 @@ internal static class AttributionChecks
     {
         if (model.training)
             throw new ApcException($"attribution needs model {model.Arch} in eval mode (call model.eval() first): dropout and batch statistics would make maps random.");
-        var config = model.Config;
+        return Targets(model.Config, inputs, targets);
+    }
+
+    /// <summary>The same checks for a model seen as a function (<see cref="IImageClassifier"/>), which has no training mode.</summary>
+    public static Tensor Targets(IImageClassifier model, Tensor inputs, Tensor targets) => Targets(model.Config, inputs, targets);
+
+    static Tensor Targets(ModelConfig config, Tensor inputs, Tensor targets)
+    {
+        var model = new { config.Arch };
         if (inputs.dim() != 4 || inputs.shape[1] != config.InChannels || inputs.shape[2] != config.ImageSize || inputs.shape[3] != config.ImageSize)
             throw new ApcException(
                 $"model {model.Arch} expects input [N,{config.InChannels},{config.ImageSize},{config.ImageSize}] but got [{string.Join(',', inputs.shape)}].");

@@ -7,8 +7,12 @@ public static class AttributionMethods
     public static IReadOnlyList<string> Names { get; } = new[]
     {
         "gradcam", "gradcam++", "wcam", "saliency", "input-x-gradient", "integrated-gradients", "smoothgrad",
-        "lrp", "excitation-backprop", "contrastive-excitation-backprop", "rap",
+        "lrp", "excitation-backprop", "contrastive-excitation-backprop", "rap", "occlusion", "rise",
     };
+
+    /// <summary>The methods that need only the model's outputs (<see cref="IPerturbationMethod"/>), so that they also run on
+    /// an ONNX export in ONNX Runtime.</summary>
+    public static IReadOnlyList<string> PerturbationNames { get; } = new[] { "occlusion", "rise" };
 
     /// <summary>Creates the named method (case-insensitive); an unknown name or a bad option value is a
     /// <see cref="UsageException"/> that lists the valid choices.</summary>
@@ -28,6 +32,8 @@ public static class AttributionMethods
             "excitation-backprop" => new ExcitationBackprop(o),
             "contrastive-excitation-backprop" => new ExcitationBackprop(o with { Contrastive = true }),
             "rap" => new RelativeAttributingPropagation(o),
+            "occlusion" => new Occlusion(o),
+            "rise" => new Rise(o),
             _ => throw new UsageException($"unknown attribution method '{name}'; valid: {string.Join(", ", Names)}."),
         };
     }

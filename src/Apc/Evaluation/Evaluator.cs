@@ -21,15 +21,30 @@ public static class Evaluator
         ClassifierNet model, string modelName, ClassifierNet? reference, string? referenceName,
         IDataset data, EvaluationOptions options, Device device, Action<int, int>? progress = null)
     {
-        if (!data.HasMasks)
-            throw new ApcException($"data set split '{data.Name}' has no localisation masks; evaluate on a split with masks (fashion-scenes val, VOC seg-val).");
-        CheckCompatible(model, data, "--model");
-        if (reference is not null) CheckCompatible(reference, data, "--reference");
-        if (options.BatchSize < 1) throw new UsageException($"--batch-size must be at least 1 (got {options.BatchSize}).");
-        var methods = options.Methods.Select(m => AttributionMethods.Create(m, (options.Attribution ?? new AttributionOptions()) with { Normalization = data.Normalization })).ToList();
-        var clock = Stopwatch.StartNew();
         model.eval();
         reference?.eval();
+        return Evaluate(new TorchClassifier(model), modelName, reference is null ? null : new TorchClassifier(reference), referenceName,
+            data, options, progress);
+    }
+
+    /// <summary>The same evaluation for models seen as functions from images to logits (an ONNX export in ONNX Runtime,
+    /// or a <see cref="TorchClassifier"/>). Gradient methods need a <see cref="TorchClassifier"/> (its network); on other
+    /// models only the perturbation methods (<see cref="AttributionMethods.PerturbationNames"/>) run.</summary>
+    public static EvaluationReport Evaluate(
+        IImageClassifier model, string modelName, IImageClassifier? reference, string? referenceName,
+        IDataset data, EvaluationOptions options, Action<int, int>? progress = null)
+    {
+        if (!data.HasMasks)
+            throw new ApcException($"data set split '{data.Name}' has no localisation masks; evaluate on a split with masks (fashion-scenes val, VOC seg-val).");
+        CheckCompatible(model.Config, data, "--model");
+        if (reference is not null) CheckCompatible(reference.Config, data, "--reference");
+        if (options.BatchSize < 1) throw new UsageException($"--batch-size must be at least 1 (got {options.BatchSize}).");
+        var methods = options.Methods.Select(m => AttributionMethods.Create(m, (options.Attribution ?? new AttributionOptions()) with { Normalization = data.Normalization })).ToList();
+        foreach (var (side, name) in new[] { (model, "--model"), (reference, "--reference") })
+            if (side is not null and not TorchClassifier && methods.FirstOrDefault(m => m is not IPerturbationMethod) is { } gradient)
+                throw new ApcException($"{name}: method '{gradient.Name}' needs gradients, which an ONNX model does not give; " +
+                    $"on ONNX models use {string.Join(" or ", AttributionMethods.PerturbationNames)}.");
+        var clock = Stopwatch.StartNew();
 
         var scores = methods.Select(_ => new AttributionScores()).ToList();
         var referenceScores = methods.Select(_ => new AttributionScores()).ToList();
@@ -46,13 +61,9 @@ public static class Evaluator
                 using (batch)
                 using (var scope = NewDisposeScope())
                 {
-                    var images = batch.Images.to(device);
-                    Tensor logits, referenceLogits;
-                    using (no_grad())
-                    {
-                        logits = model.call(images).cpu();
-                        referenceLogits = reference?.call(images).cpu() ?? logits;
-                    }
+                    var images = batch.Images;
+                    var logits = model.Logits(images);
+                    var referenceLogits = reference?.Logits(images) ?? logits;
                     allLogits.Add(logits.clone().DetachFromDisposeScope());
                     if (reference is not null) allReferenceLogits.Add(referenceLogits.clone().DetachFromDisposeScope());
                     allLabels.Add(batch.Labels.clone().DetachFromDisposeScope());
@@ -73,13 +84,13 @@ public static class Evaluator
                             using var chunkScope = NewDisposeScope();
                             long end = Math.Min(b.shape[0], start + options.BatchSize);
                             var bi = b[start..(int)end];
-                            var inputs = images.index_select(0, bi.to(device));
-                            var targets = k[start..(int)end].to(device);
+                            var inputs = images.index_select(0, bi);
+                            var targets = k[start..(int)end];
                             var chunkMasks = masks[start..(int)end];
                             for (int m = 0; m < methods.Count; m++)
                             {
-                                var maps = methods[m].Attribute(model, inputs, targets).cpu();
-                                Tensor? referenceMaps = reference is null ? null : methods[m].Attribute(reference, inputs, targets).cpu();
+                                var maps = Attribute(methods[m], model, inputs, targets);
+                                Tensor? referenceMaps = reference is null ? null : Attribute(methods[m], reference, inputs, targets);
                                 var (pointing, auc, consistency) = Score(scores[m], maps, chunkMasks, referenceMaps, referencePredicts[start..(int)end], options, model, inputs, targets);
                                 pairRecords[m].Add(imageIndex[start..(int)end], classIndex[start..(int)end], pointing, auc, consistency);
                                 if (referenceMaps is not null) Score(referenceScores[m], referenceMaps, chunkMasks, null, null, options with { Faithfulness = false }, reference!, inputs, targets);
@@ -107,9 +118,17 @@ public static class Evaluator
         }
     }
 
+    /// <summary>Maps on the CPU: perturbation methods through the model function, gradient methods on the network's device.</summary>
+    static Tensor Attribute(IAttributionMethod method, IImageClassifier model, Tensor inputs, Tensor targets)
+    {
+        if (method is IPerturbationMethod perturbation) return perturbation.Attribute(model, inputs, targets);
+        var network = ((TorchClassifier)model).Network;
+        var device = network.parameters().First().device;
+        return method.Attribute(network, inputs.to(device), targets.to(device)).cpu();
+    }
+
     static (bool[] Pointing, double[] Auc, ConsistencyScores? Consistency) Score(AttributionScores into, Tensor maps, Tensor masks, Tensor? referenceMaps,
-        bool[]? referencePredicts, EvaluationOptions options,
-        ClassifierNet model, Tensor inputs, Tensor targets)
+        bool[]? referencePredicts, EvaluationOptions options, IImageClassifier model, Tensor inputs, Tensor targets)
     {
         int n = (int)maps.shape[0];
         var pointing = Pointing.Compute(maps, masks, options.PointingTolerance);
@@ -120,7 +139,7 @@ public static class Evaluator
         if (options.Faithfulness)
         {
             var faith = new FaithfulnessOptions(options.FaithfulnessSteps);
-            Tensor LogitsOf(Tensor x) => model.call(x.to(inputs.device)).cpu();
+            Tensor LogitsOf(Tensor x) => model.Logits(x);
             deletion = Faithfulness.Deletion(LogitsOf, inputs.cpu(), targets.cpu(), maps, faith);
             insertion = Faithfulness.Insertion(LogitsOf, inputs.cpu(), targets.cpu(), maps, faith);
         }
@@ -130,9 +149,10 @@ public static class Evaluator
     }
 
     /// <summary>A model evaluated on a data set must take its images and predict its classes.</summary>
-    public static void CheckCompatible(ClassifierNet model, IDataset data, string option)
+    public static void CheckCompatible(ClassifierNet model, IDataset data, string option) => CheckCompatible(model.Config, data, option);
+
+    static void CheckCompatible(ModelConfig c, IDataset data, string option)
     {
-        var c = model.Config;
         // The data follow --model (its image size), so a --reference that differs must be told apart from a bad --dataset.
         bool isReference = option == "--reference";
         string which = isReference ? "the reference model" : "the model";

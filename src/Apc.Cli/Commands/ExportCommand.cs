@@ -1,0 +1,65 @@
+using System.ComponentModel;
+using System.Globalization;
+using Apc.Deployment;
+using Apc.Models;
+using Apc.Util;
+using Google.Protobuf;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Apc.Cli.Commands;
+
+public sealed class ExportSettings : Settings.CommonSettings
+{
+    [CommandOption("--model <CKPT>")]
+    [Description("The checkpoint to export (any kind: teacher, kd, structured, unstructured, quantize, pipeline).")]
+    public string Model { get; init; } = "";
+
+    [CommandOption("--out <FILE>")]
+    [Description("The ONNX file to write (.onnx); written atomically.")]
+    public string Out { get; init; } = "";
+
+    [CommandOption("--force")]
+    [Description("Replace an existing --out file.")]
+    public bool Force { get; init; }
+
+    [CommandOption("--check-images <N>")]
+    [Description("Seeded random images on which ONNX Runtime's logits are compared with the checkpoint's after writing.")]
+    [DefaultValue(16)]
+    public int CheckImages { get; init; } = 16;
+}
+
+/// <summary>apc export: checkpoint → ONNX (see <see cref="OnnxExport"/>), then read back, run in ONNX Runtime and
+/// compared with the checkpoint's own forward pass.</summary>
+public sealed class ExportCommand : Command<ExportSettings>
+{
+    public override int Execute(CommandContext context, ExportSettings settings, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(settings.Model)) throw new UsageException("--model CKPT is required.");
+        if (string.IsNullOrWhiteSpace(settings.Out)) throw new UsageException("--out FILE is required.");
+        if (!OnnxModelFile.IsOnnxPath(settings.Out)) throw new UsageException($"--out '{settings.Out}': the file name must end in .onnx (apc recognises ONNX models by it).");
+        if (settings.CheckImages < 1) throw new UsageException($"--check-images must be at least 1 (got {settings.CheckImages}).");
+        if (Directory.Exists(settings.Out)) throw new ApcException($"--out '{settings.Out}' is a folder; give a file name ending in .onnx.");
+        if (File.Exists(settings.Out) && !settings.Force) throw new ApcException($"--out '{settings.Out}' exists; pass --force to replace it.");
+        if (settings.Threads > 0) TorchSharp.torch.set_num_threads(settings.Threads);
+        using var checkpoint = ModelLoading.Load(settings.Model, "cpu", "--model");
+        var proto = OnnxExport.Build(checkpoint, FileChecksum.Sha256(settings.Model));
+        AtomicFile.WriteAllBytes(settings.Out, proto.ToByteArray());
+
+        var file = OnnxModelFile.Read(settings.Out);
+        using var onnx = new OnnxClassifier(file, settings.Threads);
+        using var images = LogitAgreement.RandomImages(file.Info.ModelConfig, settings.CheckImages, seed: 0);
+        var agreement = LogitAgreement.Of(onnx, new TorchClassifier(checkpoint.Model), images);
+
+        var table = new Table().HideHeaders().AddColumns("", "").Title(Markup.Escape(settings.Out));
+        void Row(string k, string v) => table.AddRow(Markup.Escape(k), Markup.Escape(v));
+        Row("source", $"{settings.Model} ({checkpoint.Info.Kind}, {checkpoint.Model.Arch})");
+        Row("precision", file.Properties[OnnxMetadata.Precision]);
+        Row("file size", $"{file.SizeBytes.ToString("N0", CultureInfo.InvariantCulture)} bytes (checkpoint {new FileInfo(settings.Model).Length.ToString("N0", CultureInfo.InvariantCulture)})");
+        Row("operators", OnnxInfo.Operators(file.Model));
+        Row("ONNX Runtime vs checkpoint", string.Create(CultureInfo.InvariantCulture,
+            $"max |Δlogit| {agreement.MaxAbsDifference:G3} ({agreement.Relative:G3} of max |logit|), labels agree on {agreement.LabelAgreement:P1} of {agreement.Pairs} pairs ({settings.CheckImages} random images)"));
+        AnsiConsole.Write(table);
+        return 0;
+    }
+}

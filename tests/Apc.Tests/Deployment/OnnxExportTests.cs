@@ -1,0 +1,127 @@
+using Apc.Compression.Quantization;
+using Apc.Deployment;
+using Apc.Models;
+using Apc.Tests.Attribution;
+using Google.Protobuf;
+using Onnx;
+using static TorchSharp.torch;
+
+namespace Apc.Tests.Deployment;
+
+/// <summary>Every compressed form exports, loads in ONNX Runtime and computes what the TorchSharp model computes.</summary>
+public class OnnxExportTests
+{
+    public static TheoryData<string, string> Float()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var form in ExportForms.FloatForms) foreach (var arch in new[] { TestNets.Vgg, TestNets.ResNet }) data.Add(form, arch);
+        data.Add("teacher", TestNets.VggSkipPools);
+        return data;
+    }
+
+    public static TheoryData<string, string> Quantized()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var form in ExportForms.QuantizedForms) foreach (var arch in new[] { TestNets.Vgg, TestNets.ResNet }) data.Add(form, arch);
+        return data;
+    }
+
+    static OnnxClassifier ExportAndLoad(ExportForms forms, string kind, TempFolder dir)
+    {
+        var proto = OnnxExport.Build(forms.Model, forms.Extra, ExportForms.Info(forms.Model, kind), new string('0', 64), "test.ckpt");
+        var path = dir.File("model.onnx");
+        File.WriteAllBytes(path, proto.ToByteArray());
+        return new OnnxClassifier(OnnxModelFile.Read(path));
+    }
+
+    [Theory]
+    [MemberData(nameof(Float))]
+    public void FloatExportComputesTheCheckpointsLogits(string form, string arch)
+    {
+        using var scope = NewDisposeScope();
+        using var dir = new TempFolder();
+        using var forms = ExportForms.Build(form, arch);
+        using var onnx = ExportAndLoad(forms, form, dir);
+        var x = TestNets.Inputs(8, seed: 5);
+        var agreement = LogitAgreement.Of(onnx, new TorchClassifier(forms.Model), x);
+        Assert.True(agreement.Relative <= 1e-4, $"{form} {arch}: ONNX Runtime logits differ by {agreement.Relative:G3} of max |logit|");
+        // Dynamic batch: one image alone gives the same logits as within the batch.
+        var single = onnx.Logits(x[..1]);
+        Assert.True(TestNets.RelativeError(single, onnx.Logits(x)[..1]) <= 1e-5);
+        var bn = forms.Model.AllNodes().Count(n => n.Kind == LayerKind.BatchNorm);
+        Assert.DoesNotContain(onnx.File.Model.Graph.Node, n => n.OpType == "BatchNormalization"); // all folded
+        Assert.True(bn > 0);
+    }
+
+    /// <summary>The int8 graph against the fake-quantized TorchSharp model. Labels (logit &gt; 0) must agree on ≥ 99 % of
+    /// (image, class) pairs. Logit tolerance, derived: both compute the same integer grids, but ONNX Runtime's int8
+    /// kernels accumulate exactly in int32 and requantize with a float multiplier, and the bias is rounded to the int32
+    /// grid (at most half of input scale × weight scale), while TorchSharp sums float products; so a value that lies
+    /// within float rounding of a rounding boundary may land one level apart. If every input of the classifier
+    /// (the last grid, step s) moved by one level, logit k would move by s·Σ_j |W_kj|; that is the tolerance, with the
+    /// float tolerance 1e-4 of max |logit| on top.</summary>
+    [Theory]
+    [MemberData(nameof(Quantized))]
+    public void Int8ExportAgreesWithTheFakeQuantizedModel(string form, string arch)
+    {
+        using var scope = NewDisposeScope();
+        using var dir = new TempFolder();
+        using var forms = ExportForms.Build(form, arch);
+        using var onnx = ExportAndLoad(forms, form, dir);
+        Assert.Contains(onnx.File.Model.Graph.Node, n => n.OpType == "QuantizeLinear");
+        Assert.Contains(onnx.File.Model.Graph.Initializer, t => t.DataType == (int)TensorProto.Types.DataType.Int8);
+        var x = TestNets.Inputs(64, seed: 9);
+        var expected = new TorchClassifier(forms.Model).Logits(x);
+        var actual = onnx.Logits(x);
+        var agreement = LogitAgreement.Of(actual, expected);
+        Assert.True(agreement.LabelAgreement >= 0.99, $"{form} {arch}: labels agree on {agreement.LabelAgreement:P2} of {agreement.Pairs} pairs");
+
+        var grids = forms.Activations!.Grids();
+        var last = forms.Activations.Points[^1];
+        var fc = forms.Model.AllNodes().OfType<LayerNode>().Last(n => n.Kind == LayerKind.Linear);
+        var weight = ((TorchSharp.Modules.Linear)fc.Module).weight!;
+        var tolerance = grids[last].Scale * weight.abs().sum(1).max().item<float>() + 1e-4 * expected.abs().max().item<float>();
+        Assert.True(agreement.MaxAbsDifference <= tolerance,
+            $"{form} {arch}: max |Δlogit| {agreement.MaxAbsDifference:G4} above the derived tolerance {tolerance:G4}");
+        // The quantization matters here: the float network's logits are farther away than the tolerance allows.
+        var tap = forms.Model.ActivationTap;
+        forms.Model.ActivationTap = null;
+        var unquantized = new TorchClassifier(forms.Model).Logits(x);
+        forms.Model.ActivationTap = tap;
+        Assert.True((unquantized - expected).abs().max().item<float>() > agreement.MaxAbsDifference, "degenerate test: quantization changes nothing");
+    }
+
+    [Fact]
+    public void Int8VggRunsOnInt8KernelsInOnnxRuntime()
+    {
+        // ONNX Runtime's optimised graph: every convolution that reads a quantized value and is requantized after its
+        // ReLU becomes one int8 convolution (QLinearConv); only the first, whose input is the float image, stays float.
+        using var scope = NewDisposeScope();
+        using var dir = new TempFolder();
+        using var forms = ExportForms.Build("w8a8", TestNets.Vgg);
+        var proto = OnnxExport.Build(forms.Model, forms.Extra, ExportForms.Info(forms.Model, "quantize"), new string('0', 64), "test.ckpt");
+        File.WriteAllBytes(dir.File("model.onnx"), proto.ToByteArray());
+        using (new OnnxClassifier(OnnxModelFile.Read(dir.File("model.onnx")), optimizedModelPath: dir.File("optimized.onnx"))) { }
+        var optimized = ModelProto.Parser.ParseFrom(File.ReadAllBytes(dir.File("optimized.onnx")));
+        int convs = forms.Model.AllNodes().Count(n => n.Kind == LayerKind.Conv);
+        var ops = optimized.Graph.Node.GroupBy(n => n.OpType).ToDictionary(g => g.Key, g => g.Count());
+        Assert.True(ops.GetValueOrDefault("QLinearConv") == convs - 1,
+            $"expected {convs - 1} QLinearConv; optimised graph: {string.Join(", ", ops.Select(kv => $"{kv.Key} ×{kv.Value}"))}");
+    }
+
+    [Fact]
+    public void MetadataCarriesWhatADeploymentNeeds()
+    {
+        using var scope = NewDisposeScope();
+        using var dir = new TempFolder();
+        using var forms = ExportForms.Build("teacher", TestNets.Vgg);
+        using var onnx = ExportAndLoad(forms, "teacher", dir);
+        var p = onnx.File.Properties;
+        Assert.Equal(forms.Model.Arch.ToString(), p[OnnxMetadata.Arch]);
+        Assert.Equal(new string('0', 64), p[OnnxMetadata.SourceSha256]);
+        Assert.Contains("class4", p[OnnxMetadata.ClassNames]);
+        Assert.Contains("0.46", p[OnnxMetadata.Normalization]);
+        Assert.Equal(TestNets.Normalization.Mean, onnx.File.Info.Normalization.Mean);
+        Assert.Equal("batch", onnx.File.Model.Graph.Input[0].Type.TensorType.Shape.Dim[0].DimParam);
+    }
+}
