@@ -9,6 +9,7 @@ using static TorchSharp.torch;
 namespace Apc.Tests.Deployment;
 
 /// <summary>ONNX files that are not a whole apc export, and verbs that cannot use one, get one clear line.</summary>
+[Collection(nameof(OnnxRuntimeCollection))]
 public class OnnxErrorTests
 {
     static ModelProto Export(TempFolder dir, out string checkpointPath)

@@ -9,6 +9,7 @@ using static TorchSharp.torch;
 namespace Apc.Tests.Deployment;
 
 /// <summary>Every compressed form exports, loads in ONNX Runtime and computes what the TorchSharp model computes.</summary>
+[Collection(nameof(OnnxRuntimeCollection))]
 public class OnnxExportTests
 {
     public static TheoryData<string, string> Float()

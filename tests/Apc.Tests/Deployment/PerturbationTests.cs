@@ -12,6 +12,7 @@ namespace Apc.Tests.Deployment;
 
 /// <summary>Occlusion and RISE, written once over <see cref="IImageClassifier"/>, against closed forms, across runtimes,
 /// and end to end on an ONNX export.</summary>
+[Collection(nameof(OnnxRuntimeCollection))]
 public class PerturbationTests
 {
     /// <summary>logits = W·vec(x) + b: occluding a patch P with baseline β lowers logit k by Σ_{p∈P} W_k(p)(x(p) − β).</summary>
