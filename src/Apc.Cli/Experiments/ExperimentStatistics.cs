@@ -31,9 +31,14 @@ public sealed class ExperimentStatistics
 
     public sealed record SeedDifference(int Seed, double Mean, int? Pairs);
 
-    /// <summary>Matcher − Baseline in one compression, for one metric (Attribution null: a model-level metric).</summary>
+    /// <summary>Matcher − Baseline in one compression, for one metric (Attribution null: a model-level metric).
+    /// <see cref="OverSeeds"/>: the Student-t interval over the per-seed means, which, unlike the bootstrap over images,
+    /// includes how the result varies from one training run to the next (no interval with one seed).</summary>
     public sealed record Difference(string Compression, string Comparison, string Matcher, string Baseline, string? Attribution, string Metric,
-        Estimate Estimate, string Interval, int? Images, IReadOnlyList<SeedDifference> Seeds);
+        Estimate Estimate, string Interval, int? Images, IReadOnlyList<SeedDifference> Seeds)
+    {
+        public Estimate OverSeeds => TInterval.Of(Seeds.Select(s => s.Mean).Where(double.IsFinite));
+    }
 
     public static readonly string[] ModelMetrics = ["map_per_class", "f1"];
 
@@ -207,6 +212,13 @@ public sealed class ExperimentStatistics
             json["unit"] = d.Attribution is null ? "seeds" : "pairs";
             if (d.Images is { } images) json["images"] = images;
             json["interval"] = d.Interval;
+            if (d.Attribution is not null)
+            {
+                var seeds = d.OverSeeds;
+                json["seeds_ci_low"] = N(seeds.Low);
+                json["seeds_ci_high"] = N(seeds.High);
+                json["seeds_interval"] = seeds.HasInterval ? SeedInterval + " (of the per-seed means)" : NoInterval;
+            }
             json["seeds"] = new JsonArray(d.Seeds.Select(s =>
             {
                 var seed = new JsonObject { ["seed"] = s.Seed, ["mean"] = N(s.Mean) };
@@ -281,10 +293,17 @@ public sealed class ExperimentStatistics
                 if (of.Count == 0) continue;
                 string Diff(string metric, bool percent) => of.FirstOrDefault(d => d.Metric == metric) is { } d ? Format(d.Estimate, percent, signed: true) : "n/a";
                 var cosine = of.FirstOrDefault(d => d.Metric == "cosine");
-                attributionRows.Add([m, cmp, Diff("cosine", false), Diff("spearman", false), Diff("topk_iou", false), Diff("pointing", true), Diff("auc", true),
+                string perSeed = cosine is null ? "n/a" : string.Join(", ", cosine.Seeds.Select(x => double.IsFinite(x.Mean)
+                    ? x.Mean.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture) : "n/a"));
+                attributionRows.Add([m, cmp, Diff("cosine", false), cosine is null ? "n/a" : Format(cosine.OverSeeds, false, signed: true), perSeed,
+                    Diff("spearman", false), Diff("topk_iou", false), Diff("pointing", true), Diff("auc", true),
                     cosine is null ? "n/a" : $"{cosine.Estimate.N} ({cosine.Images} images)"]);
             }
-        sb.Append(Apc.Reporting.MarkdownTable.Render(["attribution", "comparison", "cosine", "Spearman", "top-k IoU", "pointing (pp)", "AUC (pp)", "pairs"], attributionRows));
+        sb.AppendLine("The cosine interval in brackets resamples images within seeds (the trained models held fixed); \"cosine over seeds\" is " +
+                      "the Student-t interval of the per-seed means, which includes training-run variation.");
+        sb.AppendLine();
+        sb.Append(Apc.Reporting.MarkdownTable.Render(["attribution", "comparison", "cosine", "cosine over seeds", "cosine per seed", "Spearman", "top-k IoU",
+            "pointing (pp)", "AUC (pp)", "pairs"], attributionRows));
         return sb.ToString();
     }
 }

@@ -54,6 +54,10 @@ public class ExperimentStatisticsTests
         Assert.Equal(0.1, cosine.Seeds[1].Mean, 12);
         Assert.Equal([2, 1], cosine.Seeds.Select(s => s.Pairs!.Value));
         Assert.InRange(0.2, cosine.Estimate.Low, cosine.Estimate.High);
+        // Over seeds: the per-seed means 0.25 and 0.1; mean 0.175, s = 0.15/√2, s/√2 = 0.075, t_{0.975,1} = 12.706205.
+        Assert.Equal(0.175, cosine.OverSeeds.Mean, 12);
+        Assert.Equal(0.175 - 12.706205 * 0.075, cosine.OverSeeds.Low, 5);
+        Assert.Equal(0.175 + 12.706205 * 0.075, cosine.OverSeeds.High, 5);
 
         // mAP: per-seed differences 0.1 and 0.3; mean 0.2, s/√2 = 0.1, t_{0.975,1} = 12.706205.
         var map = stats.Differences.Single(d => d.Attribution is null && d.Metric == "map_per_class");
