@@ -44,17 +44,17 @@ public sealed class ExperimentResults
     /// evaluation scored, and its consistency means are recomputed from them. On newer evaluations this changes nothing.</summary>
     public static ExperimentResults Collect(ExperimentConfig config, IEnumerable<ExperimentRun> runs)
     {
-        var read = runs.Select(Read).ToList();
+        var read = runs.Select(Read).Select(r => r with { Pairs = ReadPairs(r) }).ToList(); // each pairs.json read once
         return new(config, read.Select(r => RestrictConsistencyToTeacherPairs(r, read)).ToList());
     }
 
     static RunValues RestrictConsistencyToTeacherPairs(RunValues run, IReadOnlyList<RunValues> all)
     {
-        var pairs = ReadPairs(run);
-        if (pairs is null || run.Run.Compression == "teacher") return run with { Pairs = pairs };
+        var pairs = run.Pairs;
+        if (pairs is null || run.Run.Compression == "teacher") return run;
         var teacher = all.FirstOrDefault(r => r.Run.Compression == "teacher" && r.Run.Seed == run.Run.Seed);
-        var teacherPairs = teacher is null ? null : ReadPairs(teacher);
-        if (teacher is null || teacherPairs is null || !SameReference(run, teacher)) return run with { Pairs = pairs };
+        var teacherPairs = teacher?.Pairs;
+        if (teacher is null || teacherPairs is null || !SameReference(run, teacher)) return run;
 
         var restricted = pairs.ToDictionary(p => p.Key,
             p => teacherPairs.TryGetValue(p.Key, out var t) ? p.Value.ConsistencyOnPairsOf(t) : p.Value);

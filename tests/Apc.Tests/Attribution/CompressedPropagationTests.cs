@@ -1,6 +1,5 @@
 using Apc.Attribution;
 using Apc.Attribution.Propagation;
-using Apc.Compression.Pruning;
 using Apc.Compression.Quantization;
 using Apc.Models;
 using TorchSharp;
@@ -206,25 +205,9 @@ public class CompressedPropagationTests
             else Activations.Freeze();
         }
 
-        /// <summary>A fraction of the filters of every prunable conv removed by surgery.</summary>
-        void PruneChannels(double ratio)
-        {
-            var ratios = PruningDependencies.Groups(Model).ToDictionary(g => g.Conv, _ => ratio);
-            var pruned = ChannelSurgery.Apply(Model, PruningPlan.FromRatios(Model, L1FilterCriterion.Instance, ratios));
-            Model.Dispose();
-            Model = pruned;
-            Model.eval();
-        }
+        void PruneChannels(double ratio) => Model = TestNets.PruneChannels(Model, ratio);
 
-        /// <summary>A fraction of the conv and linear weights zeroed by one global magnitude threshold.</summary>
-        void PruneWeights(double sparsity)
-        {
-            var names = MagnitudePruning.PrunableParameters(Model, includeLinear: true);
-            long total = MagnitudePruning.Sparsity(Model, names).Total;
-            var masks = MagnitudePruning.GlobalMasks(Model, names, MagnitudePruning.PrunedCount(sparsity, total));
-            MagnitudePruning.Apply(Model, masks);
-            foreach (var m in masks.Values) m.Dispose();
-        }
+        void PruneWeights(double sparsity) => TestNets.PruneWeights(Model, sparsity);
 
         public void Dispose()
         {

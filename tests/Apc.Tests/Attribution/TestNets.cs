@@ -1,3 +1,4 @@
+using Apc.Compression.Pruning;
 using Apc.Data;
 using Apc.Models;
 using TorchSharp;
@@ -78,6 +79,28 @@ internal static class TestNets
     {
         using var scope = NewDisposeScope();
         return (actual - expected).abs().max().item<float>() / Math.Max(1e-12, expected.abs().max().item<float>());
+    }
+
+    /// <summary>A fraction of the filters of every prunable conv removed by L1 surgery; the given model is disposed and
+    /// the pruned one (in eval mode) returned.</summary>
+    public static ClassifierNet PruneChannels(ClassifierNet model, double ratio)
+    {
+        var ratios = PruningDependencies.Groups(model).ToDictionary(g => g.Conv, _ => ratio);
+        var pruned = ChannelSurgery.Apply(model,
+            PruningPlan.FromRatios(model, L1FilterCriterion.Instance, ratios));
+        model.Dispose();
+        pruned.eval();
+        return pruned;
+    }
+
+    /// <summary>A fraction of the conv and linear weights zeroed in place by one global magnitude threshold.</summary>
+    public static void PruneWeights(ClassifierNet model, double sparsity)
+    {
+        var names = MagnitudePruning.PrunableParameters(model, includeLinear: true);
+        long total = MagnitudePruning.Sparsity(model, names).Total;
+        var masks = MagnitudePruning.GlobalMasks(model, names, MagnitudePruning.PrunedCount(sparsity, total));
+        MagnitudePruning.Apply(model, masks);
+        foreach (var m in masks.Values) m.Dispose();
     }
 }
 

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Apc.Checkpoints;
-using Apc.Compression.Pruning;
 using Apc.Compression.Quantization;
 using Apc.Data;
 using Apc.Models;
@@ -61,23 +60,9 @@ internal sealed class ExportForms : IDisposable
         foreach (var (key, value) in Activations.ToTensors()) Extra[key] = value;
     }
 
-    void PruneChannels(double ratio)
-    {
-        var ratios = PruningDependencies.Groups(Model).ToDictionary(g => g.Conv, _ => ratio);
-        var pruned = ChannelSurgery.Apply(Model, PruningPlan.FromRatios(Model, L1FilterCriterion.Instance, ratios));
-        Model.Dispose();
-        Model = pruned;
-        Model.eval();
-    }
+    void PruneChannels(double ratio) => Model = TestNets.PruneChannels(Model, ratio);
 
-    void PruneWeights(double sparsity)
-    {
-        var names = MagnitudePruning.PrunableParameters(Model, includeLinear: true);
-        long total = MagnitudePruning.Sparsity(Model, names).Total;
-        var masks = MagnitudePruning.GlobalMasks(Model, names, MagnitudePruning.PrunedCount(sparsity, total));
-        MagnitudePruning.Apply(Model, masks);
-        foreach (var m in masks.Values) m.Dispose();
-    }
+    void PruneWeights(double sparsity) => TestNets.PruneWeights(Model, sparsity);
 
     public void Dispose()
     {
