@@ -50,7 +50,7 @@ public static class DemoConfigs
         Compressions = Methods(structuredEpochs: 3, fineTuneEpochs: 3),
         Matchers = new[] { "none", "at", "wcam", "wcam:drop=0.3" },
         MatchWeight = MatchWeight,
-        Evaluation = new() { Methods = AttributionMethods, ValSize = 1000, Examples = new[] { 0, 1, 2, 3, 4, 5 } },
+        Evaluation = new() { Split = "test", Methods = AttributionMethods, ValSize = 1000, Examples = new[] { 0, 1, 2, 3, 4, 5 } },
         Seeds = seeds,
     };
 
@@ -67,7 +67,7 @@ public static class DemoConfigs
         Compressions = Methods(structuredEpochs: 6, fineTuneEpochs: 2),
         Matchers = new[] { "none", "at", "wcam" },
         MatchWeight = MatchWeight,
-        Evaluation = new() { Methods = AttributionMethods, ValSize = 300, Examples = new[] { 0, 1, 2, 3 } },
+        Evaluation = new() { Split = "test", Methods = AttributionMethods, ValSize = 300, Examples = new[] { 0, 1, 2, 3 } },
         Seeds = seeds,
     };
 
@@ -84,7 +84,7 @@ public static class DemoConfigs
         },
         Matchers = new[] { "none", "wcam" },
         MatchWeight = MatchWeight,
-        Evaluation = new() { Methods = new[] { "gradcam", "lrp" }, ValSize = 64, Examples = new[] { 0, 1 } },
+        Evaluation = new() { Split = "test", Methods = new[] { "gradcam", "lrp" }, ValSize = 64, Examples = new[] { 0, 1 } },
         Seeds = seeds,
     };
 

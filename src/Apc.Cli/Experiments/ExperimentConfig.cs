@@ -61,8 +61,19 @@ public sealed record ExperimentConfig
     public sealed record EvaluationSection
     {
         public IReadOnlyList<string> Methods { get; init; } = new[] { "gradcam", "lrp", "excitation-backprop", "rap" };
+        /// <summary>The split the models are evaluated on: "val" (the split checkpoints are selected on) or "test" (held
+        /// out from training and selection, so the reported numbers are not biased by choosing the best epoch).</summary>
+        public string Split { get; init; } = "val";
+        /// <summary>Images evaluated, taken from <see cref="Split"/> (the JSON name predates the split choice); null = the
+        /// data section's val_size for "val", the data set's default for "test".</summary>
         public int? ValSize { get; init; }
-        /// <summary>Validation images shown in the report's heatmap grid.</summary>
+        /// <summary>True when the evaluation reads the held-out test split.</summary>
+        public bool OnTestSplit => string.Equals(Split, "test", StringComparison.OrdinalIgnoreCase);
+        /// <summary>One sentence for reports: which split the numbers come from.</summary>
+        public string SplitSentence => OnTestSplit
+            ? "Evaluated on the held-out test split; every checkpoint (best epoch) was selected on the validation split."
+            : "Evaluated on the validation split, the one each checkpoint's best epoch was selected on (selection can flatter these numbers).";
+        /// <summary>Images of the evaluated split shown in the report's heatmap grid.</summary>
         public IReadOnlyList<int> Examples { get; init; } = new[] { 0, 1, 2, 3 };
     }
 
@@ -119,10 +130,11 @@ public sealed record ExperimentConfig
         if (names.Distinct().Count() != names.Count) throw Bad("compression labels must be unique.");
         if (Evaluation.Examples is null) throw Bad("'evaluation.examples' is null.");
         if (Evaluation.Examples.FirstOrDefault(i => i < 0) is var before and < 0) throw Bad($"'evaluation.examples' holds {before}; indices start at 0.");
-        // The validation set's size when the plan fixes it (fashion-scenes defaults to 1,000; a VOC folder's is unknown here).
-        int? valSize = Evaluation.ValSize ?? Data.ValSize ?? (Data.Dataset == "fashion-scenes" ? 1000 : null);
+        if (Evaluation.Split is not ("val" or "test")) throw Bad($"'evaluation.split' is '{Evaluation.Split}'; expected \"val\" or \"test\".");
+        // The evaluated split's size when the plan fixes it (fashion-scenes defaults to 1,000; a VOC folder's is unknown here).
+        int? valSize = Evaluation.ValSize ?? (Evaluation.OnTestSplit ? null : Data.ValSize) ?? (Data.Dataset == "fashion-scenes" ? 1000 : null);
         if (valSize is { } n && Evaluation.Examples.FirstOrDefault(i => i >= n) is var past and > 0)
-            throw Bad($"'evaluation.examples' holds {past}, past the end of the {n} validation images (indices 0 to {n - 1}).");
+            throw Bad($"'evaluation.examples' holds {past}, past the end of the {n} {Evaluation.Split} images evaluated (indices 0 to {n - 1}).");
         if (Teacher.Checkpoint is { } given) Util.InputPath.RequireFile(given, $"experiment config '{source}': teacher checkpoint", "a checkpoint file");
 
         // Every stage's command line, parsed and checked as the stage will run it (nothing runs, nothing is written).

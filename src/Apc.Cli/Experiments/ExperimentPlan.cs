@@ -30,7 +30,10 @@ public static class ExperimentPlan
         {
             var a = new List<string> { "evaluate", "--model", model, "--methods", string.Join(',', config.Evaluation.Methods), "--out", evalDir };
             if (reference is not null) a.AddRange(new[] { "--reference", reference });
-            return a.Concat(Data(config.Evaluation.ValSize)).Concat(Common(seed)).ToArray();
+            if (!config.Evaluation.OnTestSplit) return a.Concat(Data(config.Evaluation.ValSize)).Concat(Common(seed)).ToArray();
+            a.AddRange(new[] { "--split", "test" });
+            if (config.Evaluation.ValSize is { } n) a.AddRange(new[] { "--test-size", n.ToString() });
+            return a.Concat(Data(null)).Concat(Common(seed)).ToArray();
         }
 
         foreach (var seed in config.Seeds)

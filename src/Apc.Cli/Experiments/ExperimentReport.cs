@@ -21,7 +21,7 @@ public static class ExperimentReport
             report.Image(png, caption, file);
         }
         report.Paragraph($"Command: {command}. This invocation took {seconds:F0} s (finished stages skipped, not counted). Seeds: {string.Join(", ", config.Seeds)} " +
-            "(tables show mean ± sample standard deviation when there are several). Data: " + config.Data.Dataset + ". " +
+            "(tables show mean ± sample standard deviation when there are several). Data: " + config.Data.Dataset + ". " + config.Evaluation.SplitSentence + " " +
             "Attribution metrics are measured over the (image, class) pairs each model predicts correctly; " +
             "cosine is the teacher–student consistency of the maps for the same pair (1 = same map).");
         foreach (var c in config.Compressions)
@@ -81,16 +81,21 @@ public static class ExperimentReport
         }
     }
 
-    /// <summary>The split heatmaps are drawn on (validation when it has masks) and the plan's example indices in it.</summary>
+    /// <summary>The split heatmaps are drawn on (the evaluated one: the plan's test split, else validation when it has
+    /// masks) and the plan's example indices in it.</summary>
     internal static (IDataset Split, IReadOnlyList<int> Indices) Examples(ExperimentConfig config, int seed)
     {
         var d = config.Data;
+        var e = config.Evaluation;
         var data = DatasetFactory.Open(new DataOptions
         {
-            Dataset = d.Dataset, DataRoot = d.DataRoot, TrainSize = d.TrainSize, ValSize = config.Evaluation.ValSize ?? d.ValSize,
+            Dataset = d.Dataset, DataRoot = d.DataRoot, TrainSize = d.TrainSize,
+            ValSize = e.OnTestSplit ? d.ValSize : e.ValSize ?? d.ValSize, TestSize = e.OnTestSplit ? e.ValSize : null,
             ImageSize = d.ImageSize, Seed = seed,
         });
-        var split = data.Val.HasMasks || data.Test is null ? data.Val : data.Test;
+        var split = e.OnTestSplit
+            ? data.Test ?? throw new ApcException($"the plan evaluates on the test split, but data set '{d.Dataset}' has none.")
+            : data.Val.HasMasks || data.Test is null ? data.Val : data.Test;
         return (split, config.Evaluation.Examples.Where(i => i < split.Count).ToList());
     }
 

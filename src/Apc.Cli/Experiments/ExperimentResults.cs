@@ -225,7 +225,7 @@ public sealed class ExperimentResults
         sb.AppendLine($"# {Config.Name}: results");
         sb.AppendLine();
         sb.AppendLine($"Command: `{command}`. Seeds: {string.Join(", ", Config.Seeds)} (mean ± sample standard deviation when more than one). " +
-                      $"This invocation took {seconds:F0} s (stages finished before it were skipped and are not counted). Data: {Config.Data.Dataset}. " +
+                      $"This invocation took {seconds:F0} s (stages finished before it were skipped and are not counted). Data: {Config.Data.Dataset}. {Config.Evaluation.SplitSentence} " +
                       "Attribution metrics over the (image, class) pairs each model predicts correctly; cosine = teacher–student consistency of the maps " +
                       "(1 = identical), on the pairs the teacher also predicts correctly.");
         foreach (var c in Config.Compressions)

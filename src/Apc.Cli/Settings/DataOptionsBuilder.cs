@@ -16,6 +16,7 @@ static class DataOptionsBuilder
     {
         if (s.TrainSize is < 1 or > MaxSplitSize) throw new UsageException($"--train-size must be in [1, {MaxSplitSize}] (got {s.TrainSize}).");
         if (s.ValSize is < 1 or > MaxSplitSize) throw new UsageException($"--val-size must be in [1, {MaxSplitSize}] (got {s.ValSize}).");
+        if (s.TestSize is < 1 or > MaxSplitSize) throw new UsageException($"--test-size must be in [1, {MaxSplitSize}] (got {s.TestSize}).");
         if (s.ImageSize is < 32 or > 1024) throw new UsageException($"--image-size must be in [32, 1024] (got {s.ImageSize}).");
         if (s.BatchSize is < 1 or > MaxBatchSize)
             throw new UsageException($"--batch-size must be in [1, {MaxBatchSize}] (got {s.BatchSize}); a bigger batch does not fit this or any machine's memory.");
@@ -33,6 +34,7 @@ static class DataOptionsBuilder
             DataRoot = s.DataRoot,
             TrainSize = s.TrainSize,
             ValSize = s.ValSize,
+            TestSize = s.TestSize,
             ImageSize = s.ImageSize,
             Seed = s.Seed,
         };

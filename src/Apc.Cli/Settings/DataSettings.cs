@@ -24,6 +24,10 @@ public class DataSettings : CommonSettings
     [Description("Validation images (fashion-scenes default 1000; VOC default all).")]
     public int? ValSize { get; init; }
 
+    [CommandOption("--test-size <N>")]
+    [Description("Held-out test images, used by evaluate --split test (fashion-scenes default 1000: scenes from Fashion-MNIST test images the validation split never uses; VOC: the segmentation list, all by default).")]
+    public int? TestSize { get; init; }
+
     [CommandOption("--image-size <PX>")]
     [Description("Input size in pixels (fashion-scenes canvas default 64; VOC default 227).")]
     public int? ImageSize { get; init; }

@@ -49,4 +49,45 @@ public class ExperimentPlanTests
         var (stages, _) = ExperimentPlan.Build(DemoConfigs.WithMatchWeight(study, 100), "out", "cpu", 1);
         Assert.All(stages.Where(s => s.Arguments.Contains("--match") && !s.Arguments.Contains("none")), s => Assert.Equal("100", Beta(s.Arguments)));
     }
+
+    [Fact]
+    public void TheDemoPlansEvaluateOnTheHeldOutTestSplitAndOnlyEvaluationReadsIt()
+    {
+        foreach (var config in new[] { DemoConfigs.Study([0], false), DemoConfigs.Full([0]), DemoConfigs.Quick([0]) })
+        {
+            var (stages, _) = ExperimentPlan.Build(config, "out", "cpu", 1);
+            var evaluations = stages.Where(s => s.Arguments[0] == "evaluate").ToList();
+            Assert.NotEmpty(evaluations);
+            Assert.All(evaluations, s =>
+            {
+                var a = s.Arguments.ToList();
+                Assert.Equal("test", a[a.IndexOf("--split") + 1]);
+                Assert.Equal(config.Evaluation.ValSize.ToString(), a[a.IndexOf("--test-size") + 1]);
+            });
+            // Training and compression select their best epoch on the validation split and never see the test split.
+            Assert.All(stages.Except(evaluations), s => Assert.DoesNotContain("--split", s.Arguments));
+            Assert.All(stages.Except(evaluations), s => Assert.DoesNotContain("--test-size", s.Arguments));
+            Assert.Contains("held-out test split", config.Evaluation.SplitSentence, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void APlanWithoutASplitEvaluatesOnValidationAsBefore()
+    {
+        var config = new ExperimentConfig
+        {
+            Teacher = new ExperimentConfig.TeacherSection { Checkpoint = "teacher.ckpt" },
+            Compressions = [new ExperimentConfig.CompressionSection { Method = "structured" }],
+            Matchers = ["none"],
+            Evaluation = new ExperimentConfig.EvaluationSection { ValSize = 50 },
+            Seeds = [0],
+        };
+        var (stages, _) = ExperimentPlan.Build(config, "out", "cpu", 1);
+        Assert.All(stages.Where(s => s.Arguments[0] == "evaluate"), s =>
+        {
+            var a = s.Arguments.ToList();
+            Assert.DoesNotContain("--split", a);
+            Assert.Equal("50", a[a.IndexOf("--val-size") + 1]);
+        });
+    }
 }

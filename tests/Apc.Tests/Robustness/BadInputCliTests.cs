@@ -95,6 +95,8 @@ public class BadInputCliTests
             (Plan() with { Matchers = Array.Empty<string>() }, "'matchers' is empty"),
             (Plan() with { Evaluation = Plan().Evaluation with { Examples = new[] { 0, 16 } } }, "'evaluation.examples' holds 16, past the end of the 16"),
             (Plan() with { Evaluation = Plan().Evaluation with { ValSize = 0 } }, "--val-size must be in [1,"),
+            (Plan() with { Evaluation = Plan().Evaluation with { Split = "train" } }, "'evaluation.split' is 'train'; expected \"val\" or \"test\""),
+            (Plan() with { Evaluation = Plan().Evaluation with { Split = "test", ValSize = 0 } }, "--test-size must be in [1,"),
             (Plan() with { Matchers = new[] { "wcam:drop=abc" } }, "wcam"),
             (Plan() with { Compressions = new[] { new ExperimentConfig.CompressionSection { Method = "kd", Options = new[] { "--ratio", "0.5" } } } }, "--ratio"),
             (Plan() with { Teacher = Plan().Teacher with { LrSteps = "5" } }, "--lr-steps: epoch 5 is beyond --epochs 1"),
