@@ -1,5 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
+using System.Text.Json.Nodes;
+using Apc.Checkpoints;
 using Apc.Deployment;
 using Apc.Models;
 using Apc.Util;
@@ -27,6 +29,14 @@ public sealed class ExportSettings : Settings.CommonSettings
     [Description("Seeded random images on which ONNX Runtime's logits are compared with the checkpoint's after writing.")]
     [DefaultValue(16)]
     public int CheckImages { get; init; } = 16;
+
+    [CommandOption("--time")]
+    [Description("Also time the exported model in ONNX Runtime: median latency at batch 1 and batch 64 (seeded random images, 2 warm-up and 5 timed runs each).")]
+    public bool Time { get; init; }
+
+    [CommandOption("--summary <FILE>")]
+    [Description("Write what was checked as JSON: file sizes, precision, ONNX Runtime vs checkpoint agreement and, with --time, the latencies (written atomically).")]
+    public string? Summary { get; init; }
 }
 
 /// <summary>apc export: checkpoint → ONNX (see <see cref="OnnxExport"/>), then read back, run in ONNX Runtime and
@@ -50,6 +60,9 @@ public sealed class ExportCommand : Command<ExportSettings>
         using var onnx = new OnnxClassifier(file, settings.Threads);
         using var images = LogitAgreement.RandomImages(file.Info.ModelConfig, settings.CheckImages, seed: 0);
         var agreement = LogitAgreement.Of(onnx, new TorchClassifier(checkpoint.Model), images);
+        var latency = settings.Time ? LatencyBatches.Select(b => (Batch: b, Ms: ClassifierLatency.MedianMs(onnx, b))).ToList() : null;
+        if (settings.Summary is { } summary)
+            AtomicFile.WriteJson(summary, Summary(settings, checkpoint, file, agreement, latency));
 
         var table = new Table().HideHeaders().AddColumns("", "").Title(Markup.Escape(settings.Out));
         void Row(string k, string v) => table.AddRow(Markup.Escape(k), Markup.Escape(v));
@@ -59,7 +72,43 @@ public sealed class ExportCommand : Command<ExportSettings>
         Row("operators", OnnxInfo.Operators(file.Model));
         Row("ONNX Runtime vs checkpoint", string.Create(CultureInfo.InvariantCulture,
             $"max |Δlogit| {agreement.MaxAbsDifference:G3} ({agreement.Relative:G3} of max |logit|), labels agree on {agreement.LabelAgreement:P1} of {agreement.Pairs} pairs ({settings.CheckImages} random images)"));
+        foreach (var (batch, ms) in latency ?? [])
+            Row($"ONNX Runtime latency, batch {batch}", string.Create(CultureInfo.InvariantCulture, $"{ms:F2} ms (median of {ClassifierLatency.DefaultRepeats})"));
         AnsiConsole.Write(table);
         return 0;
+    }
+
+    /// <summary>Batch sizes --time measures (one image, as on a device; a batch, as in bulk scoring).</summary>
+    public static readonly int[] LatencyBatches = [1, 64];
+
+    static JsonObject Summary(ExportSettings settings, ModelCheckpoint checkpoint, OnnxModelFile file, LogitAgreement agreement,
+        IReadOnlyList<(int Batch, double Ms)>? latency)
+    {
+        var summary = new JsonObject
+        {
+            ["model"] = Path.GetFullPath(settings.Out),
+            ["source"] = Path.GetFullPath(settings.Model),
+            ["source_kind"] = checkpoint.Info.Kind.ToString(),
+            ["arch"] = checkpoint.Model.Arch.ToString(),
+            ["precision"] = file.Properties[OnnxMetadata.Precision],
+            ["size_bytes"] = file.SizeBytes,
+            ["checkpoint_bytes"] = new FileInfo(settings.Model).Length,
+            ["agreement"] = new JsonObject
+            {
+                ["images"] = settings.CheckImages, ["seed"] = 0, ["pairs"] = agreement.Pairs,
+                ["max_abs_logit_difference"] = agreement.MaxAbsDifference, ["relative"] = agreement.Relative,
+                ["label_agreement"] = agreement.LabelAgreement,
+            },
+        };
+        if (latency is not null)
+        {
+            var ms = new JsonObject();
+            foreach (var (batch, value) in latency) ms[$"batch_{batch}"] = value;
+            ms["warmup"] = ClassifierLatency.DefaultWarmup;
+            ms["repeats"] = ClassifierLatency.DefaultRepeats;
+            ms["threads"] = settings.Threads;
+            summary["latency_ms"] = ms;
+        }
+        return summary;
     }
 }

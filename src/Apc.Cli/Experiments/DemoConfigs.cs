@@ -51,6 +51,7 @@ public static class DemoConfigs
         Matchers = new[] { "none", "at", "wcam", "wcam:drop=0.3" },
         MatchWeight = MatchWeight,
         Evaluation = new() { Split = "test", Methods = AttributionMethods, ValSize = 1000, Examples = new[] { 0, 1, 2, 3, 4, 5 } },
+        Deployment = new() { Images = 32 },
         Seeds = seeds,
     };
 
@@ -68,6 +69,7 @@ public static class DemoConfigs
         Matchers = new[] { "none", "at", "wcam" },
         MatchWeight = MatchWeight,
         Evaluation = new() { Split = "test", Methods = AttributionMethods, ValSize = 300, Examples = new[] { 0, 1, 2, 3 } },
+        Deployment = new() { Images = 32 },
         Seeds = seeds,
     };
 
@@ -85,6 +87,7 @@ public static class DemoConfigs
         Matchers = new[] { "none", "wcam" },
         MatchWeight = MatchWeight,
         Evaluation = new() { Split = "test", Methods = new[] { "gradcam", "lrp" }, ValSize = 64, Examples = new[] { 0, 1 } },
+        Deployment = new() { Images = 16 },
         Seeds = seeds,
     };
 

@@ -23,6 +23,22 @@ public sealed record ExperimentConfig
     public double? MatchWeight { get; init; }
     public EvaluationSection Evaluation { get; init; } = new();
     public IReadOnlyList<int> Seeds { get; init; } = new[] { 0 };
+    /// <summary>Export every model (teacher included) to ONNX and evaluate the exported file in ONNX Runtime; null = no
+    /// deployment stages.</summary>
+    public DeploymentSection? Deployment { get; init; }
+
+    /// <summary>What the runner does with each model after compression: <c>apc export --time</c> into the run's
+    /// deployed/ folder, then <c>apc evaluate</c> of the .onnx file against the teacher checkpoint with the perturbation
+    /// <see cref="Methods"/> (the only attribution that runs in ONNX Runtime) on <see cref="Images"/> images of the
+    /// evaluated split. Occlusion costs ((size − patch)/stride + 1)² forward passes per image and class.</summary>
+    public sealed record DeploymentSection
+    {
+        public int Images { get; init; } = 32;
+        public IReadOnlyList<string> Methods { get; init; } = new[] { "occlusion" };
+        /// <summary>Occlusion patch side and stride, pixels.</summary>
+        public int Patch { get; init; } = 16;
+        public int Stride { get; init; } = 8;
+    }
 
     public sealed record DataSection
     {

@@ -5,8 +5,10 @@ namespace Apc.Cli.Experiments;
 /// this one reads (a Slurm job's afterok dependencies).</summary>
 public sealed record ExperimentStage(string Id, string Label, string[] Arguments, string DoneMarker, double Weight, IReadOnlyList<string> Needs);
 
-/// <summary>One row of the results: a model in one seed (the teacher or a compressed variant).</summary>
-public sealed record ExperimentRun(int Seed, string Compression, string Method, string Matcher, string Folder, string ModelPath, string EvaluationPath);
+/// <summary>One row of the results: a model in one seed (the teacher or a compressed variant). <see cref="DeployedFolder"/>
+/// holds its ONNX export and that file's evaluation when the plan deploys (null otherwise).</summary>
+public sealed record ExperimentRun(int Seed, string Compression, string Method, string Matcher, string Folder, string ModelPath, string EvaluationPath,
+    string? DeployedFolder = null);
 
 /// <summary>Turns a config into the ordered list of stages (train, evaluate, compress, evaluate, ...).</summary>
 public static class ExperimentPlan
@@ -36,6 +38,26 @@ public static class ExperimentPlan
             return a.Concat(Data(null)).Concat(Common(seed)).ToArray();
         }
 
+        // Export to ONNX, then evaluate the exported file against the teacher: two stages after the model's own.
+        string? Deploy(int seed, string id, string model, string runDir, string teacher, IReadOnlyList<string> needs)
+        {
+            if (config.Deployment is not { } deploy) return null;
+            var dir = Path.Combine(runDir, "deployed");
+            var onnx = Path.Combine(dir, "model.onnx");
+            stages.Add(new ExperimentStage($"{id}-export", $"seed {seed}: export {id} to ONNX",
+                new[] { "export", "--model", model, "--out", onnx, "--force", "--time", "--summary", Path.Combine(dir, "export.json"),
+                        "--device", device, "--threads", threads.ToString() },
+                Path.Combine(dir, "DONE"), 0.5, needs));
+            var evalDir = Path.Combine(dir, "evaluation");
+            var a = new List<string> { "evaluate", "--model", onnx, "--reference", teacher, "--methods", string.Join(',', deploy.Methods),
+                "--patch", deploy.Patch.ToString(), "--stride", deploy.Stride.ToString(), "--out", evalDir };
+            if (config.Evaluation.OnTestSplit) a.AddRange(new[] { "--split", "test", "--test-size", deploy.Images.ToString() });
+            stages.Add(new ExperimentStage($"{id}-deployed-eval", $"seed {seed}: evaluate the exported {id}",
+                a.Concat(Data(config.Evaluation.OnTestSplit ? null : deploy.Images)).Concat(Common(seed)).ToArray(),
+                Path.Combine(evalDir, "DONE"), 0.5, needs.Append($"{id}-export").ToArray()));
+            return dir;
+        }
+
         foreach (var seed in config.Seeds)
         {
             var seedDir = Path.Combine(outDir, $"seed-{seed}");
@@ -59,7 +81,8 @@ public static class ExperimentPlan
             var teacherEval = Path.Combine(teacherDir, "evaluation");
             stages.Add(new ExperimentStage($"s{seed}-teacher-eval", $"seed {seed}: evaluate teacher", Evaluate(teacher, null, teacherEval, seed),
                 Path.Combine(teacherEval, "DONE"), 1, teacherNeeds));
-            runs.Add(new ExperimentRun(seed, "teacher", "teacher", "-", teacherDir, teacher, Path.Combine(teacherEval, "evaluation.json")));
+            var teacherDeployed = Deploy(seed, $"s{seed}-teacher", teacher, teacherDir, teacher, teacherNeeds);
+            runs.Add(new ExperimentRun(seed, "teacher", "teacher", "-", teacherDir, teacher, Path.Combine(teacherEval, "evaluation.json"), teacherDeployed));
 
             foreach (var c in config.Compressions)
                 foreach (var m in config.Matchers)
@@ -79,7 +102,8 @@ public static class ExperimentPlan
                     var evalDir = Path.Combine(runDir, "evaluation");
                     stages.Add(new ExperimentStage($"{compressId}-eval", $"seed {seed}: evaluate {label}", Evaluate(model, teacher, evalDir, seed),
                         Path.Combine(evalDir, "DONE"), 1, teacherNeeds.Append(compressId).ToArray()));
-                    runs.Add(new ExperimentRun(seed, c.Name, c.Method, m, runDir, model, Path.Combine(evalDir, "evaluation.json")));
+                    var deployed = Deploy(seed, compressId, model, runDir, teacher, teacherNeeds.Append(compressId).ToArray());
+                    runs.Add(new ExperimentRun(seed, c.Name, c.Method, m, runDir, model, Path.Combine(evalDir, "evaluation.json"), deployed));
                 }
         }
         return (stages, runs);

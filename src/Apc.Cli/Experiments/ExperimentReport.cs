@@ -30,6 +30,11 @@ public static class ExperimentReport
             report.Heading($"{c.Name} ({c.Method})");
             report.Table(headers, rows, caption: string.Join(' ', c.Options));
         }
+        if (results.DeployedTable() is var (deployedHeaders, deployedRows))
+        {
+            report.Heading("Deployed (ONNX Runtime)");
+            report.Table(deployedHeaders, deployedRows, caption: results.DeployedCaption());
+        }
 
         int seed = config.Seeds[0];
         var pictures = new List<(string File, byte[] Png, string Caption)>();

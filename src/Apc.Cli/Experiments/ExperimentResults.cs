@@ -146,9 +146,37 @@ public sealed class ExperimentResults
                     Take($"{method}.consistency_pairs", entry?["consistency"]?["pairs"]);
                 }
         }
+        if (run.DeployedFolder is { } deployed) ReadDeployed(deployed, Take);
         if (values.TryGetValue("parameters", out var p) && values.TryGetValue("nonzero_parameters", out var nz) && p > 0)
             values["sparsity"] = 1 - nz / p;
         return new RunValues(run, values, metrics, evaluation);
+    }
+
+    /// <summary>The exported model's facts under "deployed.*": file size, latency in ONNX Runtime, agreement with the
+    /// checkpoint (export.json), and its prediction and perturbation-attribution scores (deployed/evaluation).</summary>
+    static void ReadDeployed(string folder, Action<string, JsonNode?> take)
+    {
+        var exportPath = Path.Combine(folder, "export.json");
+        if (File.Exists(exportPath) && JsonNode.Parse(File.ReadAllText(exportPath)) is { } export)
+        {
+            take("deployed.size_bytes", export["size_bytes"]);
+            take("deployed.latency_b1_ms", export["latency_ms"]?["batch_1"]);
+            take("deployed.latency_b64_ms", export["latency_ms"]?["batch_64"]);
+            take("deployed.label_agreement", export["agreement"]?["label_agreement"]);
+            take("deployed.relative_logit_difference", export["agreement"]?["relative"]);
+        }
+        var evaluationPath = Path.Combine(folder, "evaluation", "evaluation.json");
+        if (File.Exists(evaluationPath) && JsonNode.Parse(File.ReadAllText(evaluationPath)) is { } evaluation)
+        {
+            take("deployed.map_per_class", evaluation["prediction"]?["map_per_class"]);
+            if (evaluation["attribution"] is JsonObject attribution)
+                foreach (var (method, entry) in attribution)
+                {
+                    take($"deployed.{method}.pointing", entry?["pointing"]);
+                    take($"deployed.{method}.cosine", entry?["consistency"]?["cosine"]);
+                    take($"deployed.{method}.consistency_pairs", entry?["consistency"]?["pairs"]);
+                }
+        }
     }
 
     /// <summary>Size facts of a model the plan was given rather than trained (a teacher checkpoint), measured from the file.</summary>
@@ -196,7 +224,7 @@ public sealed class ExperimentResults
         var methods = Config.Evaluation.Methods;
         bool sparse = Config.Compressions.First(c => c.Name == compression).Method == "unstructured";
         var headers = new List<string> { "model", sparse ? "sparsity %" : "parameters", "MACs", "mAP %", "F1 %" };
-        foreach (var m in methods) headers.AddRange(new[] { $"{m} pointing %", $"{m} AUC %", $"{m} cosine" });
+        foreach (var m in methods) headers.AddRange(new[] { $"{m} pointing %", $"{m} AUC %", $"{m} cosine", $"{m} pairs" });
         var rows = new List<string[]>();
         foreach (var (label, _, seeds) in Rows(compression))
         {
@@ -213,10 +241,72 @@ public sealed class ExperimentResults
                 row.Add(Aggregate(seeds, $"{m}.pointing").Format(true));
                 row.Add(Aggregate(seeds, $"{m}.auc").Format(true));
                 row.Add(label == "Teacher" ? "1" : Aggregate(seeds, $"{m}.cosine").Format(false, 3));
+                row.Add(Pairs(seeds, m, label == "Teacher"));
             }
             rows.Add(row.ToArray());
         }
         return (headers.ToArray(), rows);
+    }
+
+    /// <summary>The "deployed" table: every model as exported to ONNX (one row per compression and matcher, the teacher
+    /// first), or null when the plan does not deploy.</summary>
+    public (string[] Headers, List<string[]> Rows)? DeployedTable()
+    {
+        if (Config.Deployment is not { } deploy) return null;
+        var headers = new List<string> { "model", "file KiB", "ORT ms (batch 1)", "ORT ms (batch 64)", "labels as checkpoint %", "mAP %" };
+        foreach (var m in deploy.Methods) headers.AddRange(new[] { $"{m} cosine", $"{m} pointing %", $"{m} pairs" });
+        var rows = new List<string[]>();
+        void Add(string label, IReadOnlyList<RunValues> seeds)
+        {
+            var row = new List<string>
+            {
+                label,
+                Kib(Aggregate(seeds, "deployed.size_bytes")),
+                Aggregate(seeds, "deployed.latency_b1_ms").Format(false, 2),
+                Aggregate(seeds, "deployed.latency_b64_ms").Format(false, 1),
+                Aggregate(seeds, "deployed.label_agreement").Format(true),
+                Aggregate(seeds, "deployed.map_per_class").Format(true),
+            };
+            foreach (var m in deploy.Methods)
+            {
+                row.Add(Aggregate(seeds, $"deployed.{m}.cosine").Format(false, 3));
+                row.Add(Aggregate(seeds, $"deployed.{m}.pointing").Format(true));
+                row.Add(Aggregate(seeds, $"deployed.{m}.consistency_pairs").Format(false, 0));
+            }
+            rows.Add(row.ToArray());
+        }
+        Add("Teacher", Runs.Where(r => r.Run.Compression == "teacher").ToList());
+        foreach (var c in Config.Compressions)
+            foreach (var m in Config.Matchers)
+                Add($"{c.Name} {MatcherTitle(m)}", Runs.Where(r => r.Run.Compression == c.Name && r.Run.Matcher == m).ToList());
+        return (headers.ToArray(), rows);
+    }
+
+    static string Kib(Stat size) => size.N == 0 || !double.IsFinite(size.Mean)
+        ? "n/a" : (size.Mean / 1024).ToString("F0", CultureInfo.InvariantCulture);
+
+    /// <summary>The caption under the deployed table: what each column is and how it was measured.</summary>
+    public string DeployedCaption()
+    {
+        var d = Config.Deployment!;
+        return $"Each model exported with `apc export --time` (int8 QDQ for quantized networks, float32 otherwise) and run in ONNX Runtime. " +
+               "Latency: median of 5 runs on seeded random images in this run's process (the machine's load applies alike to all rows only roughly; " +
+               "docs/performance.md has the controlled benchmark). Labels as checkpoint: fraction of (image, class) labels (logit > 0) on which the " +
+               $"file agrees with its checkpoint, on 16 seeded random images. mAP and black-box attribution ({string.Join(", ", d.Methods)}, patch {d.Patch} px, " +
+               $"stride {d.Stride} px) of the exported file on {d.Images} images of the {Config.Evaluation.Split} split; cosine to the teacher checkpoint's " +
+               "map of the same method, on the (image, class) pairs both predict correctly; pairs = how many such pairs the cosine rests on (mean over seeds).";
+    }
+
+    /// <summary>What a row's scores rest on, as mean (image, class) pairs per seed: "scored / compared", the pairs the model
+    /// predicts correctly (pointing, AUC) and, of those, the ones the teacher also predicts correctly (cosine).</summary>
+    static string Pairs(IReadOnlyList<RunValues> seeds, string method, bool teacher)
+    {
+        var scored = Aggregate(seeds, $"{method}.pairs");
+        if (scored.N == 0) return "n/a";
+        string Whole(double v) => v.ToString("F0", CultureInfo.InvariantCulture);
+        if (teacher) return Whole(scored.Mean);
+        var compared = Aggregate(seeds, $"{method}.consistency_pairs");
+        return $"{Whole(scored.Mean)} / {(compared.N == 0 ? "n/a" : Whole(compared.Mean))}";
     }
 
     public string ResultsMarkdown(string command, double seconds)
@@ -227,7 +317,8 @@ public sealed class ExperimentResults
         sb.AppendLine($"Command: `{command}`. Seeds: {string.Join(", ", Config.Seeds)} (mean ± sample standard deviation when more than one). " +
                       $"This invocation took {seconds:F0} s (stages finished before it were skipped and are not counted). Data: {Config.Data.Dataset}. {Config.Evaluation.SplitSentence} " +
                       "Attribution metrics over the (image, class) pairs each model predicts correctly; cosine = teacher–student consistency of the maps " +
-                      "(1 = identical), on the pairs the teacher also predicts correctly.");
+                      "(1 = identical), on the pairs the teacher also predicts correctly. Pairs: scored / compared, the mean number of (image, class) pairs per seed " +
+                      "that pointing and AUC (scored) and the cosine (compared) rest on.");
         foreach (var c in Config.Compressions)
         {
             sb.AppendLine();
@@ -237,6 +328,15 @@ public sealed class ExperimentResults
             sb.Append(Apc.Reporting.MarkdownTable.Render(headers, rows));
             sb.AppendLine();
             sb.Append(Statistics.Markdown(Config, c.Name));
+        }
+        if (DeployedTable() is var (deployedHeaders, deployedRows))
+        {
+            sb.AppendLine();
+            sb.AppendLine("## Deployed (ONNX Runtime)");
+            sb.AppendLine();
+            sb.Append(Apc.Reporting.MarkdownTable.Render(deployedHeaders, deployedRows));
+            sb.AppendLine();
+            sb.AppendLine(DeployedCaption());
         }
         return sb.ToString();
     }

@@ -6,11 +6,11 @@ namespace Apc.Cli.Experiments;
 /// <summary>The fingerprint of an experiment stage: its apc command line as option → value pairs, with every input
 /// checkpoint (--teacher, --model, --reference, a --student file) replaced by its content's SHA-256 at the moment the
 /// stage runs or is skipped. A stage's done marker stores it; a finished stage is skipped only when the marker's
-/// fingerprint equals the stage's now. Left out: --out (the folder is the stage's place, not a setting),
+/// fingerprint equals the stage's now. Left out: --out and --summary (where the stage writes, not a setting),
 /// --resume/--force/--verbose, and --threads.</summary>
 public static class StageFingerprint
 {
-    static readonly HashSet<string> Ignored = new(StringComparer.Ordinal) { "--resume", "--force", "--verbose", "--threads", "--out" };
+    static readonly HashSet<string> Ignored = new(StringComparer.Ordinal) { "--resume", "--force", "--verbose", "--threads", "--out", "--summary" };
     static readonly HashSet<string> CheckpointOptions = new(StringComparer.Ordinal) { "--teacher", "--model", "--reference", "--student" };
 
     public static RunFingerprint Of(IReadOnlyList<string> arguments)

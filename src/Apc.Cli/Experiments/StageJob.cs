@@ -23,5 +23,6 @@ public static class StageJob
     }
 
     /// <summary>The command line a forced run uses: the same, without --resume and with --force.</summary>
-    public static string[] Forced(IReadOnlyList<string> arguments) => arguments.Where(a => a != "--resume").Append("--force").ToArray();
+    public static string[] Forced(IReadOnlyList<string> arguments) =>
+        arguments.Contains("--force") ? arguments.Where(a => a != "--resume").ToArray() : arguments.Where(a => a != "--resume").Append("--force").ToArray();
 }

@@ -43,6 +43,25 @@ public class DemoTests
         Assert.Contains("| Teacher |", File.ReadAllText(dir.File("results.md")));
         Assert.True(File.Exists(dir.File("report.html")));
 
+        // Every model is exported and evaluated as a file in ONNX Runtime (the "deployed" table). The float exports give
+        // the checkpoint's labels, and the exported teacher's occlusion maps are the teacher checkpoint's own (ONNX Runtime
+        // and TorchSharp logits agree to 1e-4, so the maps' cosine is 1 up to rounding).
+        foreach (var run in runs)
+        {
+            var values = run!["values"]!;
+            string folder = Path.GetDirectoryName(run["model"]!.GetValue<string>())!;
+            if (run["compression"]!.GetValue<string>() == "teacher") folder = dir.File(Path.Combine("seed-0", "teacher"));
+            Assert.True(File.Exists(Path.Combine(folder, "deployed", "model.onnx")), folder);
+            Assert.Equal(new FileInfo(Path.Combine(folder, "deployed", "model.onnx")).Length, values["deployed.size_bytes"]!.GetValue<double>());
+            Assert.Equal(1.0, values["deployed.label_agreement"]!.GetValue<double>());
+            Assert.True(values["deployed.latency_b1_ms"]!.GetValue<double>() > 0);
+            Assert.True(values["deployed.latency_b64_ms"]!.GetValue<double>() > 0);
+            Assert.InRange(values["deployed.map_per_class"]!.GetValue<double>(), 0, 1);
+        }
+        Assert.InRange(runs[0]!["values"]!["deployed.occlusion.cosine"]!.GetValue<double>(), 0.9999, 1.0001);
+        Assert.True(runs[0]!["values"]!["deployed.occlusion.consistency_pairs"]!.GetValue<double>() > 0);
+        Assert.Contains("## Deployed (ONNX Runtime)", File.ReadAllText(dir.File("results.md")));
+
         // Statistics: one seed gives means without an interval across seeds (none is invented) ...
         var cells = results["statistics"]!.AsArray();
         Assert.Contains(cells, c => c!["compression"]!.GetValue<string>() == "teacher" && c["metric"]!.GetValue<string>() == "map_per_class");

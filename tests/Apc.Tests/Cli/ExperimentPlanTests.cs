@@ -62,7 +62,8 @@ public class ExperimentPlanTests
             {
                 var a = s.Arguments.ToList();
                 Assert.Equal("test", a[a.IndexOf("--split") + 1]);
-                Assert.Equal(config.Evaluation.ValSize.ToString(), a[a.IndexOf("--test-size") + 1]);
+                bool deployed = a[a.IndexOf("--model") + 1].EndsWith(".onnx", StringComparison.Ordinal);
+                Assert.Equal((deployed ? config.Deployment!.Images : config.Evaluation.ValSize).ToString(), a[a.IndexOf("--test-size") + 1]);
             });
             // Training and compression select their best epoch on the validation split and never see the test split.
             Assert.All(stages.Except(evaluations), s => Assert.DoesNotContain("--split", s.Arguments));
@@ -89,5 +90,41 @@ public class ExperimentPlanTests
             Assert.DoesNotContain("--split", a);
             Assert.Equal("50", a[a.IndexOf("--val-size") + 1]);
         });
+    }
+
+    [Fact]
+    public void ADeployingPlanExportsEveryModelAndEvaluatesTheFileAgainstTheTeacher()
+    {
+        var config = DemoConfigs.Quick([0]);
+        var (stages, runs) = ExperimentPlan.Build(config, "out", "cpu", 1);
+        Assert.All(runs, run =>
+        {
+            Assert.NotNull(run.DeployedFolder);
+            string onnx = Path.Combine(run.DeployedFolder!, "model.onnx");
+            var export = stages.Single(s => s.Arguments[0] == "export" && s.Arguments.Contains(run.ModelPath));
+            Assert.Equal(onnx, export.Arguments[export.Arguments.ToList().IndexOf("--out") + 1]);
+            Assert.Contains("--time", export.Arguments);
+            var evaluate = stages.Single(s => s.Arguments[0] == "evaluate" && s.Arguments.Contains(onnx));
+            var a = evaluate.Arguments.ToList();
+            Assert.Equal(ShippedTeacher.Path, a[a.IndexOf("--reference") + 1]);
+            Assert.Equal("occlusion", a[a.IndexOf("--methods") + 1]);
+            Assert.Equal("16", a[a.IndexOf("--test-size") + 1]);
+            // The file is evaluated only after it was written, and exported only after its checkpoint was.
+            Assert.Contains(export.Id, evaluate.Needs);
+            Assert.True(stages.IndexOf(export) < stages.IndexOf(evaluate));
+            var options = a.Where(x => x.StartsWith("--", StringComparison.Ordinal)).ToList();
+            Assert.Equal(options.Count, options.Distinct().Count()); // no option given twice
+        });
+        // A plan without a deployment section has no such stages (older configs run as before).
+        var (plain, plainRuns) = ExperimentPlan.Build(config with { Deployment = null }, "out", "cpu", 1);
+        Assert.DoesNotContain(plain, s => s.Arguments[0] == "export");
+        Assert.All(plainRuns, r => Assert.Null(r.DeployedFolder));
+        // --force on a stage that already forces is not repeated (Spectre refuses a repeated option).
+        var forced = StageJob.Forced(stages.First(s => s.Arguments[0] == "export").Arguments);
+        Assert.Equal(1, forced.Count(x => x == "--force"));
+        // Where the summary is written is not part of what the stage is.
+        var args = stages.First(s => s.Arguments[0] == "export").Arguments.ToArray();
+        var moved = args.Select((x, i) => i > 0 && args[i - 1] == "--summary" ? "elsewhere.json" : x).ToArray();
+        Assert.Empty(StageFingerprint.Of(moved).DifferencesFrom(StageFingerprint.Of(args)));
     }
 }
