@@ -84,9 +84,9 @@ public sealed record ExperimentConfig
         /// data section's val_size for "val", the data set's default for "test".</summary>
         public int? ValSize { get; init; }
         /// <summary>True when the evaluation reads the held-out test split.</summary>
-        public bool OnTestSplit => string.Equals(Split, "test", StringComparison.OrdinalIgnoreCase);
+        [JsonIgnore] public bool OnTestSplit => string.Equals(Split, "test", StringComparison.OrdinalIgnoreCase);
         /// <summary>One sentence for reports: which split the numbers come from.</summary>
-        public string SplitSentence => OnTestSplit
+        [JsonIgnore] public string SplitSentence => OnTestSplit
             ? "Evaluated on the held-out test split; every checkpoint (best epoch) was selected on the validation split."
             : "Evaluated on the validation split, the one each checkpoint's best epoch was selected on (selection can flatter these numbers).";
         /// <summary>Images of the evaluated split shown in the report's heatmap grid.</summary>

@@ -127,4 +127,20 @@ public class ExperimentPlanTests
         var moved = args.Select((x, i) => i > 0 && args[i - 1] == "--summary" ? "elsewhere.json" : x).ToArray();
         Assert.Empty(StageFingerprint.Of(moved).DifferencesFrom(StageFingerprint.Of(args)));
     }
+
+    [Fact]
+    public void ThePlanAsWrittenToTheOutputFolderLoadsBackAsTheSamePlan()
+    {
+        // The Slurm collect job and --status read OUT/config.json; derived properties must not be written into it.
+        using var dir = new TempFolder();
+        foreach (var config in new[] { DemoConfigs.Study([0, 1], false), DemoConfigs.Full([0]), DemoConfigs.Quick([0]) })
+        {
+            ExperimentRunner.WriteConfig(config, dir.Path);
+            var back = ExperimentConfig.Load(Path.Combine(dir.Path, "config.json"));
+            Assert.Equal(System.Text.Json.JsonSerializer.Serialize(config, ExperimentConfig.Options),
+                System.Text.Json.JsonSerializer.Serialize(back, ExperimentConfig.Options));
+            Assert.Equal(config.Evaluation.Split, back.Evaluation.Split);
+            Assert.Equal(config.Deployment!.Images, back.Deployment!.Images);
+        }
+    }
 }
