@@ -99,7 +99,7 @@ public sealed class CompressionPipeline : ICompressionStage
                 ["compression"] = result.Compression.DeepClone(),
             });
             StepFinished?.Invoke(i + 1, step, result);
-            if (last is not null) Release(last);
+            last?.Dispose();
             last = result;
             current = result.Model;
         }
@@ -157,11 +157,5 @@ public sealed class CompressionPipeline : ICompressionStage
         var full = Path.GetFullPath(path);
         var relative = Path.GetRelativePath(Path.GetFullPath(dir), full);
         return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? full : relative;
-    }
-
-    static void Release(StageResult result)
-    {
-        result.Model.Dispose();
-        foreach (var t in result.Extra.Values) t.Dispose();
     }
 }

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace Apc.Data;
 
-/// <summary>PASCAL VOC 2012 as a multi-label data set (method.md section 4): multi-hot labels from every
+/// <summary>PASCAL VOC 2012 as a multi-label data set (method.md §4): multi-hot labels from every
 /// &lt;object&gt;&lt;name&gt; of Annotations/ID.xml, images from JPEGImages/ID.jpg, and for
 /// <see cref="VocSplit.SegVal"/> per-class masks from SegmentationClass/ID.png.</summary>
 /// <remarks>Annotations are read and every needed file's existence is checked at construction, so a broken
@@ -21,7 +21,7 @@ public sealed class VocDataset : IDataset
         "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor",
     ];
 
-    /// <summary>Per-channel statistics of the reference implementation (method.md section 4).</summary>
+    /// <summary>Per-channel statistics of the reference implementation (method.md §4).</summary>
     public static Normalization VocNormalization { get; } = new([0.4589f, 0.4355f, 0.4032f], [0.2239f, 0.2186f, 0.2206f]);
 
     // torchvision's RandomResizedCrop defaults, which the reference uses.

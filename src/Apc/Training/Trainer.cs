@@ -1,3 +1,4 @@
+using Apc.Models;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -174,11 +175,7 @@ public static class Trainer
         using var saved = ModelCheckpoint.Load(path);
         if (saved.Model.Arch != run.Model.Arch)
             throw new ApcException($"cannot resume from '{path}': it holds {saved.Model.Arch}, this run trains {run.Model.Arch}.");
-        using (no_grad())
-        {
-            var target = run.Model.state_dict();
-            foreach (var (key, value) in saved.Model.state_dict()) target[key].copy_(value);
-        }
+        ModelCopy.CopyState(saved.Model, run.Model);
         optimizer.LoadState(saved.Extra);
         var state = saved.Info.Metrics;
         history.AddRange(state["history"].Deserialize<List<EpochRecord>>(CheckpointFile.Json) ?? new List<EpochRecord>());

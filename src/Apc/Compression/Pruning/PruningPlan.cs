@@ -87,7 +87,7 @@ public sealed record PruningPlan(ArchSpec Source, string Criterion, IReadOnlyLis
     {
         var widths = PruningDependencies.ExplicitWidths(Source).ToArray();
         foreach (var layer in Layers) widths[layer.Group.SpecIndex] = layer.Kept.Count;
-        return Source.Family == "vgg" ? Source with { Width = 1.0, Channels = widths } : Source with { Channels = widths };
+        return ArchitectureFamilies.Get(Source.Family).WithWidths(Source, widths);
     }
 
     public JsonObject ToJson()

@@ -32,9 +32,7 @@ public sealed class StructuredPruningStage : ICompressionStage
         var target = groups.ToDictionary(g => g.Conv, g => PruningPlan.KeepCount(g.Channels, ratios[g.Conv]));
         // Kept filters in the numbering of the input network, composed over iterations.
         var keptOriginal = groups.ToDictionary(g => g.Conv, g => Enumerable.Range(0, g.Channels).ToArray());
-        IFilterCriterion criterion = Options.Criterion == "attribution"
-            ? new AttributionFilterCriterion(context.Teacher, context.Data.Train, Options.CalibrationImages, context.Training.BatchSize, context.Training.Seed)
-            : L1FilterCriterion.Instance;
+        var criterion = FilterCriteria.Create(context, Options);
         long parametersBefore = input.ParameterCount(), macsBefore = input.MultiplyAccumulates();
         AtomicFile.EnsureWritableFolder(context.OutDir);
 

@@ -26,7 +26,7 @@ public sealed class UnstructuredPruningStage : ICompressionStage
     {
         var device = DeviceParser.Parse(context.Training.Device);
         AtomicFile.EnsureWritableFolder(context.OutDir);
-        var model = StageSupport.Clone(context.Input);
+        var model = ModelCopy.Clone(context.Input);
         var masks = new Dictionary<string, Tensor>();
         try
         {

@@ -13,7 +13,7 @@ namespace Apc.Compression.Quantization;
 /// The network input is not quantized: images are 8-bit already, and the per-channel normalisation is an affine map
 /// that an integer deployment folds into the first convolution.
 /// </remarks>
-public sealed class ActivationQuantization
+public sealed class ActivationQuantization : IDisposable
 {
     public const string TensorPrefix = "quant/act/";
     public const string BitsTensor = "quant/activation_bits";
@@ -99,6 +99,10 @@ public sealed class ActivationQuantization
     {
         if (model.ActivationTap == Apply) model.ActivationTap = null;
     }
+
+    /// <summary>Same as <see cref="Remove"/>: the quantizers are the resource this object holds (its ranges are plain
+    /// numbers), so disposing it takes them off the model.</summary>
+    public void Dispose() => Remove();
 
     Tensor Apply(string name, Tensor output)
     {
