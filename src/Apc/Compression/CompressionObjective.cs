@@ -81,7 +81,7 @@ public sealed class CompressionObjective : ITrainingObjective
         return new LossTerm("l_am", matcher.Weight, value);
     }
 
-    /// <summary>Σ weight·value over <see cref="Terms"/> (a scalar attached to the student's graph); the parts also
+    /// <summary>Σ weight·value over <see cref="Terms(ClassifierNet, Tensor, Tensor, IDictionary{string, double})"/> (a scalar attached to the student's graph); the parts also
     /// get each term's unweighted value under its name.</summary>
     public Tensor Loss(ClassifierNet model, Tensor images, Tensor labels, IDictionary<string, double> parts) =>
         LossTerms.Sum(Terms(model, images, labels, parts), parts);

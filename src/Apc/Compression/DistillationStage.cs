@@ -14,11 +14,15 @@ namespace Apc.Compression;
 /// (e.g. structured pruning, then distillation into the pruned network).</summary>
 public sealed class DistillationStage : ICompressionStage
 {
+    /// <summary>A distillation stage with the checked <paramref name="options"/> (defaults when null).</summary>
     public DistillationStage(DistillationOptions? options = null) { Options = (options ?? new DistillationOptions()).Validated(); }
 
+    /// <summary>The checked options.</summary>
     public DistillationOptions Options { get; }
+    /// <inheritdoc/>
     public string Method => "kd";
 
+    /// <inheritdoc/>
     public StageResult Run(StageContext context)
     {
         var teacher = context.Teacher;

@@ -17,11 +17,14 @@ namespace Apc.Models;
 /// names and the channel list keep the reference stages; the skipped pool simply does not exist. Sorted, distinct.</param>
 public sealed record ArchSpec(string Family, int Depth, double Width = 1.0, int[]? Channels = null, int[]? SkipPools = null)
 {
+    /// <summary>The entry that stands for a max-pool in a VGG channel list.</summary>
     public const int Pool = -1;
 
+    /// <summary>Specs shown in help texts.</summary>
     public static IReadOnlyList<string> Examples { get; } =
         new[] { "vgg11-bn", "vgg13-bn", "vgg16-bn", "vgg19-bn", "vgg16-bn:w=1/8", "resnet18", "resnet18:w=1/4" };
 
+    /// <summary>The spec <paramref name="text"/> stands for; an unknown head or option is a <see cref="UsageException"/> listing the valid ones.</summary>
     public static ArchSpec Parse(string text)
     {
         if (string.IsNullOrWhiteSpace(text)) throw new UsageException("--arch: empty architecture.");
@@ -121,6 +124,8 @@ public sealed record ArchSpec(string Family, int Depth, double Width = 1.0, int[
         return text;
     }
 
+    /// <summary>Equal when the canonical texts are equal.</summary>
     public bool Equals(ArchSpec? other) => other is not null && ToString() == other.ToString();
+    /// <inheritdoc/>
     public override int GetHashCode() => ToString().GetHashCode();
 }

@@ -12,21 +12,27 @@ public sealed class SgdMomentum : IDisposable
     readonly (string Name, TorchSharp.Modules.Parameter Param)[] parameters;
     readonly Dictionary<string, Tensor> buffers = new();
 
+    /// <summary>SGD over <paramref name="model"/>'s parameters that require grad.</summary>
     public SgdMomentum(nn.Module model, double learningRate, double momentum, double weightDecay)
     {
         parameters = model.named_parameters().Where(p => p.parameter.requires_grad).ToArray();
         LearningRate = learningRate; Momentum = momentum; WeightDecay = weightDecay;
     }
 
+    /// <summary>The learning rate of the next step.</summary>
     public double LearningRate { get; set; }
+    /// <summary>The momentum m.</summary>
     public double Momentum { get; }
+    /// <summary>The L2 weight decay wd.</summary>
     public double WeightDecay { get; }
 
+    /// <summary>Zeroes the parameters' gradients.</summary>
     public void ZeroGrad()
     {
         foreach (var (_, p) in parameters) p.grad?.zero_();
     }
 
+    /// <summary>One update of every parameter that has a gradient.</summary>
     public void Step()
     {
         using var _ = no_grad();
@@ -51,6 +57,7 @@ public sealed class SgdMomentum : IDisposable
     /// <summary>The momentum buffers, named "optimizer/&lt;parameter&gt;".</summary>
     public Dictionary<string, Tensor> State() => buffers.ToDictionary(kv => "optimizer/" + kv.Key, kv => kv.Value);
 
+    /// <summary>Restores the buffers saved by <see cref="State"/>.</summary>
     public void LoadState(IReadOnlyDictionary<string, Tensor> state)
     {
         foreach (var (name, p) in parameters)
@@ -61,6 +68,7 @@ public sealed class SgdMomentum : IDisposable
             }
     }
 
+    /// <summary>Releases the tensors (or taps) this object holds; safe to call twice.</summary>
     public void Dispose()
     {
         foreach (var b in buffers.Values) b.Dispose();

@@ -18,6 +18,7 @@ namespace Apc.Training;
 /// resumed run ends with the same weights as an uninterrupted one.</summary>
 public static class Trainer
 {
+    /// <summary>Trains <paramref name="run"/>'s model, keeping the best epoch on validation (per-class mAP) in its checkpoint; resumes from the saved state when asked. A non-finite loss stops with a <see cref="TrainingDivergedException"/>.</summary>
     public static TrainingResult Fit(TrainingRun run)
     {
         var options = run.Options.Validated();
@@ -93,6 +94,7 @@ public static class Trainer
         return $"{where} Try a lower --lr.";
     }
 
+    /// <summary>The seed of epoch <paramref name="epoch"/> of a run seeded <paramref name="seed"/>.</summary>
     public static int DerivedSeed(int seed, int epoch) => unchecked(seed * 1_000_003 + epoch * 7919 + 17);
 
     static (double Loss, IReadOnlyDictionary<string, double> Parts) TrainOneEpoch(

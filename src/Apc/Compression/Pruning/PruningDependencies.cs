@@ -14,6 +14,7 @@ namespace Apc.Compression.Pruning;
 /// is pruned. For VGG every conv is prunable; the last one's consumer is the first linear layer.</summary>
 public static class PruningDependencies
 {
+    /// <summary>The prunable channel groups of <paramref name="model"/>, in network order.</summary>
     public static IReadOnlyList<ChannelGroup> Groups(ClassifierNet model)
     {
         var found = new List<(string Conv, string? Alias, string? Bn, string Act, int Channels, ChannelConsumer Consumer)>();

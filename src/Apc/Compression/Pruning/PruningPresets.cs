@@ -5,7 +5,9 @@ namespace Apc.Compression.Pruning;
 /// <summary>Named choices of which convs to prune.</summary>
 public static class PruningPresets
 {
+    /// <summary>The reference's choice of layers (method.md §3.3).</summary>
     public const string Reference = "reference";
+    /// <summary>The valid preset names.</summary>
     public static IReadOnlyList<string> Names { get; } = new[] { Reference };
 
     /// <summary>The convs a preset prunes (canonical names, network order).

@@ -15,11 +15,15 @@ namespace Apc.Compression.Pruning;
 /// plan.json), and the final model is written to OUT/model.ckpt and OUT/metrics.json.</summary>
 public sealed class StructuredPruningStage : ICompressionStage
 {
+    /// <summary>A stage with the checked <paramref name="options"/>.</summary>
     public StructuredPruningStage(StructuredPruningOptions options) { Options = options.Validated(); }
 
+    /// <summary>The checked options.</summary>
     public StructuredPruningOptions Options { get; }
+    /// <inheritdoc/>
     public string Method => "structured";
 
+    /// <inheritdoc/>
     public StageResult Run(StageContext context)
     {
         var input = context.Input;

@@ -17,11 +17,15 @@ namespace Apc.Compression.Pruning;
 /// the saving is in the zeros (for sparse storage or kernels), not in dense latency.</summary>
 public sealed class UnstructuredPruningStage : ICompressionStage
 {
+    /// <summary>A stage with the checked <paramref name="options"/>.</summary>
     public UnstructuredPruningStage(UnstructuredPruningOptions options) { Options = options.Validated(); }
 
+    /// <summary>The checked options.</summary>
     public UnstructuredPruningOptions Options { get; }
+    /// <inheritdoc/>
     public string Method => "unstructured";
 
+    /// <inheritdoc/>
     public StageResult Run(StageContext context)
     {
         var device = DeviceParser.Parse(context.Training.Device);

@@ -28,16 +28,21 @@ namespace Apc.Compression.Quantization;
 /// </remarks>
 public sealed class QuantizationStage : ICompressionStage
 {
+    /// <summary>The method name.</summary>
     public const string Kind = "quantize";
 
+    /// <summary>A stage with the checked <paramref name="options"/> (defaults when null).</summary>
     public QuantizationStage(QuantizationOptions? options = null)
     {
         Options = (options ?? new QuantizationOptions()).Validated();
     }
 
+    /// <summary>The checked options.</summary>
     public QuantizationOptions Options { get; }
+    /// <inheritdoc/>
     public string Method => Kind;
 
+    /// <inheritdoc/>
     public StageResult Run(StageContext context)
     {
         var training = context.Training.Validated();
