@@ -107,7 +107,8 @@ public sealed record ArchSpec(string Family, int Depth, double Width = 1.0, int[
     /// <summary>Canonical text; <see cref="Parse"/> of it gives an equal spec.</summary>
     public override string ToString()
     {
-        var text = ArchitectureFamilies.Get(Family).Head(this);
+        // Never throws: a spec of an unregistered family (built in code, not parsed) still prints.
+        var text = ArchitectureFamilies.Find(Family)?.Head(this) ?? $"{Family}{Depth}";
         // The multiplier is kept beside an explicit list: ResNet takes its residual stage widths from it
         // (a pruned resnet18:w=1/4 has explicit inner widths but the stage widths of w=1/4).
         if (Width != 1.0)

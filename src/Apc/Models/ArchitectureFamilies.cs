@@ -29,6 +29,9 @@ public static class ArchitectureFamilies
         registry.Register(family.Name, family);
     }
 
+    /// <summary>The family named <paramref name="name"/>, or null when none is registered under it.</summary>
+    public static IArchitectureFamily? Find(string name) => registry.Find(name);
+
     /// <summary>The family named <paramref name="name"/>; an unknown one is a <see cref="UsageException"/>.</summary>
     public static IArchitectureFamily Get(string name) =>
         registry.Find(name) ?? throw new UsageException($"unknown architecture family '{name}'; valid: {registry.Valid}.");
