@@ -9,7 +9,9 @@ namespace Apc;
 /// passed to the terminal.</remarks>
 public class ApcException : Exception
 {
+    /// <summary>A runtime error with a one-line message (line breaks become spaces).</summary>
     public ApcException(string message) : base(OneLine(message)) { }
+    /// <summary>A runtime error with a one-line message and the exception that caused it.</summary>
     public ApcException(string message, Exception inner) : base(OneLine(message), inner) { }
 
     /// <summary><paramref name="text"/> on one line: CR, LF and CRLF become a space, other control characters \uXXXX.</summary>
@@ -34,5 +36,6 @@ public class ApcException : Exception
 /// range). The CLI exits with code 2.</summary>
 public sealed class UsageException : ApcException
 {
+    /// <summary>A usage error (exit code 2) with a one-line message naming the option and the valid values.</summary>
     public UsageException(string message) : base(message) { }
 }

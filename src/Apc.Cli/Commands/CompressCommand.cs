@@ -44,7 +44,7 @@ public sealed class CompressCommand : Command<CompressSettings>
         CheckDataMatchesTeacher(data, info, settings);
         foreach (var layer in matcherOptions.EffectiveLayers)
             if (layer.Layer != LayerWeight.Default && matcherOptions.Kind != MatchingKind.None) teacher.ResolveLayer(layer.Layer);
-        var matcher = MatcherFactory.Create(matcherOptions);
+        var matcher = Matchers.Create(matcherOptions);
 
         var config = new JsonObject
         {

@@ -76,13 +76,13 @@ public sealed class CompressSettings : OptimizerSettings
 
     [CommandOption("--kd-alpha <ALPHA>")]
     [Description("kd: weight α of distillation in (1−α)·BCE + α·KD.")]
-    [DefaultValue(0.9)]
-    public double KdAlpha { get; init; } = 0.9;
+    [DefaultValue(Apc.Compression.DistillationOptions.DefaultAlpha)]
+    public double KdAlpha { get; init; } = Apc.Compression.DistillationOptions.DefaultAlpha;
 
     [CommandOption("--temperature <T>")]
     [Description("kd: distillation temperature.")]
-    [DefaultValue(4.0)]
-    public double Temperature { get; init; } = 4.0;
+    [DefaultValue(Apc.Compression.DistillationOptions.DefaultTemperature)]
+    public double Temperature { get; init; } = Apc.Compression.DistillationOptions.DefaultTemperature;
 
     // structured.
     [CommandOption("--ratio <P>")]

@@ -98,7 +98,7 @@ public static class CompressStages
     {
         var defaults = new StructuredPruningOptions();
         var options = new StructuredPruningOptions(
-            Ratio: s.Ratio ?? (s.Preset is null && s.LayerRatios is null ? 0.5 : null),
+            Ratio: StructuredPruningOptions.RatioOrDefault(s.Ratio, s.Preset, s.LayerRatios is not null),
             Preset: s.Preset,
             PerLayer: s.LayerRatios is null ? null : StructuredPruningOptions.ParseLayerRatios(s.LayerRatios),
             Criterion: s.Criterion ?? defaults.Criterion,

@@ -10,12 +10,16 @@ namespace Apc.Attribution;
 /// the batch's activations is each sample's own gradient (eval mode).</summary>
 public abstract class CamMethod : IAttributionMethod
 {
+    /// <summary>Checks and keeps <paramref name="options"/>.</summary>
     protected CamMethod(AttributionOptions options) => Options = options.Validated();
 
+    /// <summary>The validated options this method reads.</summary>
     public AttributionOptions Options { get; }
 
+    /// <inheritdoc/>
     public abstract string Name { get; }
 
+    /// <inheritdoc/>
     public MapKind Kind => MapKind.Coarse;
 
     /// <summary>The layer used when <see cref="AttributionOptions.Layer"/> is null.</summary>
@@ -24,6 +28,7 @@ public abstract class CamMethod : IAttributionMethod
     /// <summary>Channel weights [B,K] from activations and gradients [B,K,h,w] (both detached).</summary>
     protected abstract Tensor ChannelWeights(Tensor activations, Tensor gradients);
 
+    /// <inheritdoc/>
     public Tensor Attribute(ClassifierNet model, Tensor inputs, Tensor targets)
     {
         var layer = Options.Layer ?? DefaultLayer(model);

@@ -15,20 +15,26 @@ namespace Apc.Attribution;
 /// (<see cref="ContrastiveExcitationRule"/>), clamped at 0 after readout.</summary>
 public sealed class ExcitationBackprop : IAttributionMethod
 {
+    /// <summary>A method with the checked <paramref name="options"/> (Contrastive selects the contrastive variant).</summary>
     public ExcitationBackprop(AttributionOptions options) => Options = options.Validated();
 
+    /// <summary>The validated options this method reads.</summary>
     public AttributionOptions Options { get; }
 
+    /// <inheritdoc/>
     public string Name => Options.Contrastive ? "contrastive-excitation-backprop" : "excitation-backprop";
 
+    /// <inheritdoc/>
     public MapKind Kind => MapKind.Coarse;
 
+    /// <summary>The rules of Excitation Backprop: positive weights, no biases, relevance in proportion to x·W⁺ (method.md §4).</summary>
     public RuleComposite Composite() => new(ExcitationRule.Instance)
     {
         Output = Options.Contrastive ? ContrastiveExcitationRule.Instance : ExcitationRule.Instance,
         Residual = PositiveSplit.Instance,
     };
 
+    /// <inheritdoc/>
     public Tensor Attribute(ClassifierNet model, Tensor inputs, Tensor targets)
     {
         var layer = Options.Layer ?? model.DefaultAttributionLayer;

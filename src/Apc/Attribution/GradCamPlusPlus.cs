@@ -7,8 +7,10 @@ namespace Apc.Attribution;
 /// with g = ∂z_c/∂A.</summary>
 public sealed class GradCamPlusPlus(AttributionOptions options) : CamMethod(options)
 {
+    /// <inheritdoc/>
     public override string Name => "gradcam++";
 
+    /// <inheritdoc/>
     protected override Tensor ChannelWeights(Tensor activations, Tensor gradients)
     {
         var g2 = gradients.pow(2);

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Apc.Attribution;
 
 /// <summary>An attribution method (Captum's call shape): one heat map per sample for that sample's target class.
-/// Create methods with <see cref="AttributionMethods.Create"/>. Maps of gradcam, gradcam++, wcam, saliency,
+/// Create methods with <see cref="AttributionMethods.Create(string, AttributionOptions?)"/>. Maps of gradcam, gradcam++, wcam, saliency,
 /// smoothgrad and (contrastive) excitation-backprop are non-negative; lrp, rap, input-x-gradient and
 /// integrated-gradients are signed (positive = evidence for the class).</summary>
 public interface IAttributionMethod

@@ -9,12 +9,16 @@ namespace Apc.Attribution;
 /// z_c(x) − z_c(x') (completeness). Path points are evaluated in passes of <see cref="AttributionOptions.InternalBatchSize"/> images.</summary>
 public sealed class IntegratedGradients(AttributionOptions options) : IAttributionMethod
 {
+    /// <summary>The validated options this method reads.</summary>
     public AttributionOptions Options { get; } = options.Validated();
 
+    /// <inheritdoc/>
     public string Name => "integrated-gradients";
 
+    /// <inheritdoc/>
     public MapKind Kind => MapKind.PixelSigned;
 
+    /// <inheritdoc/>
     public Tensor Attribute(ClassifierNet model, Tensor inputs, Tensor targets)
     {
         using var scope = NewDisposeScope();

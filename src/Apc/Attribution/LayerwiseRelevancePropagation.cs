@@ -17,12 +17,16 @@ namespace Apc.Attribution;
 /// folding) is zero; positive biases absorb their share otherwise.</summary>
 public sealed class LayerwiseRelevancePropagation : IAttributionMethod
 {
+    /// <summary>LRP with the checked <paramref name="options"/> (rule variant, ε, input bounds).</summary>
     public LayerwiseRelevancePropagation(AttributionOptions options) => Options = options.Validated();
 
+    /// <summary>The validated options this method reads.</summary>
     public AttributionOptions Options { get; }
 
+    /// <inheritdoc/>
     public string Name => "lrp";
 
+    /// <inheritdoc/>
     public MapKind Kind => MapKind.PixelSigned;
 
     /// <summary>The rules this method applies to a network with <paramref name="channels"/> input channels.</summary>
@@ -45,6 +49,7 @@ public sealed class LayerwiseRelevancePropagation : IAttributionMethod
         return BoundedInputRule.ForNormalization(n);
     }
 
+    /// <inheritdoc/>
     public Tensor Attribute(ClassifierNet model, Tensor inputs, Tensor targets)
     {
         var composite = Composite(model.Config.InChannels);

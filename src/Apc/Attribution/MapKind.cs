@@ -2,7 +2,7 @@ namespace Apc.Attribution;
 
 /// <summary>What kind of values a method's maps hold. It is a property of the method
 /// (<see cref="IAttributionMethod.Kind"/>) and decides how reports draw the maps
-/// (<see cref="Apc.Reporting.HeatmapDisplay.For(MapKind)"/>).</summary>
+/// (the heat-map styles of Apc.Reporting).</summary>
 public enum MapKind
 {
     /// <summary>Non-negative and coarse: read out at a layer and upsampled (Grad-CAM, Excitation Backprop).</summary>

@@ -10,8 +10,11 @@ namespace Apc.Attribution;
 /// Positions run 0, s, 2s, … and a last one aligned to the far edge, so every pixel is covered.</summary>
 public sealed class Occlusion(AttributionOptions options) : IPerturbationMethod
 {
+    /// <summary>The validated options this method reads.</summary>
     public AttributionOptions Options { get; } = options.Validated();
+    /// <inheritdoc/>
     public string Name => "occlusion";
+    /// <inheritdoc/>
     public MapKind Kind => MapKind.PixelSigned;
 
     /// <summary>Top-left corners along one side of length <paramref name="size"/>.</summary>
@@ -24,6 +27,7 @@ public sealed class Occlusion(AttributionOptions options) : IPerturbationMethod
         return positions;
     }
 
+    /// <inheritdoc/>
     public Tensor Attribute(IImageClassifier model, Tensor inputs, Tensor targets)
     {
         using var scope = NewDisposeScope();

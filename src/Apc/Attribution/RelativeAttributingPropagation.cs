@@ -16,14 +16,19 @@ namespace Apc.Attribution;
 /// the z^B input layer (which conserve by construction) — whatever the biases.</summary>
 public sealed class RelativeAttributingPropagation : IAttributionMethod
 {
+    /// <summary>RAP with the checked <paramref name="options"/> (input bounds from the normalisation).</summary>
     public RelativeAttributingPropagation(AttributionOptions options) => Options = options.Validated();
 
+    /// <summary>The validated options this method reads.</summary>
     public AttributionOptions Options { get; }
 
+    /// <inheritdoc/>
     public string Name => "rap";
 
+    /// <inheritdoc/>
     public MapKind Kind => MapKind.PixelSigned;
 
+    /// <summary>The rules of RAP for a network whose input has <paramref name="channels"/> channels.</summary>
     public RuleComposite Composite(int channels) => new(RapRule.Instance)
     {
         Input = LayerwiseRelevancePropagation.InputRule(Options.Normalization, channels),
@@ -31,6 +36,7 @@ public sealed class RelativeAttributingPropagation : IAttributionMethod
         Residual = RapSplit.Instance,
     };
 
+    /// <inheritdoc/>
     public Tensor Attribute(ClassifierNet model, Tensor inputs, Tensor targets)
     {
         var composite = Composite(model.Config.InChannels);

@@ -11,8 +11,11 @@ namespace Apc.Attribution;
 /// sample of a call sees the same masks.</summary>
 public sealed class Rise(AttributionOptions options) : IPerturbationMethod
 {
+    /// <summary>The validated options this method reads.</summary>
     public AttributionOptions Options { get; } = options.Validated();
+    /// <inheritdoc/>
     public string Name => "rise";
+    /// <inheritdoc/>
     public MapKind Kind => MapKind.PixelNonNegative;
 
     /// <summary>Masks [count,H,W] in [0,1], continuing the sequence drawn by <paramref name="random"/>.</summary>
@@ -33,6 +36,7 @@ public sealed class Rise(AttributionOptions options) : IPerturbationMethod
         return stack(masks).MoveToOuterDisposeScope();
     }
 
+    /// <inheritdoc/>
     public Tensor Attribute(IImageClassifier model, Tensor inputs, Tensor targets)
     {
         using var scope = NewDisposeScope();

@@ -10,12 +10,16 @@ namespace Apc.Attribution;
 /// batched call equals per-sample calls and repeated calls are identical; the global random state is untouched.</summary>
 public sealed class SmoothGrad(AttributionOptions options) : IAttributionMethod
 {
+    /// <summary>The validated options this method reads.</summary>
     public AttributionOptions Options { get; } = options.Validated();
 
+    /// <inheritdoc/>
     public string Name => "smoothgrad";
 
+    /// <inheritdoc/>
     public MapKind Kind => MapKind.PixelNonNegative;
 
+    /// <inheritdoc/>
     public Tensor Attribute(ClassifierNet model, Tensor inputs, Tensor targets)
     {
         using var scope = NewDisposeScope();

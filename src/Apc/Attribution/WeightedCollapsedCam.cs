@@ -8,9 +8,12 @@ namespace Apc.Attribution;
 /// input size for viewing and scoring. Default layer: the model's matching layer.</summary>
 public sealed class WeightedCollapsedCam(AttributionOptions options) : CamMethod(options)
 {
+    /// <inheritdoc/>
     public override string Name => "wcam";
 
+    /// <inheritdoc/>
     protected override string DefaultLayer(ClassifierNet model) => model.DefaultMatchingLayer;
 
+    /// <inheritdoc/>
     protected override Tensor ChannelWeights(Tensor activations, Tensor gradients) => gradients.sum(new long[] { 2, 3 });
 }

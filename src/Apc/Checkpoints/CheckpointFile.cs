@@ -20,6 +20,7 @@ public static class CheckpointFile
         WriteIndented = false,
     };
 
+    /// <summary>Writes <paramref name="info"/> and the named <paramref name="tensors"/> to <paramref name="path"/> atomically (a temporary file, then a rename).</summary>
     public static void Write(string path, CheckpointInfo info, IReadOnlyDictionary<string, Tensor> tensors)
     {
         var full = Path.GetFullPath(path);
@@ -83,6 +84,7 @@ public static class CheckpointFile
         [ScalarType.Int64] = 8, [ScalarType.Bool] = 1,
     };
 
+    /// <summary>Reads a checkpoint written by <see cref="Write"/>; the caller owns (disposes) the tensors. A missing, truncated or foreign file is an <see cref="ApcException"/> naming it.</summary>
     public static (CheckpointInfo Info, Dictionary<string, Tensor> Tensors) Read(string path)
     {
         Util.InputPath.RequireFile(path, "checkpoint", "a checkpoint file");

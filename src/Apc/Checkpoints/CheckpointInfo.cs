@@ -12,6 +12,11 @@ namespace Apc.Checkpoints;
 /// <param name="Provenance">Command line, tool version, time, seed and full configuration.</param>
 /// <param name="Metrics">Validation metrics (fractions in [0,1]) and anything else worth showing.</param>
 /// <param name="Compression">Method-specific facts (pruning ratios, sparsity, quantization scales' tensor names...).</param>
+/// <param name="InChannels">Image channels the network takes.</param>
+/// <param name="NumClasses">K, the number of classes.</param>
+/// <param name="ImageSize">The image side in pixels.</param>
+/// <param name="ClassNames">The K class names, in label order.</param>
+/// <param name="Normalization">How images were normalised for this network.</param>
 public sealed record CheckpointInfo(
     string Kind,
     string Arch,
@@ -25,9 +30,12 @@ public sealed record CheckpointInfo(
     JsonObject Metrics,
     JsonObject? Compression = null)
 {
+    /// <summary>The format name stored in every checkpoint.</summary>
     public const string FormatName = "apc-checkpoint";
+    /// <summary>The format version this build writes and reads.</summary>
     public const int FormatVersion = 1;
 
+    /// <summary>The configuration to build the network with (architecture parsed from <see cref="Arch"/>).</summary>
     public ModelConfig ModelConfig => new(ArchSpec.Parse(Arch), InChannels, NumClasses, ImageSize);
 
     /// <summary>Limits on what a header may say; far beyond real networks, they keep a crafted header from asking
@@ -65,6 +73,7 @@ public sealed record CheckpointInfo(
         return this;
     }
 
+    /// <summary>What produced a checkpoint: the command line, the seed, the settings, the tool version and the time (UTC).</summary>
     public static JsonObject MakeProvenance(string command, int seed, JsonNode? config) => new()
     {
         ["command"] = command,

@@ -15,9 +15,13 @@ public sealed class ModelCheckpoint : IDisposable
         Path = path; Info = info; Model = model; Extra = extra;
     }
 
+    /// <summary>The file it was read from or written to.</summary>
     public string Path { get; }
+    /// <summary>Everything the checkpoint says about the network.</summary>
     public CheckpointInfo Info { get; }
+    /// <summary>The network, with the checkpoint's weights, in eval mode.</summary>
     public ClassifierNet Model { get; }
+    /// <summary>The tensors beside the weights (masks "mask/...", quantization "quant/...", training state), by name.</summary>
     public IReadOnlyDictionary<string, Tensor> Extra { get; }
 
     /// <summary>Writes the model's weights (and buffers such as batch-norm statistics) with its description, atomically.</summary>
@@ -35,6 +39,7 @@ public sealed class ModelCheckpoint : IDisposable
         CheckpointFile.Write(path, info with { Arch = model.Arch.ToString() }, tensors);
     }
 
+    /// <summary>Reads the checkpoint at <paramref name="path"/> and builds its network on <paramref name="device"/> (CPU by default); an unreadable file or weights that do not fit the architecture are an <see cref="ApcException"/>.</summary>
     public static ModelCheckpoint Load(string path, Device? device = null)
     {
         var (info, tensors) = CheckpointFile.Read(path);
@@ -82,6 +87,7 @@ public sealed class ModelCheckpoint : IDisposable
         }
     }
 
+    /// <summary>Releases the tensors (or taps) this object holds; safe to call twice.</summary>
     public void Dispose()
     {
         Model.Dispose();

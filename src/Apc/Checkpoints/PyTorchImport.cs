@@ -27,6 +27,7 @@ public static class PyTorchImport
                 (read == 0 ? "empty" : $"something else, starting with bytes {Convert.ToHexString(head, 0, read)}") + ").");
     }
 
+    /// <summary>The network of <paramref name="config"/> with the weights of the PyTorch state_dict at <paramref name="path"/> (torchvision key names, a "module." prefix removed). Missing weights or wrong shapes are an <see cref="ApcException"/>.</summary>
     public static ClassifierNet Load(string path, ModelConfig config)
     {
         Util.InputPath.RequireFile(path, "PyTorch file", "a state_dict saved with torch.save");

@@ -6,6 +6,7 @@ namespace Apc.Compression;
 /// Bernoulli(σ(z_T/T)) and Bernoulli(σ(z_S/T)), times T², averaged over batch × classes.</summary>
 public static class BinaryDistillation
 {
+    /// <summary>KD(T) of [B,K] logits: a scalar, attached to the student's graph (the teacher's logits are detached).</summary>
     public static Tensor Loss(Tensor studentLogits, Tensor teacherLogits, double temperature)
     {
         using var scope = NewDisposeScope();

@@ -15,16 +15,21 @@ namespace Apc.Compression;
 /// instead of rerun (if its options are unchanged) and an unfinished one resumes its training.</summary>
 public sealed class CompressionPipeline : ICompressionStage
 {
+    /// <summary>The file that marks a finished step.</summary>
     public const string DoneMarker = "stage-done.json";
+    /// <summary>The method name of a pipeline.</summary>
     public const string Kind = "pipeline";
 
+    /// <summary>A pipeline of <paramref name="steps"/>; an order whose later steps would undo earlier ones is a <see cref="UsageException"/> (<see cref="CheckOrder"/>).</summary>
     public CompressionPipeline(IReadOnlyList<PipelineStep> steps)
     {
         CheckOrder(steps.Select(s => s.Stage.Method).ToList());
         Steps = steps;
     }
 
+    /// <summary>The steps in order.</summary>
     public IReadOnlyList<PipelineStep> Steps { get; }
+    /// <inheritdoc/>
     public string Method => Kind;
 
     /// <summary>Called after each step with its 1-based index, the step and its result (before the next step runs; the
@@ -54,6 +59,7 @@ public sealed class CompressionPipeline : ICompressionStage
         }
     }
 
+    /// <inheritdoc/>
     public StageResult Run(StageContext context)
     {
         var monitor = context.Monitor ?? NullTrainingMonitor.Instance;
@@ -99,7 +105,7 @@ public sealed class CompressionPipeline : ICompressionStage
                 ["compression"] = result.Compression.DeepClone(),
             });
             StepFinished?.Invoke(i + 1, step, result);
-            if (last is not null) Release(last);
+            last?.Dispose();
             last = result;
             current = result.Model;
         }
@@ -157,11 +163,5 @@ public sealed class CompressionPipeline : ICompressionStage
         var full = Path.GetFullPath(path);
         var relative = Path.GetRelativePath(Path.GetFullPath(dir), full);
         return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? full : relative;
-    }
-
-    static void Release(StageResult result)
-    {
-        result.Model.Dispose();
-        foreach (var t in result.Extra.Values) t.Dispose();
     }
 }

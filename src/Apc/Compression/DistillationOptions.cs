@@ -9,11 +9,21 @@ namespace Apc.Compression;
 /// <param name="Temperature">T of the per-class binary distillation (4 in the reference).</param>
 public sealed record DistillationOptions(
     string Student = DistillationOptions.DefaultStudent,
-    double Alpha = 0.9,
-    double Temperature = 4)
+    double Alpha = DistillationOptions.DefaultAlpha,
+    double Temperature = DistillationOptions.DefaultTemperature)
 {
+    /// <summary>The default student architecture.</summary>
     public const string DefaultStudent = "vgg16-bn:w=1/16";
 
+    /// <summary>α of the reference (method.md §3.2), the default of --kd-alpha.</summary>
+    public const double DefaultAlpha = 0.9;
+
+    /// <summary>T of the reference (method.md §3.2), the default of --temperature.</summary>
+    public const double DefaultTemperature = 4;
+
+    /// <summary>Throws a one-line <see cref="UsageException"/> for an empty student, α outside [0, 1] or T not a
+    /// positive finite number; the only check of these options (the stage and the objective both call it).
+    /// Returns the options.</summary>
     public DistillationOptions Validated()
     {
         if (string.IsNullOrWhiteSpace(Student)) throw new UsageException("--student: empty; give an architecture such as vgg16-bn:w=1/16 or a .ckpt file.");

@@ -14,17 +14,21 @@ namespace Apc.Compression;
 /// (e.g. structured pruning, then distillation into the pruned network).</summary>
 public sealed class DistillationStage : ICompressionStage
 {
+    /// <summary>A distillation stage with the checked <paramref name="options"/> (defaults when null).</summary>
     public DistillationStage(DistillationOptions? options = null) { Options = (options ?? new DistillationOptions()).Validated(); }
 
+    /// <summary>The checked options.</summary>
     public DistillationOptions Options { get; }
+    /// <inheritdoc/>
     public string Method => "kd";
 
+    /// <inheritdoc/>
     public StageResult Run(StageContext context)
     {
         var teacher = context.Teacher;
         bool fromSpec = ReferenceEquals(context.Input, teacher);
         torch.manual_seed(context.Training.Seed);
-        using var student = fromSpec ? CreateStudent(Options.Student, teacher.Config) : Copy(context.Input);
+        using var student = fromSpec ? CreateStudent(Options.Student, teacher.Config) : ModelCopy.Clone(context.Input);
         var device = DeviceParser.Parse(context.Training.Device);
         student.to(device);
         context.Matcher.Check(teacher, student);
@@ -39,7 +43,7 @@ public sealed class DistillationStage : ICompressionStage
             ["temperature"] = Options.Temperature,
             ["matcher"] = context.Matcher.Name,
         };
-        var objective = new CompressionObjective(teacher, context.Matcher, Options.Alpha, Options.Temperature);
+        var objective = new CompressionObjective(teacher, context.Matcher, Options);
         var template = context.Template with { Kind = Method, Compression = compression };
         // Distilling into the previous stage's network keeps that network's pruned weights at zero (and its masks in
         // the checkpoints); a student built from a spec is a new network that no earlier mask describes.
@@ -81,20 +85,5 @@ public sealed class DistillationStage : ICompressionStage
         catch (UsageException e) { throw new UsageException($"--student: {e.Message}"); }
         try { return ModelFactory.Create(teacher with { Arch = arch }); }
         catch (UsageException e) { throw new UsageException($"--student {arch}: {e.Message}"); }
-    }
-
-    /// <summary>A new network with the same architecture and weights (the input of a stage is never modified).</summary>
-    public static ClassifierNet Copy(ClassifierNet model)
-    {
-        var copy = ModelFactory.Create(model.Config);
-        var first = model.parameters().First();
-        copy.to(first.dtype).to(first.device);
-        using (no_grad())
-        {
-            var target = copy.state_dict();
-            foreach (var (key, value) in model.state_dict()) target[key].copy_(value);
-        }
-        foreach (var p in copy.parameters()) p.requires_grad_(true);
-        return copy;
     }
 }

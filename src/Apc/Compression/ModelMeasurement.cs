@@ -10,6 +10,7 @@ namespace Apc.Compression;
 /// <param name="SizeBytes">Size of the checkpoint file as stored.</param>
 /// <param name="Prediction">Validation metrics; Agreement is top-1 agreement with the teacher (1 for the teacher).</param>
 /// <param name="LatencyMs">Median time of one eval-mode forward of the latency batch, in milliseconds.</param>
+/// <param name="Arch">Canonical architecture text.</param>
 public sealed record ModelMeasurement(
     string Arch,
     long Parameters,
@@ -19,6 +20,7 @@ public sealed record ModelMeasurement(
     PredictionReport Prediction,
     double LatencyMs)
 {
+    /// <summary>The measurements as JSON, for metrics.json.</summary>
     public JsonObject ToJson() => new()
     {
         ["arch"] = Arch,

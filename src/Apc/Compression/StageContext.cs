@@ -22,6 +22,9 @@ namespace Apc.Compression;
 /// (<see cref="TrainingRun.Masks"/>) and carries copies of the masks in its checkpoints and its result, so that an
 /// earlier stage's sparsity holds after every later stage. <see cref="CompressionPipeline"/> passes each step's masks
 /// on to the next.</param>
+/// <param name="Data">Training and validation data.</param>
+/// <param name="Resume">Continue an interrupted run in <paramref name="OutDir"/>.</param>
+/// <param name="Monitor">Receives progress; null for none.</param>
 public sealed record StageContext(
     ClassifierNet Teacher,
     ClassifierNet Input,

@@ -55,6 +55,7 @@ public static class BatchLoader
         return order.AsSpan(start, Math.Min(batchSize, order.Length - start)).ToArray();
     }
 
+    /// <summary>How many batches of at most <paramref name="batchSize"/> hold <paramref name="count"/> items.</summary>
     public static int BatchCount(int count, int batchSize) => (count + batchSize - 1) / batchSize;
 
     /// <summary>Makes torch run this thread's operations on the thread itself. The loader shares a few cores with

@@ -8,8 +8,11 @@ public sealed record DataOptions
     public string Dataset { get; init; } = DatasetFactory.FashionScenes;
     /// <summary>Folder with the Fashion-MNIST IDX files; null: <see cref="FashionMnist.DefaultFolder"/>.</summary>
     public string? DataRoot { get; init; }
+    /// <summary>Training items (null: the data set's default).</summary>
     public int? TrainSize { get; init; }
+    /// <summary>Validation items (null: the default).</summary>
     public int? ValSize { get; init; }
+    /// <summary>Test items (null: the default).</summary>
     public int? TestSize { get; init; }
     /// <summary>Square image side; null: the data set's own (64 for fashion-scenes, where it sets the canvas; 227 for VOC).</summary>
     public int? ImageSize { get; init; }

@@ -3,13 +3,17 @@ namespace Apc.Data;
 /// <summary>Opens the data set a <see cref="DataOptions"/> names.</summary>
 public static class DatasetFactory
 {
+    /// <summary>The name of the generated data set.</summary>
     public const string FashionScenes = "fashion-scenes";
+    /// <summary>The prefix of a PASCAL VOC folder in --dataset.</summary>
     public const string VocPrefix = "voc:";
+    /// <summary>Default numbers of fashion-scenes items per split.</summary>
     public const int DefaultTrainScenes = 8000, DefaultValScenes = 1000, DefaultTestScenes = 1000;
 
     /// <summary>The accepted forms of <see cref="DataOptions.Dataset"/>, for help texts and errors.</summary>
     public const string ValidForms = "fashion-scenes, voc:DIR (DIR = the VOC2012 folder)";
 
+    /// <summary>The splits <paramref name="options"/> describe; an unknown data set or missing files are an error naming them.</summary>
     public static DataSplits Open(DataOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -6,13 +6,13 @@ namespace Apc.Data;
 /// per pixel. Row-major, no padding.</summary>
 internal sealed record DecodedImage(byte[] Pixels, int Width, int Height, int Channels)
 {
+    /// <summary>Largest picture read: 2^26 pixels (8192 x 8192), 256 MB as RGBA; far beyond any photo data set.</summary>
+    public const long MaxPixels = 1L << 26;
+
     /// <summary>Decodes a JPEG or PNG with SkiaSharp. A missing, unreadable or damaged file (including one cut
     /// short) is an <see cref="ApcException"/> naming the file. <paramref name="what"/> says what the file is for
     /// the message (e.g. "VOC image"). With <paramref name="keepGrey"/>, a grey-scale file is returned with one
     /// channel (its raw values) instead of being expanded to RGBA.</summary>
-    /// <summary>Largest picture read: 2^26 pixels (8192 x 8192), 256 MB as RGBA; far beyond any photo data set.</summary>
-    public const long MaxPixels = 1L << 26;
-
     public static DecodedImage Load(string path, string what, bool keepGrey = false)
     {
         if (!File.Exists(path) && !Directory.Exists(path))

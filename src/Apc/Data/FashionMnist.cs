@@ -13,9 +13,13 @@ public sealed class FashionMnist
         "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
     ];
 
+    /// <summary>File names of the Fashion-MNIST IDX files.</summary>
     public const string TrainImagesName = "train-images-idx3-ubyte";
+    /// <summary>See <see cref="TrainImagesName"/>.</summary>
     public const string TrainLabelsName = "train-labels-idx1-ubyte";
+    /// <summary>See <see cref="TrainImagesName"/>.</summary>
     public const string TestImagesName = "t10k-images-idx3-ubyte";
+    /// <summary>See <see cref="TrainImagesName"/>.</summary>
     public const string TestLabelsName = "t10k-labels-idx1-ubyte";
 
     /// <summary>What to do about missing files: where the default folder comes from, or, when the user named the
@@ -31,7 +35,9 @@ public sealed class FashionMnist
 
     /// <summary>The folder the files were read from.</summary>
     public string Folder { get; }
+    /// <summary>The 60,000 training items.</summary>
     public LabelledImages Train { get; }
+    /// <summary>The 10,000 test items.</summary>
     public LabelledImages Test { get; }
 
     /// <summary>Loads the four files from <paramref name="folder"/> (null: <see cref="DefaultFolder"/>). For each

@@ -65,15 +65,24 @@ public sealed class FashionScenesDataset : IDataset
         ParallelWork.For(count, i => Compose(i, pool, usable));
     }
 
+    /// <summary>The scene settings.</summary>
     public FashionScenesOptions Options { get; }
+    /// <summary>Which split this is.</summary>
     public SplitKind Split { get; }
+    /// <summary>The seed the scenes are generated from.</summary>
     public int Seed { get; }
 
+    /// <inheritdoc/>
     public string Name => $"fashion-scenes/{Split.ToString().ToLowerInvariant()}";
+    /// <inheritdoc/>
     public int Count => _labelBits.Length;
+    /// <inheritdoc/>
     public IReadOnlyList<string> ClassNames => FashionMnist.ClassNames;
+    /// <inheritdoc/>
     public ImageShape Shape => new(1, _canvas, _canvas);
+    /// <inheritdoc/>
     public Normalization Normalization => DefaultNormalization;
+    /// <inheritdoc/>
     public bool HasMasks => true;
 
     /// <summary>The items placed in scene <paramref name="index"/>, in drawing order.</summary>
@@ -86,12 +95,14 @@ public sealed class FashionScenesDataset : IDataset
         return Enumerable.Range(0, ClassNames.Count).Where(k => (bits >> k & 1) != 0).ToArray();
     }
 
+    /// <inheritdoc/>
     public byte[] GetDisplayImage(int index)
     {
         int pixels = _canvas * _canvas;
         return _images.AsSpan(CheckIndex(index) * pixels, pixels).ToArray();
     }
 
+    /// <inheritdoc/>
     public Batch GetBatch(IReadOnlyList<int> indices, bool augment, Random? rng = null) => GetBatch(indices, augment, rng, withMasks: true);
 
     /// <summary>Builds a batch; with <paramref name="augment"/>, each item is flipped horizontally (image and

@@ -5,7 +5,9 @@ public sealed record FashionScenesOptions
 {
     /// <summary>Side of the square single-channel canvas, in pixels.</summary>
     public int Canvas { get; init; } = 64;
+    /// <summary>The fewest items in a scene.</summary>
     public int MinItems { get; init; } = 1;
+    /// <summary>The most items in a scene.</summary>
     public int MaxItems { get; init; } = 3;
     /// <summary>Smallest item side in pixels; null: 5/16 of the canvas (20 px at 64).</summary>
     public int? MinItemSize { get; init; }
@@ -18,9 +20,12 @@ public sealed record FashionScenesOptions
     /// <summary>An item's pixel belongs to its class mask when it exceeds this fraction of the item's maximum.</summary>
     public double MaskThreshold { get; init; } = 0.1;
 
+    /// <summary>The smallest canvas side, in pixels.</summary>
     public const int MinCanvas = 16;
 
+    /// <summary>The smallest item side in pixels (given, or scaled from 20 px at 64).</summary>
     public int EffectiveMinItemSize => MinItemSize ?? Math.Max(4, (int)Math.Round(Canvas * 20.0 / 64));
+    /// <summary>The largest item side in pixels (given, or scaled from 36 px at 64).</summary>
     public int EffectiveMaxItemSize => MaxItemSize ?? Math.Max(EffectiveMinItemSize, (int)Math.Round(Canvas * 36.0 / 64));
 
     /// <summary>Throws <see cref="UsageException"/> naming the first option whose value cannot work.</summary>

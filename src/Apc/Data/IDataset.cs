@@ -8,10 +8,13 @@ public interface IDataset
 {
     /// <summary>Short description, e.g. "fashion-scenes/val" or "voc:/data/VOC2012/val".</summary>
     string Name { get; }
+    /// <summary>The number of items.</summary>
     int Count { get; }
+    /// <summary>The class names, in label order.</summary>
     IReadOnlyList<string> ClassNames { get; }
-    /// <summary>Channels, height and width of the tensors <see cref="GetBatch"/> returns.</summary>
+    /// <summary>Channels, height and width of the tensors <see cref="GetBatch(IReadOnlyList{int}, bool, Random?)"/> returns.</summary>
     ImageShape Shape { get; }
+    /// <summary>The normalisation applied to the images of a batch.</summary>
     Normalization Normalization { get; }
     /// <summary>True when the split carries per-class localisation masks.</summary>
     bool HasMasks { get; }
@@ -35,14 +38,20 @@ public interface IDataset
     byte[] GetDisplayImage(int index);
 }
 
+/// <summary>The shape of one image.</summary>
+/// <param name="Channels">C.</param>
+/// <param name="Height">H, in pixels.</param>
+/// <param name="Width">W, in pixels.</param>
 public sealed record ImageShape(int Channels, int Height, int Width)
 {
+    /// <inheritdoc/>
     public override string ToString() => $"{Channels}x{Height}x{Width}";
 }
 
 /// <summary>Per-channel normalisation applied to images: (x - mean) / std, with x in [0,1].</summary>
 public sealed record Normalization(float[] Mean, float[] Std)
 {
+    /// <summary>Mean 0 and std 1 for each of <paramref name="channels"/> channels (images stay in [0,1]).</summary>
     public static Normalization Identity(int channels) =>
         new(Enumerable.Repeat(0f, channels).ToArray(), Enumerable.Repeat(1f, channels).ToArray());
 }
@@ -52,14 +61,20 @@ public sealed record Normalization(float[] Mean, float[] Std)
 /// (void/boundary pixels are 0 for every class). Owns its tensors.</summary>
 public sealed class Batch : IDisposable
 {
+    /// <summary>A batch owning <paramref name="images"/>, <paramref name="labels"/> and <paramref name="masks"/>, of the items <paramref name="indices"/>.</summary>
     public Batch(Tensor images, Tensor labels, Tensor? masks, int[] indices)
     {
         Images = images; Labels = labels; Masks = masks; Indices = indices;
     }
+    /// <summary>float32 [B,C,H,W], normalised.</summary>
     public Tensor Images { get; }
+    /// <summary>float32 multi-hot [B,K].</summary>
     public Tensor Labels { get; }
+    /// <summary>float32 [B,K,H,W] or null.</summary>
     public Tensor? Masks { get; }
+    /// <summary>The data-set indices of the items.</summary>
     public int[] Indices { get; }
+    /// <summary>B, the number of items.</summary>
     public int Size => Indices.Length;
 
     /// <summary>Detaches the tensors from any dispose scope so that the batch can cross threads.</summary>
@@ -69,5 +84,6 @@ public sealed class Batch : IDisposable
         return this;
     }
 
+    /// <summary>Releases the tensors (or taps) this object holds; safe to call twice.</summary>
     public void Dispose() { Images.Dispose(); Labels.Dispose(); Masks?.Dispose(); }
 }

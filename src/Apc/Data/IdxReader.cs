@@ -16,6 +16,7 @@ public static class IdxReader
     /// magic number, unexpected number of dimensions, data shorter or longer than the header says) is an
     /// <see cref="ApcException"/> whose message names the file.</summary>
     /// <param name="expectedDimensions">When given, the file must have exactly this many dimensions.</param>
+    /// <param name="path">The file (plain or .gz).</param>
     public static IdxFile Read(string path, int? expectedDimensions = null)
     {
         if (!File.Exists(path) && !Directory.Exists(path))

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace Apc.Data;
 
-/// <summary>PASCAL VOC 2012 as a multi-label data set (method.md section 4): multi-hot labels from every
+/// <summary>PASCAL VOC 2012 as a multi-label data set (method.md §4): multi-hot labels from every
 /// &lt;object&gt;&lt;name&gt; of Annotations/ID.xml, images from JPEGImages/ID.jpg, and for
 /// <see cref="VocSplit.SegVal"/> per-class masks from SegmentationClass/ID.png.</summary>
 /// <remarks>Annotations are read and every needed file's existence is checked at construction, so a broken
@@ -12,6 +12,7 @@ namespace Apc.Data;
 /// marks class k-1; background (0) and void (255) are 0 in every class mask.</remarks>
 public sealed class VocDataset : IDataset
 {
+    /// <summary>The reference's input size, in pixels (method.md §4).</summary>
     public const int DefaultImageSize = 227;
 
     /// <summary>The 20 VOC classes in the standard order (mask value = position + 1).</summary>
@@ -21,7 +22,7 @@ public sealed class VocDataset : IDataset
         "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor",
     ];
 
-    /// <summary>Per-channel statistics of the reference implementation (method.md section 4).</summary>
+    /// <summary>Per-channel statistics of the reference implementation (method.md §4).</summary>
     public static Normalization VocNormalization { get; } = new([0.4589f, 0.4355f, 0.4032f], [0.2239f, 0.2186f, 0.2206f]);
 
     // torchvision's RandomResizedCrop defaults, which the reference uses.
@@ -33,6 +34,8 @@ public sealed class VocDataset : IDataset
 
     /// <param name="root">The VOC2012 folder (holding JPEGImages, Annotations, ImageSets, SegmentationClass).</param>
     /// <param name="limit">When given, only the first <paramref name="limit"/> images of the list, in list order.</param>
+    /// <param name="split">Which list to read.</param>
+    /// <param name="imageSize">The side images are resized to, 8..2048 px.</param>
     public VocDataset(string root, VocSplit split, int imageSize = DefaultImageSize, int? limit = null)
     {
         if (imageSize < 8 || imageSize > 2048)
@@ -55,19 +58,29 @@ public sealed class VocDataset : IDataset
         });
     }
 
+    /// <summary>The VOC2012 folder.</summary>
     public string Root { get; }
+    /// <summary>Which list the items come from.</summary>
     public VocSplit Split { get; }
+    /// <summary>The side images are resized to, in pixels.</summary>
     public int ImageSize { get; }
     /// <summary>Image ids (file names without extension) in list order.</summary>
     public IReadOnlyList<string> ImageIds => _ids;
 
+    /// <inheritdoc/>
     public string Name => $"voc:{Root}/{SplitName(Split)}";
+    /// <inheritdoc/>
     public int Count => _ids.Length;
+    /// <inheritdoc/>
     public IReadOnlyList<string> ClassNames => VocClassNames;
+    /// <inheritdoc/>
     public ImageShape Shape => new(3, ImageSize, ImageSize);
+    /// <inheritdoc/>
     public Normalization Normalization => VocNormalization;
+    /// <inheritdoc/>
     public bool HasMasks => Split == VocSplit.SegVal;
 
+    /// <summary>The split's name in messages.</summary>
     public static string SplitName(VocSplit split) => split switch
     {
         VocSplit.Train => "train",
@@ -76,6 +89,7 @@ public sealed class VocDataset : IDataset
         _ => throw new ArgumentOutOfRangeException(nameof(split)),
     };
 
+    /// <summary>The ImageSets list file of <paramref name="split"/> under <paramref name="root"/>.</summary>
     public static string ListFile(string root, VocSplit split) => split switch
     {
         VocSplit.Train => Path.Combine(root, "ImageSets", "Main", "train.txt"),
@@ -84,8 +98,11 @@ public sealed class VocDataset : IDataset
         _ => throw new ArgumentOutOfRangeException(nameof(split)),
     };
 
+    /// <summary>The JPEG of image <paramref name="id"/>.</summary>
     public string ImagePath(string id) => Path.Combine(Root, "JPEGImages", id + ".jpg");
+    /// <summary>The XML annotation of image <paramref name="id"/>.</summary>
     public string AnnotationPath(string id) => Path.Combine(Root, "Annotations", id + ".xml");
+    /// <summary>The segmentation PNG of image <paramref name="id"/>.</summary>
     public string MaskPath(string id) => Path.Combine(Root, "SegmentationClass", id + ".png");
 
     /// <summary>The class indices present in image <paramref name="index"/>, ascending.</summary>
@@ -95,6 +112,7 @@ public sealed class VocDataset : IDataset
         return Enumerable.Range(0, VocClassNames.Count).Where(k => (bits >> k & 1) != 0).ToArray();
     }
 
+    /// <inheritdoc/>
     public byte[] GetDisplayImage(int index)
     {
         var decoded = DecodedImage.Load(ImagePath(_ids[CheckIndex(index)]), "VOC image", keepGrey: true);

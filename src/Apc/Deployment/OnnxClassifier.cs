@@ -25,9 +25,12 @@ public sealed class OnnxClassifier : IImageClassifier, IDisposable
         { throw new ApcException($"ONNX model '{file.Path}': ONNX Runtime cannot load it ({e.Message.Split('\n')[0].TrimEnd('.')})."); }
     }
 
+    /// <summary>The ONNX file and its metadata.</summary>
     public OnnxModelFile File { get; }
+    /// <inheritdoc/>
     public ModelConfig Config { get; }
 
+    /// <inheritdoc/>
     public Tensor Logits(Tensor images)
     {
         var c = Config;
@@ -43,5 +46,6 @@ public sealed class OnnxClassifier : IImageClassifier, IDisposable
         return tensor(logits, new long[] { shape[0], c.NumClasses });
     }
 
+    /// <summary>Releases the tensors (or taps) this object holds; safe to call twice.</summary>
     public void Dispose() => session.Dispose();
 }

@@ -37,12 +37,16 @@ namespace Apc.Deployment;
 /// </remarks>
 public static class OnnxExport
 {
+    /// <summary>The ONNX opset written.</summary>
     public const int Opset = 17;
+    /// <summary>The ONNX IR version written.</summary>
     public const long IrVersion = 8;
+    /// <summary>Graph input, output and batch-dimension names.</summary>
     public const string InputName = "input", OutputName = "logits", BatchDimension = "batch";
 
     /// <summary>Builds the ONNX model of a loaded checkpoint (quantization read from its extra tensors).</summary>
     /// <param name="sourceSha256">Hex SHA-256 of the checkpoint file, recorded in the metadata.</param>
+    /// <param name="checkpoint">The loaded checkpoint.</param>
     public static ModelProto Build(ModelCheckpoint checkpoint, string sourceSha256) =>
         Build(checkpoint.Model, checkpoint.Extra, checkpoint.Info, sourceSha256, System.IO.Path.GetFileName(checkpoint.Path));
 

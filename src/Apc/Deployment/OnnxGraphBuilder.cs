@@ -11,8 +11,10 @@ public sealed class OnnxGraphBuilder
 {
     readonly HashSet<string> names = new(StringComparer.Ordinal);
 
+    /// <summary>An empty graph named <paramref name="name"/>.</summary>
     public OnnxGraphBuilder(string name) { Graph = new GraphProto { Name = name }; }
 
+    /// <summary>The graph built so far.</summary>
     public GraphProto Graph { get; }
 
     /// <summary>A value name not used yet, derived from <paramref name="stem"/>.</summary>
@@ -86,6 +88,7 @@ public sealed class OnnxGraphBuilder
         return output;
     }
 
+    /// <summary>An integer-list attribute.</summary>
     public static AttributeProto Ints(string name, params long[] values)
     {
         var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
@@ -93,9 +96,11 @@ public sealed class OnnxGraphBuilder
         return attribute;
     }
 
+    /// <summary>An integer attribute.</summary>
     public static AttributeProto Int(string name, long value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 
+    /// <summary>A float attribute.</summary>
     public static AttributeProto Float(string name, float value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
 

@@ -10,6 +10,7 @@ public static class OnnxInfo
     public static string Operators(ModelProto model) =>
         string.Join(", ", OperatorCounts(model).Select(kv => $"{kv.Key} ×{kv.Value.ToString(CultureInfo.InvariantCulture)}"));
 
+    /// <summary>How often each operator type occurs in <paramref name="model"/>'s graph, most frequent first.</summary>
     public static IReadOnlyList<KeyValuePair<string, int>> OperatorCounts(ModelProto model) =>
         model.Graph.Node.GroupBy(n => string.IsNullOrEmpty(n.Domain) ? n.OpType : $"{n.Domain}.{n.OpType}")
             .Select(g => new KeyValuePair<string, int>(g.Key, g.Count()))

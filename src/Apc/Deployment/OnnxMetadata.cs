@@ -12,9 +12,13 @@ namespace Apc.Deployment;
 /// integrity hash of everything before it, so that a file cut short is recognised as such.</summary>
 public static class OnnxMetadata
 {
+    /// <summary>Metadata key of the file format and its value.</summary>
     public const string Format = "apc.format", FormatValue = "apc-onnx/1";
+    /// <summary>Metadata keys of the source checkpoint: its path, SHA-256 and file name.</summary>
     public const string Checkpoint = "apc.checkpoint", SourceSha256 = "apc.source_sha256", SourceFile = "apc.source_file";
+    /// <summary>Metadata keys of the precision, architecture, class names and normalisation.</summary>
     public const string Precision = "apc.precision", Arch = "apc.arch", ClassNames = "apc.class_names", Normalization = "apc.normalization";
+    /// <summary>Metadata key of the integrity check (logit agreement with the checkpoint).</summary>
     public const string Integrity = "apc.integrity";
 
     /// <summary>Adds the metadata to <paramref name="model"/>; call it last (the integrity hash covers the whole model).</summary>

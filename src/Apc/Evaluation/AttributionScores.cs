@@ -79,6 +79,7 @@ public sealed class AttributionScores
         _pointingChance.Add(other._pointingChance);
     }
 
+    /// <summary>Means and counts over the recorded pairs.</summary>
     public AttributionSummary Summarize() => new(
         Pairs, _pointing.Mean(), _pixelAuc.Mean(), _energy.Mean(),
         _cosine.Mean(), _spearman.Mean(), _topKIou.Mean(), _matching.Mean(),

@@ -8,6 +8,8 @@ namespace Apc.Evaluation;
 /// <param name="PointingTolerance">Pixels of tolerance for the pointing game (0 = the reference's exact rule).</param>
 /// <param name="TopPercent">k of the top-k% IoU consistency metric.</param>
 /// <param name="Faithfulness">Also compute deletion and insertion curves (one forward per step per batch).</param>
+/// <param name="FaithfulnessSteps">Steps of the deletion and insertion curves.</param>
+/// <param name="Attribution">Settings of the attribution methods; null: their defaults.</param>
 public sealed record EvaluationOptions(
     IReadOnlyList<string> Methods,
     int BatchSize = 64,

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 
 namespace Apc.Evaluation;
 
-/// <summary>Everything <see cref="Evaluator.Evaluate"/> measured on one split.</summary>
+/// <summary>Everything <see cref="Evaluator"/> measured on one split.</summary>
 public sealed record EvaluationReport(
     string Model,
     string? ReferenceModel,

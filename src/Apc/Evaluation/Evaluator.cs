@@ -17,6 +17,7 @@ namespace Apc.Evaluation;
 /// NaN consistency and are left out of its means (counted in evaluation.json's consistency "pairs").</summary>
 public static class Evaluator
 {
+    /// <summary>Prediction, localisation and (with a reference) consistency scores of a model on a data set (method.md §4; docs/evaluation.md).</summary>
     public static EvaluationReport Evaluate(
         ClassifierNet model, string modelName, ClassifierNet? reference, string? referenceName,
         IDataset data, EvaluationOptions options, Device device, Action<int, int>? progress = null)

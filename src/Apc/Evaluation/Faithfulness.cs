@@ -24,6 +24,7 @@ public static class Faithfulness
     /// <param name="inputs">Normalised inputs, float [B,C,H,W].</param>
     /// <param name="targets">Target class per sample, integer [B], in [0,K).</param>
     /// <param name="maps">Attribution maps at input resolution, float [B,H,W], finite.</param>
+    /// <param name="options">Steps and baseline; null: the defaults.</param>
     public static FaithfulnessCurves Deletion(Func<Tensor, Tensor> logitsOf, Tensor inputs, Tensor targets, Tensor maps,
         FaithfulnessOptions? options = null) =>
         Curves(logitsOf, inputs, targets, maps, options ?? new FaithfulnessOptions(), insertion: false);

@@ -31,6 +31,7 @@ public sealed class PairRecorder(bool withConsistency)
         }
     }
 
+    /// <summary>The recorded pairs as columns.</summary>
     public PairRecords ToRecords() => new([.. _image], [.. _class], [.. _pointing], [.. _auc],
         _withConsistency ? [.. _cosine] : null, _withConsistency ? [.. _spearman] : null, _withConsistency ? [.. _topKIou] : null);
 }

@@ -16,6 +16,7 @@ public sealed record PairRecords(int[] Image, int[] Class, bool[] Pointing, doub
     /// <summary>Names of the per-pair metrics, as in pairs.json and results.json.</summary>
     public static readonly IReadOnlyList<string> MetricNames = ["cosine", "spearman", "topk_iou", "pointing", "auc"];
 
+    /// <inheritdoc/>
     public int Count => Image.Length;
 
     /// <summary>The values of one metric by name (pointing as 0/1), or null when it was not measured.</summary>

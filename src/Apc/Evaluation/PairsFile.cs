@@ -13,9 +13,12 @@ namespace Apc.Evaluation;
 /// </summary>
 public static class PairsFile
 {
+    /// <summary>The file name beside evaluation.json.</summary>
     public const string FileName = "pairs.json";
+    /// <summary>The format tag written into the file.</summary>
     public const string Format = "apc-pairs/1";
 
+    /// <summary>The per-pair scores of every method of <paramref name="report"/>.</summary>
     public static JsonObject ToJson(EvaluationReport report)
     {
         var methods = new JsonObject();
@@ -33,6 +36,7 @@ public static class PairsFile
         return json;
     }
 
+    /// <summary>One method's pairs as JSON columns.</summary>
     public static JsonObject ToJson(PairRecords p)
     {
         static JsonArray Numbers(IEnumerable<double> values) => new(values.Select(v => double.IsFinite(v) ? JsonValue.Create(v) : null).ToArray());
@@ -73,6 +77,7 @@ public static class PairsFile
         return result;
     }
 
+    /// <summary>Reads what <see cref="ToJson(PairRecords)"/> wrote.</summary>
     public static PairRecords FromJson(JsonObject json)
     {
         static int[] Ints(JsonNode? node) => node!.AsArray().Select(v => v!.GetValue<int>()).ToArray();

@@ -27,6 +27,7 @@ namespace Apc.Evaluation;
 /// </summary>
 public static class PredictionMetrics
 {
+    /// <summary>mAP (per class and per image), F1, exact-match accuracy and, with <paramref name="referenceLogits"/>, top-1 agreement, from logits [N,K] and multi-hot labels [N,K].</summary>
     public static PredictionReport Compute(Tensor logits, Tensor labels, Tensor? referenceLogits = null)
     {
         var (n, k) = CheckMatrix(logits, "logits");

@@ -6,9 +6,13 @@ namespace Apc.Matching;
 /// Q = vec(mean_k A_k²) per image, normalised and compared like the weighted maps; no gradients, no classes.</summary>
 public sealed class AttentionTransferMatcher : MapMatcher
 {
+    /// <summary>Attention transfer with the checked <paramref name="options"/>.</summary>
     public AttentionTransferMatcher(MatcherOptions options) : base(options with { Kind = MatchingKind.At }) { }
 
+    /// <inheritdoc/>
     protected override bool UsesSensitivities => false;
+    /// <inheritdoc/>
     protected override Tensor TeacherMap(int layer, Tensor activation, Tensor? sensitivity) => CollapsedMaps.Attention(activation);
+    /// <inheritdoc/>
     protected override Tensor StudentMap(int layer, Tensor activation, Tensor? sensitivity) => CollapsedMaps.Attention(activation);
 }

@@ -7,6 +7,7 @@ namespace Apc.Matching;
 /// each network's own <see cref="Models.ClassifierNet.DefaultMatchingLayer"/>.</summary>
 public sealed record LayerWeight(string Layer, double Weight = 1.0)
 {
+    /// <summary>The layer name that stands for each network's default matching layer.</summary>
     public const string Default = "default";
 
     /// <summary>The list used when none is given: each network's default matching layer with weight 1.</summary>

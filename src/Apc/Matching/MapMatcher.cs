@@ -1,4 +1,5 @@
 using Apc.Models;
+using Apc.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -6,7 +7,8 @@ namespace Apc.Matching;
 
 /// <summary>The engine shared by the map-based matchers: captures the matching layers of teacher and student,
 /// picks the target (image, class) pairs from the teacher's logits, takes the sensitivities ∂z_c/∂A where the
-/// map needs them, and returns β·Σ_l w_l·L_AM(l) (method.md §2). Subclasses only say how a layer's activation
+/// map needs them, and returns each layer's unweighted L_AM(l) with its w_l (method.md §2.2); β and the sum over
+/// layers are applied by <see cref="Compression.CompressionObjective"/>. Subclasses only say how a layer's activation
 /// (and sensitivity) collapses to a map.
 /// <para>Teacher: eval mode, a constant. Its parameters are usually frozen (requires_grad false), so its first
 /// matching layer's output is replaced by a detached copy that requires grad; the rest of its forward builds a
@@ -22,10 +24,18 @@ namespace Apc.Matching;
 /// affected.</para></summary>
 public abstract class MapMatcher : IAttributionMatcher
 {
+    /// <summary>Checks <paramref name="options"/> (<see cref="MatcherOptions.Validated"/>, the one place they are
+    /// checked) and keeps them.</summary>
     protected MapMatcher(MatcherOptions options) { Options = options.Validated(); }
 
+    /// <summary>The options this matcher was built with.</summary>
     public MatcherOptions Options { get; }
+
+    /// <inheritdoc/>
     public string Name => Options.Name;
+
+    /// <summary>β = <see cref="MatcherOptions.Weight"/>.</summary>
+    public double Weight => Options.Weight;
 
     /// <summary>True when a map needs ∂z_c/∂A (sensitivity-weighted maps).</summary>
     protected abstract bool UsesSensitivities { get; }
@@ -45,28 +55,17 @@ public abstract class MapMatcher : IAttributionMatcher
     ClassifierNet? uncoupledStudent;
     bool uncoupledTraining;
 
-    public MatchingStep Step(ClassifierNet teacher, ClassifierNet student, Tensor images, IDictionary<string, double> parts)
+    /// <inheritdoc/>
+    public MatchingStep Step(ClassifierNet teacher, ClassifierNet student, Tensor images)
     {
         using var scope = NewDisposeScope();
         var (teacherLogits, studentLogits, layers) = Compute(teacher, student, images, studentGraph: true);
-        Tensor? total = null;
-        foreach (var layer in layers)
-        {
-            var distance = CollapsedMaps.Distance(layer.Teacher, layer.Student);
-            if (layers.Count > 1) parts[$"l_am/{layer.Label}"] = distance.ToDouble();
-            var weighted = distance * layer.Weight;
-            total = total is null ? weighted : total + weighted;
-        }
-        var loss = total! * Options.Weight;
-        parts["l_am"] = total!.ToDouble();
-        parts["match"] = loss.ToDouble();
-        return new MatchingStep(studentLogits.MoveToOuterDisposeScope(), teacherLogits.MoveToOuterDisposeScope(),
-            loss.MoveToOuterDisposeScope());
+        var terms = layers.Select(layer => new LossTerm("l_am/" + layer.Label, layer.Weight,
+            CollapsedMaps.Distance(layer.Teacher, layer.Student).MoveToOuterDisposeScope())).ToList();
+        return new MatchingStep(studentLogits.MoveToOuterDisposeScope(), teacherLogits.MoveToOuterDisposeScope(), terms);
     }
 
-    public Tensor Loss(ClassifierNet teacher, ClassifierNet student, Tensor images, IDictionary<string, double> parts) =>
-        Step(teacher, student, images, parts).Loss;
-
+    /// <inheritdoc/>
     public void Check(ClassifierNet teacher, ClassifierNet student)
     {
         using var scope = NewDisposeScope();

@@ -1,12 +1,12 @@
 namespace Apc.Matching;
 
-/// <summary>Which attribution-matching regularizer to add while compressing (method.md §2).</summary>
-public enum MatchingKind
+/// <summary>Names of the built-in attribution-matching regularizers (method.md §2), the keys of <see cref="Matchers"/>.</summary>
+public static class MatchingKind
 {
     /// <summary>No matching (β = 0): the naive baseline.</summary>
-    None,
+    public const string None = "none";
     /// <summary>Weighted collapsed attribution matching: sensitivity-weighted, channel-collapsed maps.</summary>
-    Wcam,
+    public const string Wcam = "wcam";
     /// <summary>Activation attention transfer (Zagoruyko &amp; Komodakis 2017): mean squared activation over channels.</summary>
-    At,
+    public const string At = "at";
 }

@@ -1,22 +1,26 @@
 using Apc.Models;
+using Apc.Training;
 using static TorchSharp.torch;
 
 namespace Apc.Matching;
 
-/// <summary>The naive baseline: no attribution matching (β = 0). Runs only the student.</summary>
+/// <summary>The naive baseline: no attribution matching (β = 0). Runs only the student and returns no layer terms,
+/// so the compression loss has no matching term.</summary>
 public sealed class NoMatching : IAttributionMatcher
 {
+    /// <summary>The one instance (the matcher has no state).</summary>
     public static NoMatching Instance { get; } = new();
+
+    /// <inheritdoc/>
     public string Name => "none";
 
-    public MatchingStep Step(ClassifierNet teacher, ClassifierNet student, Tensor images, IDictionary<string, double> parts)
-    {
-        var logits = student.call(images);
-        return new MatchingStep(logits, null, zeros(Array.Empty<long>(), dtype: logits.dtype, device: logits.device));
-    }
+    /// <summary>0: there is nothing to weigh.</summary>
+    public double Weight => 0;
 
+    /// <inheritdoc/>
+    public MatchingStep Step(ClassifierNet teacher, ClassifierNet student, Tensor images) =>
+        new(student.call(images), null, Array.Empty<LossTerm>());
+
+    /// <inheritdoc/>
     public void Check(ClassifierNet teacher, ClassifierNet student) { }
-
-    public Tensor Loss(ClassifierNet teacher, ClassifierNet student, Tensor images, IDictionary<string, double> parts) =>
-        zeros(Array.Empty<long>(), device: images.device);
 }

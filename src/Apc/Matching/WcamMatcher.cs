@@ -13,6 +13,7 @@ public sealed class WcamMatcher : MapMatcher
     readonly Random random;
     int[][] dropped = Array.Empty<int[]>();
 
+    /// <summary>WCAM with the checked <paramref name="options"/>; the drop generator is seeded with its Seed.</summary>
     public WcamMatcher(MatcherOptions options) : base(options with { Kind = MatchingKind.Wcam })
     {
         random = new Random(Options.Seed);
@@ -24,8 +25,10 @@ public sealed class WcamMatcher : MapMatcher
     /// <summary>⌊p·K⌋, with a tolerance so that 0.3·10 counts 3 despite rounding.</summary>
     public static int DropCount(double p, long channels) => (int)Math.Floor(p * channels + 1e-9);
 
+    /// <inheritdoc/>
     protected override bool UsesSensitivities => true;
 
+    /// <inheritdoc/>
     protected override void BeginStep(IReadOnlyList<long> teacherChannels)
     {
         dropped = teacherChannels.Select(k =>
@@ -45,6 +48,7 @@ public sealed class WcamMatcher : MapMatcher
         }).ToArray();
     }
 
+    /// <inheritdoc/>
     protected override Tensor TeacherMap(int layer, Tensor activation, Tensor? sensitivity)
     {
         if (dropped.Length <= layer || dropped[layer].Length == 0) return CollapsedMaps.Weighted(activation, sensitivity!);
@@ -54,6 +58,7 @@ public sealed class WcamMatcher : MapMatcher
         return CollapsedMaps.Weighted(activation, sensitivity!, keep).MoveToOuterDisposeScope();
     }
 
+    /// <inheritdoc/>
     protected override Tensor StudentMap(int layer, Tensor activation, Tensor? sensitivity) =>
         CollapsedMaps.Weighted(activation, sensitivity!);
 }

@@ -6,7 +6,7 @@ namespace Apc.Models;
 /// <c>vgg11-bn:channels=8,M,16,M,32,32,M,64,64,M,64,64,M</c>, <c>resnet18:w=1/4</c>,
 /// <c>resnet18:widths=16,16,16,32,32,64,64,128,128</c>, <c>vgg16-bn:w=1/4:skip-pools=4</c>. Input channels, classes and image size come from
 /// the data set, not from the spec (see <see cref="ModelConfig"/>).</summary>
-/// <param name="Family">"vgg" or "resnet".</param>
+/// <param name="Family">The <see cref="IArchitectureFamily.Name"/> of a registered family: "vgg", "resnet" or one added by user code.</param>
 /// <param name="Depth">11, 13, 16, 19 for VGG; 18 for ResNet.</param>
 /// <param name="Width">Width multiplier (1/8 divides every layer's channels by 8).</param>
 /// <param name="Channels">Explicit per-layer widths, overriding <paramref name="Width"/>. VGG: the
@@ -17,26 +17,23 @@ namespace Apc.Models;
 /// names and the channel list keep the reference stages; the skipped pool simply does not exist. Sorted, distinct.</param>
 public sealed record ArchSpec(string Family, int Depth, double Width = 1.0, int[]? Channels = null, int[]? SkipPools = null)
 {
+    /// <summary>The entry that stands for a max-pool in a VGG channel list.</summary>
     public const int Pool = -1;
 
+    /// <summary>Specs shown in help texts.</summary>
     public static IReadOnlyList<string> Examples { get; } =
         new[] { "vgg11-bn", "vgg13-bn", "vgg16-bn", "vgg19-bn", "vgg16-bn:w=1/8", "resnet18", "resnet18:w=1/4" };
 
+    /// <summary>The spec <paramref name="text"/> stands for; an unknown head or option is a <see cref="UsageException"/> listing the valid ones.</summary>
     public static ArchSpec Parse(string text)
     {
         if (string.IsNullOrWhiteSpace(text)) throw new UsageException("--arch: empty architecture.");
         var parts = text.Trim().Split(':');
         var head = parts[0].ToLowerInvariant();
-        ArchSpec spec = head switch
-        {
-            "vgg11-bn" or "vgg11" => new("vgg", 11),
-            "vgg13-bn" or "vgg13" => new("vgg", 13),
-            "vgg16-bn" or "vgg16" => new("vgg", 16),
-            "vgg19-bn" or "vgg19" => new("vgg", 19),
-            "resnet18" => new("resnet", 18),
-            _ => throw new UsageException(
-                $"unknown architecture '{parts[0]}'; valid: vgg11-bn, vgg13-bn, vgg16-bn, vgg19-bn, resnet18 (options :w=1/8, :channels=..., VGG :skip-pools=4)"),
-        };
+        var families = ArchitectureFamilies.All;
+        ArchSpec spec = families.Select(f => f.ParseHead(head)).FirstOrDefault(s => s is not null)
+            ?? throw new UsageException(
+                $"unknown architecture '{parts[0]}'; valid: {string.Join(", ", families.SelectMany(f => f.Heads))} (options :w=1/8, :channels=..., VGG :skip-pools=4)");
         foreach (var option in parts.Skip(1))
         {
             var kv = option.Split('=', 2);
@@ -105,28 +102,13 @@ public sealed record ArchSpec(string Family, int Depth, double Width = 1.0, int[
     /// <summary>Whether the max-pool closing VGG stage <paramref name="stage"/> (1-based) is built.</summary>
     public bool BuildsPool(int stage) => SkipPools is null || !SkipPools.Contains(stage);
 
-    void Validate(string text)
-    {
-        if (SkipPools is not null && Family != "vgg")
-            throw new UsageException($"architecture '{text}': skip-pools applies to VGG only (resnet{Depth} has no stage max-pools to leave out).");
-        if (Channels is null) return;
-        if (Family == "vgg")
-        {
-            var reference = Vgg.Configuration(Depth);
-            if (Channels.Length != reference.Length || Channels.Where((c, i) => (c == Pool) != (reference[i] == Pool)).Any())
-                throw new UsageException(
-                    $"architecture '{text}': vgg{Depth} channel list must follow {string.Join(',', reference.Select(c => c == Pool ? "M" : "c"))}.");
-        }
-        else if (Channels.Length != 1 + 8 || Channels.Contains(Pool))
-        {
-            throw new UsageException($"architecture '{text}': resnet18 widths are the stem width then 8 block widths (9 numbers).");
-        }
-    }
+    void Validate(string text) => ArchitectureFamilies.Get(Family).Validate(this, text);
 
     /// <summary>Canonical text; <see cref="Parse"/> of it gives an equal spec.</summary>
     public override string ToString()
     {
-        var text = Family == "vgg" ? $"vgg{Depth}-bn" : $"resnet{Depth}";
+        // Never throws: a spec of an unregistered family (built in code, not parsed) still prints.
+        var text = ArchitectureFamilies.Find(Family)?.Head(this) ?? $"{Family}{Depth}";
         // The multiplier is kept beside an explicit list: ResNet takes its residual stage widths from it
         // (a pruned resnet18:w=1/4 has explicit inner widths but the stage widths of w=1/4).
         if (Width != 1.0)
@@ -143,6 +125,8 @@ public sealed record ArchSpec(string Family, int Depth, double Width = 1.0, int[
         return text;
     }
 
+    /// <summary>Equal when the canonical texts are equal.</summary>
     public bool Equals(ArchSpec? other) => other is not null && ToString() == other.ToString();
+    /// <inheritdoc/>
     public override int GetHashCode() => ToString().GetHashCode();
 }

@@ -13,9 +13,12 @@ public delegate Tensor LayerTap(string name, Tensor output);
 /// cannot disagree about the structure.</summary>
 public abstract class ClassifierNet : nn.Module<Tensor, Tensor>
 {
+    /// <summary>A network named <paramref name="name"/> built for <paramref name="config"/>.</summary>
     protected ClassifierNet(string name, ModelConfig config) : base(name) { Config = config; }
 
+    /// <summary>What the network was built for.</summary>
     public ModelConfig Config { get; }
+    /// <summary>Its architecture.</summary>
     public ArchSpec Arch => Config.Arch;
 
     /// <summary>The computation in execution order.</summary>
@@ -28,6 +31,7 @@ public abstract class ClassifierNet : nn.Module<Tensor, Tensor>
     /// for VGG; the last residual stage's output for ResNet).</summary>
     public abstract string DefaultMatchingLayer { get; }
 
+    /// <inheritdoc/>
     public override Tensor forward(Tensor input) => Forward(input, null);
 
     /// <summary>A tap applied on every forward pass before the caller's tap (quantization uses it to put
@@ -103,12 +107,14 @@ public abstract class ClassifierNet : nn.Module<Tensor, Tensor>
         throw new UsageException($"unknown layer '{name}' for {Arch}; valid layers: {string.Join(", ", LayerNames)}");
     }
 
+    /// <summary>The node named <paramref name="name"/> (canonical or alias); an unknown name is a <see cref="UsageException"/>.</summary>
     public ModelNode Node(string name)
     {
         var canonical = ResolveLayer(name);
         return AllNodes().First(n => n.Name == canonical);
     }
 
+    /// <summary>The number of parameters.</summary>
     public long ParameterCount() => parameters().Sum(p => p.numel());
 
     /// <summary>Multiply-accumulate operations of one forward pass on one image (convolutions and linear layers).</summary>

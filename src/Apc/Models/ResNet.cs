@@ -28,6 +28,7 @@ public sealed class ResNet : ClassifierNet
     /// <summary>Stage output widths (tied by the residual additions), from the width multiplier.</summary>
     public static int[] StageOutputs(ArchSpec arch) => StageWidths.Select(c => Math.Max(1, (int)Math.Round(c * arch.Width))).ToArray();
 
+    /// <summary>A ResNet-18 for <paramref name="config"/>, with fresh weights.</summary>
     public ResNet(ModelConfig config) : base("ResNet", config.Validated())
     {
         var widths = Widths(config.Arch);
@@ -67,8 +68,11 @@ public sealed class ResNet : ClassifierNet
         WeightInit.Apply(this);
     }
 
+    /// <inheritdoc/>
     public override IReadOnlyList<ModelNode> Nodes => nodes;
+    /// <inheritdoc/>
     public override string DefaultAttributionLayer => "layer4.1.relu";
+    /// <inheritdoc/>
     public override string DefaultMatchingLayer => "layer4.1.relu";
 
     /// <summary>Two 3x3 convs with batch norm; a 1x1 projection on the shortcut when the shape changes.</summary>

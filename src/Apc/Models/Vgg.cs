@@ -13,6 +13,7 @@ public sealed class Vgg : ClassifierNet
     readonly List<ModelNode> nodes = new();
     readonly string lastConvRelu, lastPool;
 
+    /// <summary>The feature configuration of VGG of <paramref name="depth"/> (11, 13, 16, 19): widths, -1 for a pool.</summary>
     public static int[] Configuration(int depth) => depth switch
     {
         11 => new[] { 64, -1, 128, -1, 256, 256, -1, 512, 512, -1, 512, 512, -1 },
@@ -40,6 +41,7 @@ public sealed class Vgg : ClassifierNet
         return stages;
     }
 
+    /// <summary>A VGG-BN for <paramref name="config"/>, with fresh weights.</summary>
     public Vgg(ModelConfig config) : base("Vgg", config.Validated())
     {
         var widths = Widths(config.Arch);
@@ -100,7 +102,10 @@ public sealed class Vgg : ClassifierNet
             .Aggregate(imageSize, (s, _) => s / 2);
     }
 
+    /// <inheritdoc/>
     public override IReadOnlyList<ModelNode> Nodes => nodes;
+    /// <inheritdoc/>
     public override string DefaultAttributionLayer => lastConvRelu;
+    /// <inheritdoc/>
     public override string DefaultMatchingLayer => lastPool;
 }

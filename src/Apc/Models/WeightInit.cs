@@ -7,6 +7,7 @@ namespace Apc.Models;
 /// (fan-out), BN scale 1 shift 0, linear N(0, 0.01), zero biases. Deterministic under torch.manual_seed.</summary>
 public static class WeightInit
 {
+    /// <summary>Initialises every conv, batch norm and linear layer of <paramref name="module"/> as torchvision does.</summary>
     public static void Apply(nn.Module module)
     {
         using var _ = no_grad();

@@ -2,6 +2,7 @@ using static TorchSharp.torch;
 
 namespace Apc.Training;
 
+/// <summary>Turns --device text (cpu, cuda, cuda:1) into a TorchSharp device.</summary>
 public static class DeviceParser
 {
     /// <summary>"cpu", "cuda" or "cuda:N"; a CUDA device on a build without CUDA is a clear error.</summary>

@@ -3,67 +3,76 @@ using static TorchSharp.torch;
 
 namespace Apc.Training;
 
-/// <summary>Stochastic gradient descent with momentum and L2 weight decay, with the same update as PyTorch's
-/// SGD (dampening 0, no Nesterov): g = ∇p + wd·p; b = m·b + g (b = g at the first step); p -= lr·b.
-/// We keep our own because its state (the momentum buffers) must round-trip exactly through a checkpoint
-/// for --resume to end with the same weights as an uninterrupted run.</summary>
+/// <summary>Stochastic gradient descent with momentum and L2 weight decay: TorchSharp's <c>optim.SGD</c> (dampening 0,
+/// no Nesterov; the update of PyTorch's SGD, g = ∇p + wd·p; b = m·b + g, b = g at the first step; p −= lr·b), with its
+/// momentum buffers stored in apc's checkpoints under the parameters' names ("optimizer/&lt;parameter&gt;"), so that
+/// --resume ends with the same weights as an uninterrupted run (TrainerTests) and train-state.ckpt files written by
+/// the earlier hand-written optimizer resume unchanged. The buffers are read and set through
+/// <c>optim.SGD.state_dict()</c>, whose entries are the optimizer's live per-parameter states, in parameter order.</summary>
 public sealed class SgdMomentum : IDisposable
 {
     readonly (string Name, TorchSharp.Modules.Parameter Param)[] parameters;
-    readonly Dictionary<string, Tensor> buffers = new();
+    readonly TorchSharp.Modules.SGD sgd;
 
+    /// <summary>SGD over <paramref name="model"/>'s parameters that require grad.</summary>
     public SgdMomentum(nn.Module model, double learningRate, double momentum, double weightDecay)
     {
         parameters = model.named_parameters().Where(p => p.parameter.requires_grad).ToArray();
-        LearningRate = learningRate; Momentum = momentum; WeightDecay = weightDecay;
+        sgd = optim.SGD(parameters.Select(p => p.Param), learningRate, momentum, dampening: 0, weight_decay: weightDecay);
+        Momentum = momentum; WeightDecay = weightDecay;
     }
 
-    public double LearningRate { get; set; }
+    /// <summary>The learning rate of the next step.</summary>
+    public double LearningRate
+    {
+        get => sgd.ParamGroups.First().LearningRate;
+        set { foreach (var group in sgd.ParamGroups) group.LearningRate = value; }
+    }
+
+    /// <summary>The momentum m.</summary>
     public double Momentum { get; }
+
+    /// <summary>The L2 weight decay wd.</summary>
     public double WeightDecay { get; }
 
+    /// <summary>Zeroes the parameters' gradients in place (a parameter without a gradient is skipped by the next step).</summary>
     public void ZeroGrad()
     {
         foreach (var (_, p) in parameters) p.grad?.zero_();
     }
 
+    /// <summary>One update of every parameter that has a gradient.</summary>
     public void Step()
     {
         using var _ = no_grad();
-        foreach (var (name, p) in parameters)
-        {
-            var grad = p.grad;
-            if (grad is null) continue;
-            using var g = WeightDecay != 0 ? grad.add(p, alpha: WeightDecay) : grad.clone();
-            if (Momentum != 0)
-            {
-                if (buffers.TryGetValue(name, out var buffer)) buffer.mul_(Momentum).add_(g);
-                else buffers[name] = buffer = g.clone().DetachFromDisposeScope();
-                p.add_(buffer, alpha: -LearningRate);
-            }
-            else
-            {
-                p.add_(g, alpha: -LearningRate);
-            }
-        }
+        sgd.step();
     }
 
-    /// <summary>The momentum buffers, named "optimizer/&lt;parameter&gt;".</summary>
-    public Dictionary<string, Tensor> State() => buffers.ToDictionary(kv => "optimizer/" + kv.Key, kv => kv.Value);
+    TorchSharp.Modules.SGD.State[] States() => sgd.state_dict().State.Cast<TorchSharp.Modules.SGD.State>().ToArray();
 
+    /// <summary>The momentum buffers, named "optimizer/&lt;parameter&gt;" (owned by the optimizer; parameters that have
+    /// not been updated yet have none).</summary>
+    public Dictionary<string, Tensor> State()
+    {
+        var states = States();
+        return parameters.Select((p, i) => (p.Name, Buffer: states[i].momentum_buffer))
+            .Where(s => s.Buffer is not null)
+            .ToDictionary(s => "optimizer/" + s.Name, s => s.Buffer);
+    }
+
+    /// <summary>Restores the buffers saved by <see cref="State"/> (copies, in each parameter's dtype and on its device).</summary>
     public void LoadState(IReadOnlyDictionary<string, Tensor> state)
     {
-        foreach (var (name, p) in parameters)
-            if (state.TryGetValue("optimizer/" + name, out var saved))
+        var states = States();
+        for (int i = 0; i < parameters.Length; i++)
+            if (state.TryGetValue("optimizer/" + parameters[i].Name, out var saved))
             {
-                if (buffers.Remove(name, out var old)) old.Dispose();
-                buffers[name] = saved.to(p.dtype).to(p.device).clone().DetachFromDisposeScope();
+                var p = parameters[i].Param;
+                states[i].momentum_buffer?.Dispose();
+                states[i].momentum_buffer = saved.to(p.dtype).to(p.device).clone().DetachFromDisposeScope();
             }
     }
 
-    public void Dispose()
-    {
-        foreach (var b in buffers.Values) b.Dispose();
-        buffers.Clear();
-    }
+    /// <summary>Releases the momentum buffers.</summary>
+    public void Dispose() => sgd.Dispose();
 }

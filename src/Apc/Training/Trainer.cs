@@ -1,3 +1,4 @@
+using Apc.Models;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -17,6 +18,7 @@ namespace Apc.Training;
 /// resumed run ends with the same weights as an uninterrupted one.</summary>
 public static class Trainer
 {
+    /// <summary>Trains <paramref name="run"/>'s model, keeping the best epoch on validation (per-class mAP) in its checkpoint; resumes from the saved state when asked. A non-finite loss stops with a <see cref="TrainingDivergedException"/>.</summary>
     public static TrainingResult Fit(TrainingRun run)
     {
         var options = run.Options.Validated();
@@ -92,6 +94,7 @@ public static class Trainer
         return $"{where} Try a lower --lr.";
     }
 
+    /// <summary>The seed of epoch <paramref name="epoch"/> of a run seeded <paramref name="seed"/>.</summary>
     public static int DerivedSeed(int seed, int epoch) => unchecked(seed * 1_000_003 + epoch * 7919 + 17);
 
     static (double Loss, IReadOnlyDictionary<string, double> Parts) TrainOneEpoch(
@@ -174,11 +177,7 @@ public static class Trainer
         using var saved = ModelCheckpoint.Load(path);
         if (saved.Model.Arch != run.Model.Arch)
             throw new ApcException($"cannot resume from '{path}': it holds {saved.Model.Arch}, this run trains {run.Model.Arch}.");
-        using (no_grad())
-        {
-            var target = run.Model.state_dict();
-            foreach (var (key, value) in saved.Model.state_dict()) target[key].copy_(value);
-        }
+        ModelCopy.CopyState(saved.Model, run.Model);
         optimizer.LoadState(saved.Extra);
         var state = saved.Info.Metrics;
         history.AddRange(state["history"].Deserialize<List<EpochRecord>>(CheckpointFile.Json) ?? new List<EpochRecord>());

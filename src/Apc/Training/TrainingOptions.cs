@@ -5,6 +5,13 @@ namespace Apc.Training;
 /// <param name="LrSteps">Epochs (1-based, counted from the start) at which the rate is multiplied by <paramref name="LrGamma"/>.</param>
 /// <param name="Device">"cpu", "cuda" or "cuda:N".</param>
 /// <param name="Threads">Torch intra-op threads; 0 = leave torch's default.</param>
+/// <param name="Epochs">Training epochs.</param>
+/// <param name="BatchSize">Images per step.</param>
+/// <param name="LearningRate">Initial learning rate.</param>
+/// <param name="Momentum">SGD momentum.</param>
+/// <param name="WeightDecay">L2 weight decay.</param>
+/// <param name="LrGamma">Factor applied at each of <paramref name="LrSteps"/>.</param>
+/// <param name="Seed">Seed of initialisation, shuffling, augmentation and dropout.</param>
 public sealed record TrainingOptions(
     int Epochs = 12,
     int BatchSize = 64,
@@ -17,11 +24,14 @@ public sealed record TrainingOptions(
     string Device = "cpu",
     int Threads = 0)
 {
+    /// <summary>The epochs at which the rate drops (none when not given).</summary>
     public int[] EffectiveLrSteps => LrSteps ?? Array.Empty<int>();
 
+    /// <summary>The learning rate of epoch <paramref name="epoch"/> (1-based).</summary>
     public double LearningRateAt(int epoch) =>
         LearningRate * Math.Pow(LrGamma, EffectiveLrSteps.Count(step => epoch >= step));
 
+    /// <summary>Throws a one-line <see cref="UsageException"/> naming the first bad setting; returns the options.</summary>
     public TrainingOptions Validated()
     {
         if (Epochs < 1) throw new UsageException($"--epochs must be at least 1 (got {Epochs}).");

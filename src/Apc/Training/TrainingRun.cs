@@ -13,6 +13,14 @@ namespace Apc.Training;
 /// <param name="Masks">Pruning masks that hold (see <see cref="WeightMasks"/>): the masked weights are zeroed before
 /// training and after every optimizer step (after <paramref name="AfterStep"/>), and the masks are stored in every
 /// checkpoint written.</param>
+/// <param name="Model">The network trained in place.</param>
+/// <param name="Data">Training and validation data.</param>
+/// <param name="Objective">The loss of a batch.</param>
+/// <param name="Options">The schedule.</param>
+/// <param name="OutDir">Where checkpoints, state and metrics.json go.</param>
+/// <param name="Resume">Continue from the saved state in <paramref name="OutDir"/>.</param>
+/// <param name="Monitor">Receives progress; null for none.</param>
+/// <param name="StateName">File name of the training state (for --resume).</param>
 public sealed record TrainingRun(
     ClassifierNet Model,
     DataSplits Data,

@@ -10,6 +10,7 @@ namespace Apc.Training;
 /// after unstructured pruning keeps its zeros.</summary>
 public static class WeightMasks
 {
+    /// <summary>The name prefix of mask tensors in checkpoints.</summary>
     public const string Prefix = "mask/";
 
     /// <summary>Zeroes the masked weights in place.</summary>

@@ -38,6 +38,7 @@ public static class AtomicFile
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
+    /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> atomically (a temporary file, then a rename).</summary>
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
     {
         var full = Path.GetFullPath(path);
@@ -64,8 +65,10 @@ public static class AtomicFile
         RemoveStaleTempFiles(dir);
     }
 
+    /// <summary>Writes UTF-8 <paramref name="text"/> atomically.</summary>
     public static void WriteAllText(string path, string text) => WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(text));
 
+    /// <summary>Writes <paramref name="node"/> as indented JSON atomically.</summary>
     public static void WriteJson(string path, JsonNode node) => WriteAllText(path, node.ToJsonString(Indented) + "\n");
 
     /// <summary>Fails early with a clear message when a folder cannot be created or written.</summary>

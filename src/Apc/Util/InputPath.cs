@@ -19,6 +19,7 @@ public static class InputPath
     /// <paramref name="path"/> is a regular file (or a link to one).</summary>
     /// <param name="what">How the message names the path: "checkpoint", "experiment config", "--image".</param>
     /// <param name="expected">What a file there should be: "a checkpoint file".</param>
+    /// <param name="path">The path to check.</param>
     public static void RequireFile(string path, string what, string expected)
     {
         switch (Kind(path))

@@ -23,6 +23,7 @@ public enum FolderReuse
 /// kill at any moment leaves a folder that tells what it holds.</summary>
 public static class RunFolder
 {
+    /// <summary>The file that records what produced a run folder.</summary>
     public const string FingerprintFile = "fingerprint.json";
 
     /// <summary>Checks <paramref name="dir"/> against <paramref name="fingerprint"/> and records it there.</summary>

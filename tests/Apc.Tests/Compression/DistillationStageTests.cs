@@ -23,7 +23,7 @@ public class DistillationStageTests
         var template = new CheckpointInfo("compress", teacher.Arch.ToString(), 1, 4, 32, new[] { "a", "b", "c", "d" },
             new Apc.Data.Normalization(new[] { 0.3f }, new[] { 0.35f }), "tiny", new JsonObject(), new JsonObject());
         var stage = new DistillationStage(new DistillationOptions("vgg11-bn:w=1/32"));
-        var context = new StageContext(teacher, teacher, TinyDataset.Splits(32, 16), MatcherFactory.Create(new MatcherOptions(MatchingKind.Wcam)),
+        var context = new StageContext(teacher, teacher, TinyDataset.Splits(32, 16), Matchers.Create(new MatcherOptions(MatchingKind.Wcam)),
             new TrainingOptions(Epochs: 2, BatchSize: 16, Seed: 3), dir.Path, template);
         var result = stage.Run(context);
         using var student = result.Model;

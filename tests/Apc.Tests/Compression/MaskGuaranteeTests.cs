@@ -88,7 +88,7 @@ public class MaskGuaranteeTests
         var masks = MagnitudePruning.GlobalMasks(teacher, names, MagnitudePruning.PrunedCount(0.5, MagnitudePruning.Sparsity(teacher, names).Total));
         foreach (var enforce in new[] { false, true })
         {
-            using var model = DistillationStage.Copy(teacher);
+            using var model = ModelCopy.Clone(teacher);
             MagnitudePruning.Apply(model, masks);
             var context = Context(teacher, model, Path.Combine(dir.Path, enforce.ToString()));
             var result = Trainer.Fit(new TrainingRun(model, context.Data, new MultiLabelLoss(), context.Training, context.OutDir,

@@ -21,7 +21,7 @@ public class PipelineTests
         public StageResult Run(StageContext context)
         {
             Calls.Add(context);
-            var model = DistillationStage.Copy(context.Input);
+            var model = ModelCopy.Clone(context.Input);
             using (no_grad()) foreach (var p in model.parameters()) p.mul_(2);
             var path = Path.Combine(context.OutDir, "model.ckpt");
             ModelCheckpoint.Save(path, context.Template with { Kind = Method }, model);
@@ -119,7 +119,7 @@ public class PipelineTests
             new CompressionPipeline(new[] { Step(again, epochs: 2), Step(last) }).Run(Context(teacher, dir.Path, resume: true)));
         Assert.Contains("other options", changed.Message);
         Assert.Throws<ApcException>(() => new CompressionPipeline(new[] { Step(again), Step(last) })
-            .Run(Context(teacher, dir.Path, resume: true, matcher: MatcherFactory.Create(new MatcherOptions(MatchingKind.At)))));
+            .Run(Context(teacher, dir.Path, resume: true, matcher: Matchers.Create(new MatcherOptions(MatchingKind.At)))));
     }
 
     [Theory]

@@ -9,12 +9,12 @@ public class MatcherOptionsTests
     [Fact]
     public void NamesForTables()
     {
-        Assert.Equal("none", MatcherFactory.Create(new MatcherOptions()).Name);
-        Assert.Equal("at", MatcherFactory.Create(new MatcherOptions(MatchingKind.At)).Name);
-        Assert.Equal("wcam", MatcherFactory.Create(new MatcherOptions(MatchingKind.Wcam)).Name);
-        Assert.Equal("wcam+drop0.3", MatcherFactory.Create(new MatcherOptions(MatchingKind.Wcam, Drop: 0.3)).Name);
+        Assert.Equal("none", Matchers.Create(new MatcherOptions()).Name);
+        Assert.Equal("at", Matchers.Create(new MatcherOptions(MatchingKind.At)).Name);
+        Assert.Equal("wcam", Matchers.Create(new MatcherOptions(MatchingKind.Wcam)).Name);
+        Assert.Equal("wcam+drop0.3", Matchers.Create(new MatcherOptions(MatchingKind.Wcam, Drop: 0.3)).Name);
         Assert.Equal("wcam+positives", new MatcherOptions(MatchingKind.Wcam, Classes: MatchingClasses.Positives).Name);
-        Assert.IsType<NoMatching>(MatcherFactory.Create(new MatcherOptions()));
+        Assert.IsType<NoMatching>(Matchers.Create(new MatcherOptions()));
         Assert.Equal(100, new MatcherOptions().Weight);
     }
 
@@ -45,10 +45,10 @@ public class MatcherOptionsTests
     {
         Assert.Contains("valid: none, wcam, at", Assert.Throws<UsageException>(() => MatcherOptions.ParseKind("gradcam")).Message);
         Assert.Contains("top1, positives", Assert.Throws<UsageException>(() => MatcherOptions.ParseClasses("all")).Message);
-        Assert.Throws<UsageException>(() => MatcherFactory.Create(new MatcherOptions(MatchingKind.At, Drop: 0.3)));
-        Assert.Throws<UsageException>(() => MatcherFactory.Create(new MatcherOptions(MatchingKind.Wcam, Drop: 1)));
-        Assert.Throws<UsageException>(() => MatcherFactory.Create(new MatcherOptions(MatchingKind.Wcam, Weight: -1)));
-        Assert.Throws<UsageException>(() => MatcherFactory.Create(new MatcherOptions(MatchingKind.At, Classes: MatchingClasses.Positives)));
+        Assert.Throws<UsageException>(() => Matchers.Create(new MatcherOptions(MatchingKind.At, Drop: 0.3)));
+        Assert.Throws<UsageException>(() => Matchers.Create(new MatcherOptions(MatchingKind.Wcam, Drop: 1)));
+        Assert.Throws<UsageException>(() => Matchers.Create(new MatcherOptions(MatchingKind.Wcam, Weight: -1)));
+        Assert.Throws<UsageException>(() => Matchers.Create(new MatcherOptions(MatchingKind.At, Classes: MatchingClasses.Positives)));
     }
 
     [Fact]
@@ -59,9 +59,10 @@ public class MatcherOptionsTests
         student.eval();
         var images = MatchingNets.Images(batch: 2);
         var parts = new Dictionary<string, double>();
-        var step = NoMatching.Instance.Step(teacher, student, images, parts);
+        using var step = NoMatching.Instance.Step(teacher, student, images);
         Assert.Null(step.TeacherLogits);
-        Assert.Equal(0f, step.Loss.item<float>());
+        Assert.Empty(step.Layers);
+        Assert.Null(CompressionObjective.MatchingTerm(NoMatching.Instance, step, parts));
         Assert.Empty(parts);
         using var _ = no_grad();
         TensorAssert.Close(student.call(images), step.StudentLogits.detach());
@@ -77,8 +78,8 @@ public class MatcherOptionsTests
         student.eval();
         var images = MatchingNets.Images();
         var labels = tensor(new float[] { 1, 0, 1, 0, 0, 1, 1, 1, 0, 0, 1, 0 }).view(4, 3);
-        var matcher = MatcherFactory.Create(new MatcherOptions(MatchingKind.Wcam));
-        var objective = new CompressionObjective(teacher, matcher, distillationWeight: 0.9, temperature: 4);
+        var matcher = Matchers.Create(new MatcherOptions(MatchingKind.Wcam));
+        var objective = new CompressionObjective(teacher, matcher, new DistillationOptions(Alpha: 0.9, Temperature: 4));
         var parts = new Dictionary<string, double>();
         var total = objective.Loss(student, images, labels, parts).item<float>();
 

@@ -1,4 +1,7 @@
+using Apc.Compression;
+using Apc.Matching;
 using Apc.Models;
+using Apc.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -24,16 +27,16 @@ static class MatchingNets
         return model;
     }
 
-    public static ClassifierNet CopyOf(ClassifierNet model)
+    public static ClassifierNet CopyOf(ClassifierNet model) => ModelCopy.Clone(model);
+
+    /// <summary>β·Σ_l w_l·L_AM(l) of one step, composed as <see cref="CompressionObjective"/> composes it (its
+    /// matching term alone); 0 for a matcher that does not match.</summary>
+    public static Tensor MatchLoss(IAttributionMatcher matcher, ClassifierNet teacher, ClassifierNet student, Tensor images,
+        IDictionary<string, double>? parts = null)
     {
-        var copy = ModelFactory.Create(model.Config);
-        copy.to(model.parameters().First().dtype);
-        using (no_grad())
-        {
-            var target = copy.state_dict();
-            foreach (var (key, value) in model.state_dict()) target[key].copy_(value);
-        }
-        return copy;
+        using var step = matcher.Step(teacher, student, images);
+        var term = CompressionObjective.MatchingTerm(matcher, step, parts ?? new Dictionary<string, double>());
+        return term is null ? zeros(Array.Empty<long>()) : LossTerms.Sum(new[] { term });
     }
 
     public static Tensor Images(int batch = 4, int seed = 7, int size = 64, ScalarType dtype = ScalarType.Float32)

@@ -11,7 +11,7 @@ namespace Apc.Tests.Matching;
 public class PerImageSensitivityTests
 {
     static IAttributionMatcher Wcam(string layers) =>
-        MatcherFactory.Create(new MatcherOptions(MatchingKind.Wcam, Layers: LayerWeight.ParseList(layers)));
+        Matchers.Create(new MatcherOptions(MatchingKind.Wcam, Layers: LayerWeight.ParseList(layers)));
 
     [Fact]
     public void ALayerFollowedByATrainingModeBatchNormIsRefusedWithOneClearError()
@@ -21,7 +21,7 @@ public class PerImageSensitivityTests
         student.train();
         var images = MatchingNets.Images();
         var matcher = Wcam("pool5,pool4:0.5");
-        var error = Assert.Throws<UsageException>(() => matcher.Step(teacher, student, images, new Dictionary<string, double>()));
+        var error = Assert.Throws<UsageException>(() => matcher.Step(teacher, student, images).Dispose());
         Assert.Contains("student layer 'pool4' (pool4 = features.21)", error.Message);
         Assert.Contains("batch norm bn5_1 = features.23 follows it in training mode", error.Message);
         Assert.Contains("not be per image", error.Message);
@@ -31,8 +31,8 @@ public class PerImageSensitivityTests
         student.eval();
         Assert.Equal(2, ((MapMatcher)matcher).Maps(teacher, student, images).Count);
         student.train();
-        var at = MatcherFactory.Create(new MatcherOptions(MatchingKind.At, Layers: LayerWeight.ParseList("pool4")));
-        at.Step(teacher, student, images, new Dictionary<string, double>());
+        var at = Matchers.Create(new MatcherOptions(MatchingKind.At, Layers: LayerWeight.ParseList("pool4")));
+        at.Step(teacher, student, images).Dispose();
     }
 
     [Theory]
@@ -44,8 +44,8 @@ public class PerImageSensitivityTests
         using var teacher = MatchingNets.Frozen(MatchingNets.Create(seed: 1));
         using var student = MatchingNets.Create(seed: 2);
         student.train();
-        var step = Wcam(layer).Step(teacher, student, MatchingNets.Images(), new Dictionary<string, double>());
-        Assert.True(step.Loss.item<float>() > 0);
+        var loss = MatchingNets.MatchLoss(Wcam(layer), teacher, student, MatchingNets.Images());
+        Assert.True(loss.item<float>() > 0);
     }
 
     [Fact]
@@ -55,8 +55,8 @@ public class PerImageSensitivityTests
         using var student = MatchingNets.Create("resnet18:w=1/16", seed: 2, size: 32);
         student.train();
         var images = MatchingNets.Images(size: 32);
-        Wcam("layer4").Step(teacher, student, images, new Dictionary<string, double>());
-        var error = Assert.Throws<UsageException>(() => Wcam("layer3").Step(teacher, student, images, new Dictionary<string, double>()));
+        Wcam("layer4").Step(teacher, student, images).Dispose();
+        var error = Assert.Throws<UsageException>(() => Wcam("layer3").Step(teacher, student, images).Dispose());
         Assert.Contains("'layer3'", error.Message);
         Assert.Contains("layer4.0.bn1", error.Message);
     }

@@ -1,4 +1,6 @@
+using Apc.Compression;
 using Apc.Matching;
+using Apc.Training;
 using Apc.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -33,7 +35,7 @@ public class WcamMatcherTests
         using var student = MatchingNets.Create(MatchingNets.Narrow, seed: 2);
         student.eval();
         var images = MatchingNets.Images();
-        var matcher = (MapMatcher)MatcherFactory.Create(Wcam());
+        var matcher = (MapMatcher)Matchers.Create(Wcam());
         var maps = matcher.Maps(teacher, student, images).Single();
         Assert.Equal("pool5", maps.Label);
         Assert.Equal(new long[] { 4, 4 }, maps.Teacher.shape);
@@ -70,7 +72,7 @@ public class WcamMatcherTests
         var expectedRounds = TargetRound.Select(logits, 6, 3, MatchingClasses.Positives);
         Assert.True(expectedRounds.Sum(r => r.Images.Length) > 6, "the test needs an image with several positive classes");
 
-        var maps = ((MapMatcher)MatcherFactory.Create(Wcam(classes: MatchingClasses.Positives))).Maps(teacher, student, images).Single();
+        var maps = ((MapMatcher)Matchers.Create(Wcam(classes: MatchingClasses.Positives))).Maps(teacher, student, images).Single();
         var pairImages = expectedRounds.SelectMany(r => r.Images).ToArray();
         var pairClasses = expectedRounds.SelectMany(r => r.Classes).ToArray();
         Assert.Equal(pairImages.Length, (int)maps.Teacher.shape[0]);
@@ -88,12 +90,12 @@ public class WcamMatcherTests
         using var other = MatchingNets.Create(seed: 5);
         copy.eval(); other.eval();
         var images = MatchingNets.Images();
-        var matcher = MatcherFactory.Create(new MatcherOptions(MatcherOptions.ParseKind(kind), Layers: LayerWeight.ParseList("pool5,pool4:0.5")));
+        var matcher = Matchers.Create(new MatcherOptions(MatcherOptions.ParseKind(kind), Layers: LayerWeight.ParseList("pool5,pool4:0.5")));
         var parts = new Dictionary<string, double>();
-        var same = matcher.Loss(teacher, copy, images, parts).item<float>();
+        var same = MatchingNets.MatchLoss(matcher, teacher, copy, images, parts).item<float>();
         Assert.True(Math.Abs(same) < 1e-9, $"copy: {same}");
         Assert.Equal(0, parts["match"], 9);
-        var different = matcher.Loss(teacher, other, images, parts).item<float>();
+        var different = MatchingNets.MatchLoss(matcher, teacher, other, images, parts).item<float>();
         Assert.True(different > 1e-3, $"different network: {different}");
         Assert.Equal(different, parts["match"], 4);
         Assert.Equal(different / 100, parts["l_am"], 6);
@@ -107,7 +109,7 @@ public class WcamMatcherTests
         student.eval();
         var images = MatchingNets.Images();
         float Loss(string layers, double beta) =>
-            MatcherFactory.Create(Wcam(layers, weight: beta)).Loss(teacher, student, images, new Dictionary<string, double>()).item<float>();
+            MatchingNets.MatchLoss(Matchers.Create(Wcam(layers, weight: beta)), teacher, student, images, new Dictionary<string, double>()).item<float>();
         var pool5 = Loss("pool5", 1);
         var pool4 = Loss("pool4", 1);
         Assert.True(pool5 > 0 && pool4 > 0);
@@ -134,18 +136,18 @@ public class WcamMatcherTests
         using (no_grad()) LinearWeight(student).copy_(LinearWeight(student).abs() + 0.005);
         student.train();
         var images = MatchingNets.Images(dtype: ScalarType.Float64);
-        var matcher = MatcherFactory.Create(Wcam(layers, classes: classes));
+        var matcher = Matchers.Create(Wcam(layers, classes: classes));
 
         double Loss()
         {
             manual_seed(99); // the same dropout mask every time
             using var _ = no_grad();
-            return matcher.Loss(teacher, student, images, new Dictionary<string, double>()).ToDouble();
+            return MatchingNets.MatchLoss(matcher, teacher, student, images, new Dictionary<string, double>()).ToDouble();
         }
 
         var parameters = student.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         manual_seed(99);
-        var loss = matcher.Loss(teacher, student, images, new Dictionary<string, double>());
+        var loss = MatchingNets.MatchLoss(matcher, teacher, student, images, new Dictionary<string, double>());
         foreach (var p in parameters.Values) Assert.Null(p.grad); // autograd.grad must not write .grad
         loss.backward();
         Assert.True(loss.ToDouble() > 0);
@@ -184,12 +186,12 @@ public class WcamMatcherTests
         using var student = MatchingNets.Create(seed: 2);
         student.eval();
         var images = MatchingNets.Images();
-        var matcher = (WcamMatcher)MatcherFactory.Create(Wcam("pool5,pool3", drop: 0.3));
+        var matcher = (WcamMatcher)Matchers.Create(Wcam("pool5,pool3", drop: 0.3));
         Assert.Equal("wcam+drop0.3", matcher.Name);
         var sets = new List<string>();
         for (int step = 0; step < 6; step++)
         {
-            matcher.Loss(teacher, student, images, new Dictionary<string, double>());
+            MatchingNets.MatchLoss(matcher, teacher, student, images, new Dictionary<string, double>());
             var dropped = matcher.LastDropped;
             Assert.Equal(2, dropped.Count);
             Assert.Equal(WcamMatcher.DropCount(0.3, 8), dropped[0].Count); // pool5 has 8 channels: ⌊2.4⌋ = 2
@@ -202,7 +204,7 @@ public class WcamMatcherTests
         Assert.Equal(3, WcamMatcher.DropCount(0.3, 10));
 
         // The same seed gives the same sequence; the teacher map is collapsed without the dropped channels.
-        var again = (WcamMatcher)MatcherFactory.Create(Wcam("pool5", drop: 0.3));
+        var again = (WcamMatcher)Matchers.Create(Wcam("pool5", drop: 0.3));
         var maps = again.Maps(teacher, student, images).Single();
         var first = again.LastDropped[0];
         Assert.Equal(sets[0], string.Join(',', first));
@@ -225,15 +227,16 @@ public class WcamMatcherTests
         var images = MatchingNets.Images();
         foreach (var kind in new[] { MatchingKind.Wcam, MatchingKind.At })
         {
-            var matcher = MatcherFactory.Create(new MatcherOptions(kind, Layers: LayerWeight.ParseList("pool5,relu5_2:2")));
+            var matcher = Matchers.Create(new MatcherOptions(kind, Layers: LayerWeight.ParseList("pool5,relu5_2:2")));
             var parts = new Dictionary<string, double>();
-            var step = matcher.Step(teacher, student, images, parts);
+            using var step = matcher.Step(teacher, student, images);
             Assert.Equal(new long[] { 4, 3 }, step.StudentLogits.shape);
             Assert.Equal(new long[] { 4, 3 }, step.TeacherLogits!.shape);
             Assert.False(step.TeacherLogits.requires_grad);
+            var loss = LossTerms.Sum(new[] { CompressionObjective.MatchingTerm(matcher, step, parts)! });
             Assert.True(parts.ContainsKey("l_am/pool5") && parts.ContainsKey("l_am/relu5_2"));
             foreach (var p in student.parameters()) p.grad?.zero_();
-            step.Loss.backward();
+            loss.backward();
             Assert.True(student.parameters().First().grad!.abs().sum().item<float>() > 0, kind.ToString());
             Assert.All(teacher.parameters(), p => Assert.Null(p.grad));
         }
@@ -246,7 +249,7 @@ public class WcamMatcherTests
         using var student = MatchingNets.Create(seed: 2);
         student.eval();
         using (no_grad()) LinearWeight(student).zero_(); // every sensitivity is 0, so M_S = 0
-        var loss = MatcherFactory.Create(Wcam()).Loss(teacher, student, MatchingNets.Images(), new Dictionary<string, double>());
+        var loss = MatchingNets.MatchLoss(Matchers.Create(Wcam()), teacher, student, MatchingNets.Images(), new Dictionary<string, double>());
         loss.backward();
         Assert.Equal(100 * 1.0 / 4, loss.item<float>(), 4); // ‖M̂_T‖ = 1 over 4 positions, M̂_S = 0
         Assert.All(student.parameters(), p => Assert.True(p.grad is null || p.grad.isfinite().all().item<bool>()));
@@ -259,16 +262,16 @@ public class WcamMatcherTests
         using var student = MatchingNets.Create(seed: 2);
         var images = MatchingNets.Images(batch: 2);
         var unknown = Assert.Throws<UsageException>(() =>
-            MatcherFactory.Create(Wcam("pool9")).Loss(teacher, student, images, new Dictionary<string, double>()));
+            MatchingNets.MatchLoss(Matchers.Create(Wcam("pool9")), teacher, student, images, new Dictionary<string, double>()));
         Assert.Contains("unknown layer 'pool9'", unknown.Message);
         Assert.Contains("pool5", unknown.Message);
         var flat = Assert.Throws<UsageException>(() =>
-            MatcherFactory.Create(Wcam("fc")).Loss(teacher, student, images, new Dictionary<string, double>()));
+            MatchingNets.MatchLoss(Matchers.Create(Wcam("fc")), teacher, student, images, new Dictionary<string, double>()));
         Assert.Contains("not a spatial", flat.Message);
 
         using var resnet = MatchingNets.Create("resnet18:w=1/16", seed: 3);
         var size = Assert.Throws<UsageException>(() =>
-            MatcherFactory.Create(Wcam("default")).Loss(teacher, resnet, images, new Dictionary<string, double>()));
+            MatchingNets.MatchLoss(Matchers.Create(Wcam("default")), teacher, resnet, images, new Dictionary<string, double>()));
         Assert.Contains("same spatial size", size.Message);
         Assert.DoesNotContain('\n', size.Message);
     }

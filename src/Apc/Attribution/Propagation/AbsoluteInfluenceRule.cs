@@ -11,8 +11,10 @@ namespace Apc.Attribution.Propagation;
 /// z-rule followed by |R|·ΣR/Σ|R|.</summary>
 public sealed class AbsoluteInfluenceRule : IPropagationRule
 {
+    /// <summary>The one instance (it has no state).</summary>
     public static AbsoluteInfluenceRule Instance { get; } = new();
 
+    /// <inheritdoc/>
     public Tensor Propagate(PropagationNode layer, Tensor input, Tensor relevance)
     {
         using var scope = NewDisposeScope();

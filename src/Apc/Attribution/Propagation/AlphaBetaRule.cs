@@ -9,6 +9,7 @@ namespace Apc.Attribution.Propagation;
 /// α = 1, β = 0 is the z⁺ rule for ReLU networks (non-negative inputs): x_i·w_ij⁺ / Σ_k x_k·w_kj⁺.</summary>
 public sealed class AlphaBetaRule : IPropagationRule
 {
+    /// <summary>The LRP-αβ rule with α − β = 1 (α = 1, β = 0 by default): positive and negative contributions weighted separately.</summary>
     public AlphaBetaRule(double alpha = 1, double beta = 0)
     {
         if (Math.Abs(alpha - beta - 1) > 1e-12 || beta < 0)
@@ -17,9 +18,12 @@ public sealed class AlphaBetaRule : IPropagationRule
         Beta = beta;
     }
 
+    /// <summary>α, the weight of the positive contributions.</summary>
     public double Alpha { get; }
+    /// <summary>β, the weight of the negative contributions.</summary>
     public double Beta { get; }
 
+    /// <inheritdoc/>
     public Tensor Propagate(PropagationNode layer, Tensor input, Tensor relevance)
     {
         using var scope = NewDisposeScope();

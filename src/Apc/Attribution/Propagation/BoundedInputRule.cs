@@ -11,6 +11,7 @@ public sealed class BoundedInputRule : IPropagationRule
 {
     readonly float[] low, high;
 
+    /// <summary>The z^B rule for the first layer, with the lowest and highest input value of each channel (normalised units).</summary>
     public BoundedInputRule(IReadOnlyList<float> low, IReadOnlyList<float> high)
     {
         if (low.Count != high.Count || low.Count == 0)
@@ -31,9 +32,12 @@ public sealed class BoundedInputRule : IPropagationRule
             normalization.Mean.Select((m, c) => (1 - m) / normalization.Std[c]).ToArray());
     }
 
+    /// <summary>The lowest input value per channel, in normalised units.</summary>
     public IReadOnlyList<float> Low => low;
+    /// <summary>The highest input value per channel, in normalised units.</summary>
     public IReadOnlyList<float> High => high;
 
+    /// <inheritdoc/>
     public Tensor Propagate(PropagationNode layer, Tensor input, Tensor relevance)
     {
         if (input.dim() < 2 || input.shape[1] != low.Length)

@@ -112,6 +112,7 @@ public sealed class CanonicalNetwork : IDisposable
         return x;
     }
 
+    /// <summary>Releases the tensors (or taps) this object holds; safe to call twice.</summary>
     public void Dispose()
     {
         foreach (var node in Nodes) node.DisposeParameters();

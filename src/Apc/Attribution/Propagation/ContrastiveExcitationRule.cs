@@ -10,8 +10,10 @@ public sealed class ContrastiveExcitationRule : IPropagationRule
 {
     static readonly ExcitationRule Target = new(negate: false), Dual = new(negate: true);
 
+    /// <summary>The one instance (it has no state).</summary>
     public static ContrastiveExcitationRule Instance { get; } = new();
 
+    /// <inheritdoc/>
     public Tensor Propagate(PropagationNode layer, Tensor input, Tensor relevance)
     {
         using var scope = NewDisposeScope();

@@ -6,14 +6,17 @@ namespace Apc.Attribution.Propagation;
 /// (sign(0) = +1). ε absorbs the relevance of weak, contradictory activations; ε → 0 gives the plain z rule.</summary>
 public sealed class EpsilonRule : IPropagationRule
 {
+    /// <summary>The LRP-ε rule; <paramref name="epsilon"/> ≥ 0 stabilises small denominators (activation units).</summary>
     public EpsilonRule(double epsilon)
     {
         if (!(epsilon >= 0)) throw new UsageException($"LRP ε must be non-negative (got {epsilon}).");
         Epsilon = epsilon;
     }
 
+    /// <summary>ε, in activation units.</summary>
     public double Epsilon { get; }
 
+    /// <inheritdoc/>
     public Tensor Propagate(PropagationNode layer, Tensor input, Tensor relevance)
     {
         using var scope = NewDisposeScope();

@@ -8,12 +8,16 @@ namespace Apc.Attribution.Propagation;
 /// With <c>negate</c> the weights are −w: the "dual" unit of contrastive Excitation Backprop.</summary>
 public sealed class ExcitationRule : IPropagationRule
 {
+    /// <summary>The excitation rule; <paramref name="negate"/> uses the negated weights (the dual unit of the contrastive variant).</summary>
     public ExcitationRule(bool negate = false) => Negate = negate;
 
+    /// <summary>The one instance (it has no state).</summary>
     public static ExcitationRule Instance { get; } = new();
 
+    /// <summary>Whether the weights are negated.</summary>
     public bool Negate { get; }
 
+    /// <inheritdoc/>
     public Tensor Propagate(PropagationNode layer, Tensor input, Tensor relevance)
     {
         using var scope = NewDisposeScope();

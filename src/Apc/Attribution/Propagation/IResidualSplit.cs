@@ -6,5 +6,6 @@ namespace Apc.Attribution.Propagation;
 /// branches. The engine then propagates each branch and sums the two results at the fork.</summary>
 public interface IResidualSplit
 {
+    /// <summary>The shares of <paramref name="relevance"/> (shaped like the addition's output) that go to the <paramref name="main"/> and <paramref name="shortcut"/> branches, given their outputs.</summary>
     (Tensor Main, Tensor Shortcut) Split(Tensor main, Tensor shortcut, Tensor relevance);
 }

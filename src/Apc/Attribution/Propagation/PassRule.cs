@@ -6,7 +6,9 @@ namespace Apc.Attribution.Propagation;
 /// its input neuron, flatten only reshapes, dropout is the identity in eval mode.</summary>
 public sealed class PassRule : IPropagationRule
 {
+    /// <summary>The one instance (it has no state).</summary>
     public static PassRule Instance { get; } = new();
 
+    /// <inheritdoc/>
     public Tensor Propagate(PropagationNode layer, Tensor input, Tensor relevance) => relevance.reshape(input.shape);
 }

@@ -9,8 +9,10 @@ namespace Apc.Attribution.Propagation;
 /// passed signal.</summary>
 public sealed class PositiveSplit : IResidualSplit
 {
+    /// <summary>The one instance (it has no state).</summary>
     public static PositiveSplit Instance { get; } = new();
 
+    /// <inheritdoc/>
     public (Tensor Main, Tensor Shortcut) Split(Tensor main, Tensor shortcut, Tensor relevance)
     {
         using var scope = NewDisposeScope();

@@ -6,8 +6,10 @@ namespace Apc.Attribution.Propagation;
 /// (R_i = Σ_j x_i·w_ij / z_j · R_j with w_ij = 1/n). Conserves relevance wherever z_j ≠ 0.</summary>
 public sealed class ProportionalRule : IPropagationRule
 {
+    /// <summary>The one instance (it has no state).</summary>
     public static ProportionalRule Instance { get; } = new();
 
+    /// <inheritdoc/>
     public Tensor Propagate(PropagationNode layer, Tensor input, Tensor relevance)
     {
         using var scope = NewDisposeScope();

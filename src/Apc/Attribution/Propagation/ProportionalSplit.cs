@@ -6,8 +6,10 @@ namespace Apc.Attribution.Propagation;
 /// R_main = z_main / (z_main + z_short) · R and R_short = z_short / (z_main + z_short) · R. Conserves relevance.</summary>
 public sealed class ProportionalSplit : IResidualSplit
 {
+    /// <summary>The one instance (it has no state).</summary>
     public static ProportionalSplit Instance { get; } = new();
 
+    /// <inheritdoc/>
     public (Tensor Main, Tensor Shortcut) Split(Tensor main, Tensor shortcut, Tensor relevance)
     {
         using var scope = NewDisposeScope();

@@ -17,8 +17,10 @@ namespace Apc.Attribution.Propagation;
 /// do not copy, so that conv and linear layers obey the same definition.</summary>
 public sealed class RapRule : IPropagationRule
 {
+    /// <summary>The one instance (it has no state).</summary>
     public static RapRule Instance { get; } = new();
 
+    /// <inheritdoc/>
     public Tensor Propagate(PropagationNode layer, Tensor input, Tensor relevance)
     {
         using var scope = NewDisposeScope();

@@ -10,8 +10,10 @@ namespace Apc.Attribution.Propagation;
 /// the block's ReLU), every share here is at most 1, so float32 results are stable.</summary>
 public sealed class RapSplit : IResidualSplit
 {
+    /// <summary>The one instance (it has no state).</summary>
     public static RapSplit Instance { get; } = new();
 
+    /// <inheritdoc/>
     public (Tensor Main, Tensor Shortcut) Split(Tensor main, Tensor shortcut, Tensor relevance)
     {
         using var scope = NewDisposeScope();

@@ -18,6 +18,11 @@ public static class RelevancePropagator
     /// (a conv followed by batch norm is one step: its readout is the batch norm's output).</summary>
     /// <param name="targets">Class per sample, long [B].</param>
     /// <param name="observer">Optional: sees the relevance at every step's output, from the logits down.</param>
+    /// <param name="model">The network, in eval mode.</param>
+    /// <param name="inputs">Images [B,C,H,W] on the model's device.</param>
+    /// <param name="composite">The rule of every layer.</param>
+    /// <param name="start">What the target logit's relevance starts as (its value, or 1).</param>
+    /// <param name="readoutLayer">A layer to stop at; null: propagate to the input.</param>
     public static Tensor Propagate(ClassifierNet model, Tensor inputs, Tensor targets, RuleComposite composite,
         InitialRelevance start, string? readoutLayer = null, RelevanceObserver? observer = null)
     {

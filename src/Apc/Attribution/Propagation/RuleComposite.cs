@@ -15,10 +15,14 @@ public sealed record RuleComposite(IPropagationRule Hidden)
     /// <summary>Rule for the last conv/linear layer (the one that writes the logits); null means <see cref="Hidden"/>.</summary>
     public IPropagationRule? Output { get; init; }
 
+    /// <summary>The rule of max-pooling layers (winner takes all by default).</summary>
     public IPropagationRule MaxPool { get; init; } = WinnerTakesAllRule.Instance;
+    /// <summary>The rule of average-pooling layers (proportional by default).</summary>
     public IPropagationRule AvgPool { get; init; } = ProportionalRule.Instance;
+    /// <summary>How residual additions split relevance (in proportion to the branch outputs by default).</summary>
     public IResidualSplit Residual { get; init; } = ProportionalSplit.Instance;
 
+    /// <summary>The rule for <paramref name="node"/> at <paramref name="position"/> in the network.</summary>
     public IPropagationRule RuleFor(PropagationNode node, LayerPosition position) => node.Kind switch
     {
         LayerKind.Conv or LayerKind.Linear => position switch

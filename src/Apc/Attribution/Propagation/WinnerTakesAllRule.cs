@@ -6,8 +6,10 @@ namespace Apc.Attribution.Propagation;
 /// applied to the relevance). Conserves relevance exactly.</summary>
 public sealed class WinnerTakesAllRule : IPropagationRule
 {
+    /// <summary>The one instance (it has no state).</summary>
     public static WinnerTakesAllRule Instance { get; } = new();
 
+    /// <inheritdoc/>
     public Tensor Propagate(PropagationNode layer, Tensor input, Tensor relevance)
     {
         using var scope = NewDisposeScope();

@@ -25,6 +25,9 @@ public sealed class AttributionFilterCriterion : IFilterCriterion
     /// <param name="teacher">Gives the target class c of each image (its top-1 logit).</param>
     /// <param name="calibration">Images scored: a random subset of <paramref name="images"/> items drawn with
     /// <paramref name="seed"/> (all items when there are fewer), without augmentation.</param>
+    /// <param name="images">How many calibration images to score on (at least 1).</param>
+    /// <param name="batchSize">Images per forward pass.</param>
+    /// <param name="seed">Seed of the subset drawn.</param>
     public AttributionFilterCriterion(ClassifierNet teacher, IDataset calibration, int images, int batchSize, int seed = 0)
     {
         if (images < 1) throw new UsageException($"--calibration-images must be at least 1 (got {images}).");
@@ -33,8 +36,10 @@ public sealed class AttributionFilterCriterion : IFilterCriterion
         this.teacher = teacher; this.calibration = calibration; this.images = images; this.batchSize = batchSize; this.seed = seed;
     }
 
+    /// <inheritdoc/>
     public string Name => "attribution";
 
+    /// <inheritdoc/>
     public IReadOnlyDictionary<string, double[]> Score(ClassifierNet model, IReadOnlyList<ChannelGroup> groups)
     {
         var layers = groups.Select(g => g.Activation).ToArray();

@@ -11,6 +11,7 @@ namespace Apc.Compression.Pruning;
 /// (features.0.weight); checkpoints store them as "mask/&lt;parameter name&gt;".</summary>
 public static class MagnitudePruning
 {
+    /// <summary>The name prefix of mask tensors in checkpoints (<see cref="WeightMasks.Prefix"/>).</summary>
     public const string MaskPrefix = WeightMasks.Prefix;
 
     /// <summary>The weights pruned: every conv's weight, and the linear layers' weights too when

@@ -14,6 +14,7 @@ namespace Apc.Compression.Pruning;
 /// is pruned. For VGG every conv is prunable; the last one's consumer is the first linear layer.</summary>
 public static class PruningDependencies
 {
+    /// <summary>The prunable channel groups of <paramref name="model"/>, in network order.</summary>
     public static IReadOnlyList<ChannelGroup> Groups(ClassifierNet model)
     {
         var found = new List<(string Conv, string? Alias, string? Bn, string Act, int Channels, ChannelConsumer Consumer)>();
@@ -34,12 +35,7 @@ public static class PruningDependencies
 
     /// <summary>The architecture's widths as an explicit list: VGG's per-layer list with -1 for pools; ResNet's
     /// stem width followed by the 8 block inner widths.</summary>
-    public static int[] ExplicitWidths(ArchSpec arch) => arch.Family switch
-    {
-        "vgg" => Vgg.Widths(arch),
-        "resnet" => ResNet.Widths(arch),
-        _ => throw new UsageException($"structured pruning does not know architecture family '{arch.Family}'."),
-    };
+    public static int[] ExplicitWidths(ArchSpec arch) => ArchitectureFamilies.Get(arch.Family).Widths(arch);
 
     static void Walk(IReadOnlyList<ModelNode> sequence,
         List<(string, string?, string?, string, int, ChannelConsumer)> found)
@@ -92,26 +88,6 @@ public static class PruningDependencies
     }
 
     /// <summary>Where each prunable conv's width sits in the explicit channel list.</summary>
-    static int[] SpecIndices(ClassifierNet model, IReadOnlyList<string> prunable)
-    {
-        switch (model.Arch.Family)
-        {
-            case "vgg":
-            {
-                // The list names every conv in order (pools as -1); every VGG conv is prunable.
-                var widths = Vgg.Widths(model.Arch);
-                var positions = Enumerable.Range(0, widths.Length).Where(i => widths[i] != ArchSpec.Pool).ToList();
-                var convs = model.AllNodes().Where(n => n.Kind == LayerKind.Conv).Select(n => n.Name).ToList();
-                return prunable.Select(name => positions[convs.IndexOf(name)]).ToArray();
-            }
-            case "resnet":
-                // Stem width first, then each block's inner width in order; the prunable convs are exactly the
-                // blocks' first convs, in that order.
-                if (prunable.Count != 8)
-                    throw new InvalidOperationException($"{model.Arch}: expected 8 prunable block convs, found {prunable.Count}.");
-                return Enumerable.Range(1, prunable.Count).ToArray();
-            default:
-                throw new UsageException($"structured pruning does not know architecture family '{model.Arch.Family}'.");
-        }
-    }
+    static int[] SpecIndices(ClassifierNet model, IReadOnlyList<string> prunable) =>
+        ArchitectureFamilies.Get(model.Arch.Family).WidthIndices(model, prunable);
 }

@@ -21,6 +21,7 @@ public sealed record PruningPlan(ArchSpec Source, string Criterion, IReadOnlyLis
         return Math.Max(1, (int)Math.Floor(channels * (1 - ratio) + 1e-9));
     }
 
+    /// <summary>Throws a <see cref="UsageException"/> naming <paramref name="where"/> unless 0 ≤ <paramref name="ratio"/> &lt; 1.</summary>
     public static void ValidateRatio(double ratio, string where)
     {
         if (!(ratio >= 0 && ratio < 1))
@@ -87,9 +88,10 @@ public sealed record PruningPlan(ArchSpec Source, string Criterion, IReadOnlyLis
     {
         var widths = PruningDependencies.ExplicitWidths(Source).ToArray();
         foreach (var layer in Layers) widths[layer.Group.SpecIndex] = layer.Kept.Count;
-        return Source.Family == "vgg" ? Source with { Width = 1.0, Channels = widths } : Source with { Channels = widths };
+        return ArchitectureFamilies.Get(Source.Family).WithWidths(Source, widths);
     }
 
+    /// <summary>The plan as JSON (plan.json): per conv its filters, the kept indices and the scores.</summary>
     public JsonObject ToJson()
     {
         var layers = new JsonArray();

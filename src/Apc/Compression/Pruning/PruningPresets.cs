@@ -5,7 +5,9 @@ namespace Apc.Compression.Pruning;
 /// <summary>Named choices of which convs to prune.</summary>
 public static class PruningPresets
 {
+    /// <summary>The reference's choice of layers (method.md §3.3).</summary>
     public const string Reference = "reference";
+    /// <summary>The valid preset names.</summary>
     public static IReadOnlyList<string> Names { get; } = new[] { Reference };
 
     /// <summary>The convs a preset prunes (canonical names, network order).
@@ -16,23 +18,7 @@ public static class PruningPresets
     {
         if (!preset.Equals(Reference, StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"--preset '{preset}': unknown preset; valid: {string.Join(", ", Names)}.");
-        switch (model.Arch.Family)
-        {
-            case "vgg":
-            {
-                // Stages of the reference configuration, not counted from the pools built (skip-pools leaves some out).
-                var widths = Vgg.Widths(model.Arch);
-                var stageOfEntry = Vgg.Stages(widths);
-                var convStages = Enumerable.Range(0, widths.Length).Where(i => widths[i] != ArchSpec.Pool).Select(i => stageOfEntry[i]).ToList();
-                var convs = model.AllNodes().Where(n => n.Kind == LayerKind.Conv).Select(n => n.Name).ToList();
-                var stageOf = convs.Select((name, i) => (Name: name, Stage: convStages[i])).ToDictionary(p => p.Name, p => p.Stage);
-                return groups.Where((g, i) => i == 0 || stageOf[g.Conv] >= ArchSpec.VggStages - 1).Select(g => g.Conv).ToList();
-            }
-            case "resnet":
-                return groups.Where(g => g.Conv.StartsWith("layer3.", StringComparison.Ordinal) || g.Conv.StartsWith("layer4.", StringComparison.Ordinal))
-                             .Select(g => g.Conv).ToList();
-            default:
-                throw new UsageException($"--preset {preset} is not defined for architecture family '{model.Arch.Family}'.");
-        }
+        var chosen = ArchitectureFamilies.Get(model.Arch.Family).ReferencePreset(model, groups.Select(g => g.Conv).ToList()).ToHashSet();
+        return groups.Where(g => chosen.Contains(g.Conv)).Select(g => g.Conv).ToList();
     }
 }

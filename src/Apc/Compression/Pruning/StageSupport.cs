@@ -11,18 +11,6 @@ namespace Apc.Compression.Pruning;
 /// objective keeping the best-on-validation weights, and write the stage's final checkpoint.</summary>
 internal static class StageSupport
 {
-    /// <summary>A new network with the same architecture and state (the stage must not modify its input).</summary>
-    public static ClassifierNet Clone(ClassifierNet model)
-    {
-        var copy = ModelFactory.Create(model.Config);
-        using (no_grad())
-        {
-            var target = copy.state_dict();
-            foreach (var (key, value) in model.state_dict()) target[key].copy_(value);
-        }
-        return copy;
-    }
-
     /// <summary>Fine-tunes with BCE + β·L_AM against the frozen teacher (CompressionObjective without distillation),
     /// with <paramref name="masks"/> (if any) held in every step and saved in every checkpoint, then puts the
     /// best-on-validation weights back into <paramref name="model"/>. Returns the training result
@@ -30,16 +18,12 @@ internal static class StageSupport
     public static (TrainingResult Training, CheckpointInfo Best) FineTune(StageContext context, ClassifierNet model, string dir,
         CheckpointInfo template, IReadOnlyDictionary<string, Tensor>? masks = null)
     {
-        var objective = new CompressionObjective(context.Teacher, context.Matcher, distillationWeight: 0);
+        var objective = new CompressionObjective(context.Teacher, context.Matcher);
         var result = Trainer.Fit(new TrainingRun(model, context.Data, objective, context.Training, dir, template,
             context.Resume, context.Monitor, Masks: masks));
         if (template.Compression is not null) AddCompression(Path.Combine(dir, "metrics.json"), template.Compression);
         using var best = ModelCheckpoint.Load(result.CheckpointPath);
-        using (no_grad())
-        {
-            var target = model.state_dict();
-            foreach (var (key, value) in best.Model.state_dict()) target[key].copy_(value);
-        }
+        ModelCopy.CopyState(best.Model, model);
         return (result, best.Info);
     }
 

@@ -21,10 +21,22 @@ public sealed record StructuredPruningOptions(
     int Iterations = 1,
     int CalibrationImages = 128)
 {
-    /// <summary>The reference's ratio for its preset (method.md §3).</summary>
+    /// <summary>The reference's ratio for its preset (method.md §3.3).</summary>
     public const double ReferenceRatio = 0.3;
-    public static IReadOnlyList<string> Criteria { get; } = new[] { "l1", "attribution" };
 
+    /// <summary>The ratio of every prunable conv when neither a ratio, a preset nor per-layer ratios are given.</summary>
+    public const double DefaultRatio = 0.5;
+
+    /// <summary>The ratio to build the options with from what the user gave: <paramref name="ratio"/> when given,
+    /// else <see cref="DefaultRatio"/> when there is neither a preset nor per-layer ratios, else null (the preset's
+    /// own ratio applies).</summary>
+    public static double? RatioOrDefault(double? ratio, string? preset, bool hasLayerRatios) =>
+        ratio ?? (preset is null && !hasLayerRatios ? DefaultRatio : null);
+
+    /// <summary>The registered filter criteria (l1, attribution, and any added by user code).</summary>
+    public static IReadOnlyList<string> Criteria => FilterCriteria.Names;
+
+    /// <summary>Throws a one-line <see cref="UsageException"/> naming the first bad setting; returns the options.</summary>
     public StructuredPruningOptions Validated()
     {
         if (Ratio is { } r) PruningPlan.ValidateRatio(r, "--ratio");
@@ -34,7 +46,7 @@ public sealed record StructuredPruningOptions(
             throw new UsageException($"--preset '{Preset}': unknown preset; valid: {string.Join(", ", PruningPresets.Names)}.");
         if (Ratio is null && Preset is null && (PerLayer is null || PerLayer.Count == 0))
             throw new UsageException("structured pruning needs --ratio, --preset or --layer-ratios.");
-        if (!Criteria.Contains(Criterion))
+        if (!FilterCriteria.Contains(Criterion))
             throw new UsageException($"--criterion '{Criterion}': valid values are {string.Join(", ", Criteria)}.");
         if (Iterations < 1) throw new UsageException($"--iterations must be at least 1 (got {Iterations}).");
         if (CalibrationImages < 1) throw new UsageException($"--calibration-images must be at least 1 (got {CalibrationImages}).");

@@ -15,11 +15,15 @@ namespace Apc.Compression.Pruning;
 /// plan.json), and the final model is written to OUT/model.ckpt and OUT/metrics.json.</summary>
 public sealed class StructuredPruningStage : ICompressionStage
 {
+    /// <summary>A stage with the checked <paramref name="options"/>.</summary>
     public StructuredPruningStage(StructuredPruningOptions options) { Options = options.Validated(); }
 
+    /// <summary>The checked options.</summary>
     public StructuredPruningOptions Options { get; }
+    /// <inheritdoc/>
     public string Method => "structured";
 
+    /// <inheritdoc/>
     public StageResult Run(StageContext context)
     {
         var input = context.Input;
@@ -32,9 +36,7 @@ public sealed class StructuredPruningStage : ICompressionStage
         var target = groups.ToDictionary(g => g.Conv, g => PruningPlan.KeepCount(g.Channels, ratios[g.Conv]));
         // Kept filters in the numbering of the input network, composed over iterations.
         var keptOriginal = groups.ToDictionary(g => g.Conv, g => Enumerable.Range(0, g.Channels).ToArray());
-        IFilterCriterion criterion = Options.Criterion == "attribution"
-            ? new AttributionFilterCriterion(context.Teacher, context.Data.Train, Options.CalibrationImages, context.Training.BatchSize, context.Training.Seed)
-            : L1FilterCriterion.Instance;
+        var criterion = FilterCriteria.Create(context, Options);
         long parametersBefore = input.ParameterCount(), macsBefore = input.MultiplyAccumulates();
         AtomicFile.EnsureWritableFolder(context.OutDir);
 

@@ -7,6 +7,7 @@ namespace Apc.Compression.Pruning;
 /// <param name="IncludeLinear">--include-linear: prune the linear layers' weights too (reference: conv weights only).</param>
 public sealed record UnstructuredPruningOptions(int Rounds = 3, double Rate = 0.2, bool IncludeLinear = false)
 {
+    /// <summary>Throws a one-line <see cref="UsageException"/> naming the first bad setting; returns the options.</summary>
     public UnstructuredPruningOptions Validated()
     {
         if (Rounds < 1) throw new UsageException($"--rounds must be at least 1 (got {Rounds}).");

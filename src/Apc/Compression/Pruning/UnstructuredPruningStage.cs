@@ -17,16 +17,20 @@ namespace Apc.Compression.Pruning;
 /// the saving is in the zeros (for sparse storage or kernels), not in dense latency.</summary>
 public sealed class UnstructuredPruningStage : ICompressionStage
 {
+    /// <summary>A stage with the checked <paramref name="options"/>.</summary>
     public UnstructuredPruningStage(UnstructuredPruningOptions options) { Options = options.Validated(); }
 
+    /// <summary>The checked options.</summary>
     public UnstructuredPruningOptions Options { get; }
+    /// <inheritdoc/>
     public string Method => "unstructured";
 
+    /// <inheritdoc/>
     public StageResult Run(StageContext context)
     {
         var device = DeviceParser.Parse(context.Training.Device);
         AtomicFile.EnsureWritableFolder(context.OutDir);
-        var model = StageSupport.Clone(context.Input);
+        var model = ModelCopy.Clone(context.Input);
         var masks = new Dictionary<string, Tensor>();
         try
         {

@@ -13,9 +13,11 @@ namespace Apc.Compression.Quantization;
 /// The network input is not quantized: images are 8-bit already, and the per-channel normalisation is an affine map
 /// that an integer deployment folds into the first convolution.
 /// </remarks>
-public sealed class ActivationQuantization
+public sealed class ActivationQuantization : IDisposable
 {
+    /// <summary>The name prefix of activation grids in checkpoints.</summary>
     public const string TensorPrefix = "quant/act/";
+    /// <summary>The checkpoint tensor holding the activation bit width.</summary>
     public const string BitsTensor = "quant/activation_bits";
     const string RangePrefix = "qat/act/";
 
@@ -40,8 +42,11 @@ public sealed class ActivationQuantization
         }
     }
 
+    /// <summary>Activation bits (2..8).</summary>
     public int Bits { get; }
+    /// <summary>The momentum of the ranges' moving average while tracking.</summary>
     public double Momentum { get; }
+    /// <summary>Calibrating, tracking or frozen.</summary>
     public QuantizationMode Mode { get; private set; }
 
     /// <summary>The names of the quantized nodes, in execution order.</summary>
@@ -100,6 +105,10 @@ public sealed class ActivationQuantization
         if (model.ActivationTap == Apply) model.ActivationTap = null;
     }
 
+    /// <summary>Same as <see cref="Remove"/>: the quantizers are the resource this object holds (its ranges are plain
+    /// numbers), so disposing it takes them off the model.</summary>
+    public void Dispose() => Remove();
+
     Tensor Apply(string name, Tensor output)
     {
         if (!observers.TryGetValue(name, out var observer)) return output;
@@ -120,6 +129,7 @@ public sealed class ActivationQuantization
     /// and "quant/activation_bits" (int32).</summary>
     public Dictionary<string, Tensor> ToTensors() => ToTensors(Grids());
 
+    /// <summary>The checkpoint tensors of <paramref name="grids"/> (see <see cref="ToTensors()"/>).</summary>
     public static Dictionary<string, Tensor> ToTensors(IReadOnlyDictionary<string, AffineQuantizer> grids)
     {
         var tensors = new Dictionary<string, Tensor>();
@@ -161,6 +171,7 @@ public sealed class ActivationQuantization
         points.Where(p => !followers.Contains(p) && observers[p].HasRange)
               .ToDictionary(p => RangePrefix + p + ".range", p => tensor(new[] { observers[p].Min, observers[p].Max }));
 
+    /// <summary>Restores the observed ranges saved by <see cref="RangeTensors"/>; a missing one is an <see cref="ApcException"/> naming <paramref name="source"/>.</summary>
     public void LoadRanges(IReadOnlyDictionary<string, Tensor> tensors, string source)
     {
         foreach (var point in points.Where(p => !followers.Contains(p)))
@@ -212,6 +223,7 @@ public sealed class ActivationQuantization
         }
     }
 
+    /// <inheritdoc/>
     public override string ToString() =>
         string.Create(CultureInfo.InvariantCulture, $"{points.Count} activation quantizers, {Bits} bits, {Mode}");
 }

@@ -9,6 +9,7 @@ namespace Apc.Compression.Quantization;
 /// <param name="Bits">b: the grid has 2^b levels.</param>
 public sealed record AffineQuantizer(float Scale, int ZeroPoint, int Bits)
 {
+    /// <summary>The highest integer level, 2^bits − 1.</summary>
     public int MaxLevel => (1 << Bits) - 1;
 
     /// <summary>The grid that spans [min, max] (widened to include 0) with 2^b levels.</summary>

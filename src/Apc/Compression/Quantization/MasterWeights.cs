@@ -37,6 +37,7 @@ public sealed class MasterWeights : IDisposable
         WriteQuantized();
     }
 
+    /// <summary>Weight bits (2..8).</summary>
     public int Bits { get; }
 
     /// <summary>Call after every optimizer step (the trainer's AfterStep hook).</summary>
@@ -113,6 +114,7 @@ public sealed class MasterWeights : IDisposable
         return masters[name];
     }
 
+    /// <summary>Releases the tensors (or taps) this object holds; safe to call twice.</summary>
     public void Dispose()
     {
         foreach (var master in masters.Values) master.Dispose();

@@ -20,9 +20,12 @@ public sealed record QuantizationOptions(
     double RangeMomentum = 0.99,
     int Seed = 0)
 {
+    /// <summary>The fewest bits allowed.</summary>
     public const int MinBits = 2;
+    /// <summary>The most bits allowed.</summary>
     public const int MaxBits = 8;
 
+    /// <summary>Throws a one-line <see cref="UsageException"/> naming the first bad setting; returns the options.</summary>
     public QuantizationOptions Validated()
     {
         if (Bits < MinBits || Bits > MaxBits)

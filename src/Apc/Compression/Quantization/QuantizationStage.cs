@@ -28,16 +28,21 @@ namespace Apc.Compression.Quantization;
 /// </remarks>
 public sealed class QuantizationStage : ICompressionStage
 {
+    /// <summary>The method name.</summary>
     public const string Kind = "quantize";
 
+    /// <summary>A stage with the checked <paramref name="options"/> (defaults when null).</summary>
     public QuantizationStage(QuantizationOptions? options = null)
     {
         Options = (options ?? new QuantizationOptions()).Validated();
     }
 
+    /// <summary>The checked options.</summary>
     public QuantizationOptions Options { get; }
+    /// <inheritdoc/>
     public string Method => Kind;
 
+    /// <inheritdoc/>
     public StageResult Run(StageContext context)
     {
         var training = context.Training.Validated();
@@ -45,7 +50,7 @@ public sealed class QuantizationStage : ICompressionStage
         if (training.Threads > 0) torch.set_num_threads(training.Threads);
         AtomicFile.EnsureWritableFolder(context.OutDir);
         var clock = Stopwatch.StartNew();
-        var model = CloneOf(context.Input);
+        var model = ModelCopy.Clone(context.Input);
         try
         {
             model.to(device);
@@ -159,11 +164,7 @@ public sealed class QuantizationStage : ICompressionStage
         CheckpointInfo info;
         using (var best = ModelCheckpoint.Load(fit.CheckpointPath))
         {
-            using (no_grad())
-            {
-                var target = model.state_dict();
-                foreach (var (key, value) in best.Model.state_dict()) target[key].copy_(value);
-            }
+            ModelCopy.CopyState(best.Model, model);
             extra = best.Extra.Where(kv => kv.Key.StartsWith(QuantizedModel.Prefix, StringComparison.Ordinal)
                                         || kv.Key.StartsWith(WeightMasks.Prefix, StringComparison.Ordinal))
                               .ToDictionary(kv => kv.Key, kv => kv.Value.clone().DetachFromDisposeScope());
@@ -264,16 +265,5 @@ public sealed class QuantizationStage : ICompressionStage
             size = written;
         }
         throw new InvalidOperationException($"checkpoint '{path}': its size did not settle.");
-    }
-
-    /// <summary>A new network with the same architecture and weights; the stage never changes its input.</summary>
-    static ClassifierNet CloneOf(ClassifierNet input)
-    {
-        var copy = ModelFactory.Create(input.Config);
-        using var _ = no_grad();
-        var target = copy.state_dict();
-        foreach (var (key, value) in input.state_dict()) target[key].copy_(value);
-        copy.train(input.training);
-        return copy;
     }
 }

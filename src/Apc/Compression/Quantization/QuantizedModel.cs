@@ -17,10 +17,13 @@ namespace Apc.Compression.Quantization;
 /// </remarks>
 public static class QuantizedModel
 {
+    /// <summary>The name prefix of quantization tensors in checkpoints.</summary>
     public const string Prefix = "quant/";
     const string LevelsSuffix = ".int8", ScalesSuffix = ".scale";
 
+    /// <summary>The checkpoint name of <paramref name="parameter"/>'s integer levels.</summary>
     public static string LevelsKey(string parameter) => Prefix + parameter + LevelsSuffix;
+    /// <summary>The checkpoint name of <paramref name="parameter"/>'s scales.</summary>
     public static string ScalesKey(string parameter) => Prefix + parameter + ScalesSuffix;
 
     /// <summary>True when a checkpoint's extra tensors carry quantization (weights or activation grids).</summary>

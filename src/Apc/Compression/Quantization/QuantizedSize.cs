@@ -10,5 +10,6 @@ namespace Apc.Compression.Quantization;
 /// <param name="FloatBytes">The float32 network: every floating-point parameter and buffer at its own size.</param>
 public sealed record QuantizedSize(long QuantizedWeights, long Int8Bytes, long PackedBytes, long FloatBytes)
 {
+    /// <summary>Float bytes over integer bytes (NaN when there are none).</summary>
     public double CompressionRatio => Int8Bytes == 0 ? double.NaN : (double)FloatBytes / Int8Bytes;
 }

@@ -7,8 +7,11 @@ namespace Apc.Compression.Quantization;
 /// training).</summary>
 public sealed class RangeObserver
 {
+    /// <summary>The lowest value seen (or averaged).</summary>
     public double Min { get; private set; }
+    /// <summary>The highest value seen (or averaged).</summary>
     public double Max { get; private set; }
+    /// <summary>Whether any value has been observed.</summary>
     public bool HasRange { get; private set; }
 
     /// <summary>Widens the range to include every value of <paramref name="x"/>.</summary>
@@ -27,12 +30,14 @@ public sealed class RangeObserver
         else Set(momentum * Min + (1 - momentum) * min, momentum * Max + (1 - momentum) * max);
     }
 
+    /// <summary>Sets the range (a resumed run).</summary>
     public void Set(double min, double max)
     {
         if (min > max) throw new ArgumentException($"range minimum {min} is above its maximum {max}.");
         Min = min; Max = max; HasRange = true;
     }
 
+    /// <summary>The grid of <paramref name="bits"/> bits for the observed range (<see cref="AffineQuantizer.FromRange"/>); an <see cref="InvalidOperationException"/> before any value was observed.</summary>
     public AffineQuantizer Quantizer(int bits)
     {
         if (!HasRange) throw new InvalidOperationException("an activation range was used before any value was observed.");

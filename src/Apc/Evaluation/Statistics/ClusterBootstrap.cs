@@ -19,6 +19,7 @@ namespace Apc.Evaluation.Statistics;
 /// </summary>
 public static class ClusterBootstrap
 {
+    /// <summary>The mean over all items and its percentile interval, resampling whole clusters (images) with replacement.</summary>
     public static BootstrapResult Mean(IReadOnlyList<ClusterGroup> groups, BootstrapOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(groups);

@@ -11,5 +11,6 @@ public sealed record Estimate(double Mean, double Low, double High, int N)
     /// <summary>True when the interval exists.</summary>
     public bool HasInterval => double.IsFinite(Low) && double.IsFinite(High);
 
+    /// <summary>No estimate (no values).</summary>
     public static Estimate None { get; } = new(double.NaN, double.NaN, double.NaN, 0);
 }

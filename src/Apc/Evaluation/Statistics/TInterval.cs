@@ -5,6 +5,7 @@ namespace Apc.Evaluation.Statistics;
 /// the mean is returned without an interval; non-finite values are left out.</summary>
 public static class TInterval
 {
+    /// <summary>The mean of <paramref name="values"/> with its Student-t interval at <paramref name="level"/>.</summary>
     public static Estimate Of(IEnumerable<double> values, double level = 0.95)
     {
         ArgumentNullException.ThrowIfNull(values);

@@ -36,15 +36,7 @@ internal static class PruningTestNets
         }
     }
 
-    public static ClassifierNet Clone(ClassifierNet model)
-    {
-        var copy = ModelFactory.Create(model.Config);
-        using var _ = no_grad();
-        var target = copy.state_dict();
-        foreach (var (key, value) in model.state_dict()) target[key].copy_(value);
-        copy.train(model.training);
-        return copy;
-    }
+    public static ClassifierNet Clone(ClassifierNet model) => ModelCopy.Clone(model);
 
     public static Tensor Param(ClassifierNet model, string name) =>
         model.named_parameters().Single(p => p.name == name).parameter;
