@@ -11,11 +11,11 @@ namespace Apc.Cli.Commands;
 
 public sealed class ExportSettings : Settings.CommonSettings
 {
-    [CommandOption("--model <CKPT>")]
+    [CommandOption("--model <CKPT>", isRequired: true)]
     [Description("The checkpoint to export (any kind: teacher, kd, structured, unstructured, quantize, pipeline).")]
     public string Model { get; init; } = "";
 
-    [CommandOption("--out <FILE>")]
+    [CommandOption("--out <FILE>", isRequired: true)]
     [Description("The ONNX file to write (.onnx); written atomically.")]
     public string Out { get; init; } = "";
 
@@ -51,8 +51,9 @@ public sealed class ExportCommand : Command<ExportSettings>
         using var images = LogitAgreement.RandomImages(file.Info.ModelConfig, settings.CheckImages, seed: 0);
         var agreement = LogitAgreement.Of(onnx, new TorchClassifier(checkpoint.Model), images);
 
-        var table = new Table().HideHeaders().AddColumns("", "").Title(Markup.Escape(settings.Out));
+        var table = new Table().HideHeaders().AddColumns("", "");
         void Row(string k, string v) => table.AddRow(Markup.Escape(k), Markup.Escape(v));
+        Row("file", settings.Out); // a row, not the title, which would wrap in the middle of a long path
         Row("source", $"{settings.Model} ({checkpoint.Info.Kind}, {checkpoint.Model.Arch})");
         Row("precision", file.Properties[OnnxMetadata.Precision]);
         Row("file size", $"{file.SizeBytes.ToString("N0", CultureInfo.InvariantCulture)} bytes (checkpoint {new FileInfo(settings.Model).Length.ToString("N0", CultureInfo.InvariantCulture)})");
