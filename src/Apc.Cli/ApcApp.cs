@@ -60,6 +60,9 @@ public static class ApcApp
         if (message.Contains("'__default_command'", StringComparison.Ordinal))
             return args.Count > 0 && args[^1].StartsWith("--", StringComparison.Ordinal)
                 ? $"option {args[^1]} needs a value." : "an option is missing its value.";
+        var unknownCommand = System.Text.RegularExpressions.Regex.Match(message, "^Unknown command '(?<name>[^']+)'");
+        if (unknownCommand.Success && args.Count > 1 && args[0] == "compress")
+            return $"unknown compression method '{unknownCommand.Groups["name"].Value}'; valid: {string.Join(", ", CompressStages.Methods)}, {CompressStages.Pipeline}.";
         var unknown = System.Text.RegularExpressions.Regex.Match(message, "^Unknown option '(?<name>[^']+)'");
         if (unknown.Success && args.Count > 1 && args[0] == "compress"
             && CompressOptionOwners.UnknownOptionMessage(args[1], "--" + unknown.Groups["name"].Value) is { } owned)

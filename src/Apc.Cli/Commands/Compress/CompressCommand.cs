@@ -203,19 +203,17 @@ public sealed class CompressCommand<TSettings> : Command<TSettings> where TSetti
         using (logits) using (labels)
         {
             var report = Apc.Evaluation.PredictionMetrics.Compute(logits, labels);
-            return new JsonObject
+            var summary = new JsonObject
             {
                 ["stage"] = index,
                 ["method"] = step.Stage.Method,
                 ["arch"] = result.Model.Arch.ToString(),
                 ["parameters"] = result.Model.ParameterCount(),
                 ["macs"] = result.Model.MultiplyAccumulates(),
-                ["map_per_class"] = ModelMeasurement.Number(report.MapPerClass),
-                ["map_per_image"] = ModelMeasurement.Number(report.MapPerImage),
-                ["f1"] = ModelMeasurement.Number(report.F1),
-                ["accuracy"] = ModelMeasurement.Number(report.Accuracy),
-                ["checkpoint"] = Path.GetFullPath(result.CheckpointPath),
             };
+            report.Scores.AddTo(summary);
+            summary["checkpoint"] = Path.GetFullPath(result.CheckpointPath);
+            return summary;
         }
     }
 }

@@ -29,7 +29,6 @@ public static class CompressOptionOwners
     {
         var owners = Of(option).Where(o => o != CompressStages.Pipeline).ToList();
         if (owners.Count == 0 || !SubCommands.Any(s => s.Method == method)) return null;
-        return $"apc compress {method} has no option {option}: it is an option of {string.Join(" and ", owners)} " +
-            $"(and of pipeline with those stages); see apc compress {owners[0]} --help.";
+        return $"{option} is an option of {string.Join(" and ", owners)}, not of compress {method}; see apc compress {owners[0]} --help.";
     }
 }
