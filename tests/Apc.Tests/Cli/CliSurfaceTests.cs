@@ -189,6 +189,14 @@ public class CliSurfaceTests
         foreach (var alias in MethodNames.Aliases.Values) Assert.Contains(alias, Apc.Attribution.AttributionMethods.Names);
         ApcApp.Check(new[] { "explain", "--model", "m.ckpt", "--methods", "gcam,ebp" });
         ApcApp.Check(new[] { "evaluate", "--model", "m.ckpt", "--methods", "gcam,ebp" });
+        // A plan names each method as the evaluations write it, so that the collection finds it: an alias is refused there.
+        var plan = new Apc.Cli.Experiments.ExperimentConfig
+        {
+            Compressions = new[] { new Apc.Cli.Experiments.ExperimentConfig.CompressionSection { Method = "kd" } },
+            Evaluation = new() { Methods = new[] { "gcam" }, Examples = new[] { 0 } },
+        };
+        var planError = Assert.ThrowsAny<ApcException>(() => plan.Validate("plan.json"));
+        Assert.Contains("'evaluation.methods' holds 'gcam'; write 'gradcam'", planError.Message);
         var (code, error) = CliRunner.Run("evaluate", "--model", "m.ckpt", "--methods", "gcamm");
         Assert.Equal(2, code);
         Assert.Contains("unknown attribution method 'gcamm'", error);
