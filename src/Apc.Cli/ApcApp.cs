@@ -1,4 +1,5 @@
 using Apc.Cli.Commands;
+using Apc.Cli.Terminal;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -11,12 +12,17 @@ public static class ApcApp
 {
     public static int Run(string[] args, TextWriter? error = null)
     {
-        bool verbose = args.Contains("--verbose");
+        bool verbose = args.Contains("--verbose") || args.Contains("-v");
+        // --version is apc's own, so that -v is --verbose everywhere (Spectre's version option also takes -v).
+        if (args is ["--version"]) { Console.Out.WriteLine(ToolVersion.Text); return 0; }
         var app = Create();
         var err = error ?? Console.Error;
+        ConsoleWidth.Apply(AnsiConsole.Profile, Console.IsOutputRedirected);
         try
         {
             RejectRepeatedOptions(args);
+            RenamedOptions.Reject(args);
+            using var hint = ResumeHint.WhileRunning(args, err);
             return app.Run(args);
         }
         catch (Exception e)
@@ -36,6 +42,7 @@ public static class ApcApp
     public static void Check(string[] args)
     {
         RejectRepeatedOptions(args);
+        RenamedOptions.Reject(args);
         var app = Create(checkOnly: true);
         try { app.Run(args); }
         catch (CheckedOnly) { }
@@ -46,10 +53,20 @@ public static class ApcApp
     /// 'abc' to Int32" without saying where 'abc' came from, and "'__default_command'" for a missing value).</summary>
     public static string ParserMessage(string message, IReadOnlyList<string> args)
     {
+        var required = System.Text.RegularExpressions.Regex.Match(message, "^Command '(?<verb>[^']+)' is missing required (option|argument) '(?<name>[^']+)'");
+        if (required.Success)
+            return $"{string.Join(' ', args.TakeWhile(a => !a.StartsWith('-')))}: --{required.Groups["name"].Value} is required (see --help).";
         // An option left without its value at the end of the line.
         if (message.Contains("'__default_command'", StringComparison.Ordinal))
             return args.Count > 0 && args[^1].StartsWith("--", StringComparison.Ordinal)
                 ? $"option {args[^1]} needs a value." : "an option is missing its value.";
+        var unknownCommand = System.Text.RegularExpressions.Regex.Match(message, "^Unknown command '(?<name>[^']+)'");
+        if (unknownCommand.Success && args.Count > 1 && args[0] == "compress")
+            return $"unknown compression method '{unknownCommand.Groups["name"].Value}'; valid: {string.Join(", ", CompressStages.Methods)}, {CompressStages.Pipeline}.";
+        var unknown = System.Text.RegularExpressions.Regex.Match(message, "^Unknown option '(?<name>[^']+)'");
+        if (unknown.Success && args.Count > 1 && args[0] == "compress"
+            && CompressOptionOwners.UnknownOptionMessage(args[1], "--" + unknown.Groups["name"].Value) is { } owned)
+            return owned;
         var conversion = System.Text.RegularExpressions.Regex.Match(message, "^Failed to convert '(?<value>.*)' to (?<type>\\w+)\\.?$", System.Text.RegularExpressions.RegexOptions.Singleline);
         if (!conversion.Success) return message;
         string value = conversion.Groups["value"].Value;
@@ -70,9 +87,9 @@ public static class ApcApp
         return option is null ? $"'{value}' is not {wanted}." : $"{option}: '{value}' is not {wanted}.";
     }
 
-    /// <summary>Spectre keeps the last of a repeated option silently; "--epochs 2 --epochs 3" is almost always a
-    /// copy-paste slip, so it is refused here, once, for every verb.</summary>
-    /// <summary>Refuses an option given twice, and a long option without a name, before Spectre parses.</summary>
+    /// <summary>Refuses an option given twice, and a long option without a name, before Spectre parses. Spectre keeps the
+    /// last of a repeated option silently; "--epochs 2 --epochs 3" is almost always a copy-paste slip, so it is refused
+    /// here, once, for every verb.</summary>
     static void RejectRepeatedOptions(string[] args)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -97,7 +114,6 @@ public static class ApcApp
         {
             if (checkOnly) config.SetInterceptor(new CheckOnlyInterceptor());
             config.SetApplicationName("apc");
-            config.SetApplicationVersion(ToolVersion.Text);
             config.PropagateExceptions();
             config.Settings.ShowOptionDefaultValues = true;
             config.Settings.StrictParsing = true;

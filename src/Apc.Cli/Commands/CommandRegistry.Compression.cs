@@ -6,10 +6,28 @@ public static partial class CommandRegistry
 {
     static partial void AddCompressionCommands(IConfigurator config)
     {
-        config.AddCommand<CompressCommand>("compress")
-            .WithDescription("Compress a teacher (kd, structured, unstructured, quantize, or a pipeline of them) while matching its attribution maps.")
-            .WithExample("compress", "kd", "--teacher", "runs/teacher/model.ckpt", "--match", "wcam", "--out", "runs/kd-wcam")
-            .WithExample("compress", "kd", "--teacher", "runs/teacher/model.ckpt", "--match", "none", "--out", "runs/kd-naive")
-            .WithExample("compress", "pipeline", "--teacher", "runs/teacher/model.ckpt", "--stages", "structured,kd,quantize", "--out", "runs/pipeline");
+        // The branch has no settings of its own: Spectre 0.57 leaves options inherited from a branch's settings type out of a
+        // sub-command's --help (spectre.console.cli issue 3), so every option belongs to the sub-command's type.
+        config.AddBranch("compress", compress =>
+        {
+            compress.SetDescription("Compress a teacher (kd, structured, unstructured, quantize, or a pipeline of them) while matching its attribution maps.");
+            compress.AddCommand<CompressCommand<KdSettings>>("kd")
+                .WithDescription("Knowledge distillation into a smaller student network.")
+                .WithExample("compress", "kd", "--teacher", "runs/teacher/model.ckpt", "--match", "wcam", "--out", "runs/kd-wcam")
+                .WithExample("compress", "kd", "--teacher", "runs/teacher/model.ckpt", "--match", "none", "--out", "runs/kd-naive");
+            compress.AddCommand<CompressCommand<StructuredSettings>>("structured")
+                .WithDescription("Structured pruning: remove whole conv filters (the network gets smaller and faster), then fine-tune.")
+                .WithExample("compress", "structured", "--teacher", "runs/teacher/model.ckpt", "--ratio", "0.3", "--out", "runs/structured-wcam");
+            compress.AddCommand<CompressCommand<UnstructuredSettings>>("unstructured")
+                .WithDescription("Unstructured pruning: zero the smallest weights in rounds, fine-tuning after each.")
+                .WithExample("compress", "unstructured", "--teacher", "runs/teacher/model.ckpt", "--rounds", "4", "--rate", "0.44", "--out", "runs/unstructured-wcam");
+            compress.AddCommand<CompressCommand<QuantizeSettings>>("quantize")
+                .WithDescription("Quantization: integer grids for weights and activations, calibrated, then quantization-aware fine-tuning.")
+                .WithExample("compress", "quantize", "--teacher", "runs/teacher/model.ckpt", "--bits", "4", "--out", "runs/quantize-wcam")
+                .WithExample("compress", "quantize", "--teacher", "runs/teacher/model.ckpt", "--no-qat", "--format", "json", "--out", "runs/ptq");
+            compress.AddCommand<CompressCommand<PipelineSettings>>("pipeline")
+                .WithDescription("Several methods in order, each starting from the previous one's network.")
+                .WithExample("compress", "pipeline", "--teacher", "runs/teacher/model.ckpt", "--stages", "structured,kd,quantize", "--out", "runs/pipeline");
+        });
     }
 }

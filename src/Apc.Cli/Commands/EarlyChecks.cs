@@ -19,14 +19,16 @@ static class EarlyChecks
                 t.ToDataOptions();
                 break;
             case CompressSettings c:
-                var method = c.Method.Trim().ToLowerInvariant();
-                var methods = CompressStages.Plan(method, c.Stages);
-                CompressStages.CheckOptionsApply(context.Arguments, method, methods);
+                _ = c.OutputFormat;
                 c.ToMatcherOptions();
-                foreach (var (m, i) in methods.Select((m, i) => (m, i))) CompressStages.Create(m, i == 0, c);
+                CompressStages.Steps(c);
                 c.ToDataOptions();
                 break;
+            case InfoSettings i:
+                _ = i.Json;
+                break;
             case EvaluateSettings e:
+                _ = e.OutputFormat;
                 if (e.Methods is not null) Methods(e.Methods);
                 e.ToDataOptions();
                 if (e.Split.ToLowerInvariant() is not ("val" or "test")) throw new UsageException($"--split '{e.Split}': expected val or test.");
@@ -34,6 +36,7 @@ static class EarlyChecks
             case ExplainSettings x:
                 Methods(x.Methods);
                 ExplainCommand.ParseIndices(context, x);
+                ExplainCommand.CheckSaveMaps(x.SaveMaps);
                 x.ToDataOptions();
                 break;
             case DemoSettings d:
@@ -45,11 +48,5 @@ static class EarlyChecks
         }
     }
 
-    public static string[] Methods(string list)
-    {
-        var methods = list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        if (methods.Length == 0) throw new UsageException("--methods: give at least one attribution method.");
-        foreach (var m in methods) AttributionMethods.Create(m); // validates names before any work
-        return methods;
-    }
+    public static string[] Methods(string list) => MethodNames.ParseList(list);
 }

@@ -14,7 +14,7 @@ namespace Apc.Cli.Commands;
 
 public sealed class EvaluateSettings : DataSettings
 {
-    [CommandOption("--model <MODEL>")]
+    [CommandOption("--model <MODEL>", isRequired: true)]
     [Description("The model to evaluate: a checkpoint (.ckpt), or an ONNX export (.onnx) run in ONNX Runtime.")]
     public string Model { get; init; } = "";
 
@@ -90,15 +90,24 @@ public sealed class EvaluateSettings : DataSettings
     [Description("Output folder for evaluation.json and evaluation.md.")]
     [DefaultValue("runs/evaluation")]
     public string Out { get; init; } = "runs/evaluation";
+
+    [CommandOption("--format <FORMAT>")]
+    [Description(OutputFormats.Description + " The JSON is what OUT/evaluation.json holds.")]
+    [DefaultValue("table")]
+    public string Format { get; init; } = "table";
+
+    public OutputFormat OutputFormat => OutputFormats.Parse(Format);
 }
 
 public sealed class EvaluateCommand : Command<EvaluateSettings>
 {
     public override int Execute(CommandContext context, EvaluateSettings settings, CancellationToken cancellationToken)
     {
+        var format = settings.OutputFormat;
+        var console = ConsoleFor.Format(format);
         bool onnx = Deployment.OnnxModelFile.IsOnnxPath(settings.Model) || Deployment.OnnxModelFile.IsOnnxPath(settings.Reference);
         var methods = (settings.Methods ?? (Deployment.OnnxModelFile.IsOnnxPath(settings.Model) ? "" : EvaluateSettings.DefaultMethods))
-            .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(MethodNames.Canonical).ToArray();
         if (methods.Length == 0 && settings.Methods is not null) throw new UsageException("--methods: give at least one attribution method.");
         var attribution = new AttributionOptions
         {
@@ -133,9 +142,9 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
             ["tolerance"] = settings.Tolerance, ["faithfulness"] = settings.Faithfulness,
         }, PerturbationFingerprint(settings, created), RunFingerprints.Data(dataOptions, data, settings.BatchSize, settings.Device));
         RunFolder.Claim(settings.Out, fingerprint, settings.Force ? FolderReuse.Replace : FolderReuse.Recompute, new[] { "evaluation.json", PairsFile.FileName });
-        AnsiConsole.MarkupLine($"Evaluating [bold]{Markup.Escape(settings.Model)}[/] on {Markup.Escape(split.Name)} ({split.Count} images) with {(methods.Length == 0 ? "prediction metrics only" : string.Join(", ", methods))}.");
+        console.MarkupLine($"Evaluating [bold]{Markup.Escape(settings.Model)}[/] on {Markup.Escape(split.Name)} ({Plural.Of(split.Count, "image")}) with {(methods.Length == 0 ? "prediction metrics only" : string.Join(", ", methods))}.");
         EvaluationReport report = null!;
-        AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+        console.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
                 new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
             {
@@ -151,10 +160,11 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
         AtomicFile.WriteJson(Path.Combine(settings.Out, "evaluation.json"), json);
         var markdown = EvaluationTables.Markdown(report);
         AtomicFile.WriteAllText(Path.Combine(settings.Out, "evaluation.md"), markdown);
-        foreach (var table in EvaluationTables.Tables(report)) AnsiConsole.Write(table);
+        if (format == OutputFormat.Json) ConsoleFor.WriteJson(json);
+        else foreach (var table in EvaluationTables.Tables(report)) console.Write(table);
         if (report.SkippedClasses.Count > 0)
-            AnsiConsole.MarkupLine($"[yellow]classes without positives in this split (skipped by mAP):[/] {Markup.Escape(string.Join(", ", report.SkippedClasses))}");
-        AnsiConsole.MarkupLine($"Wrote {Markup.Escape(Path.Combine(settings.Out, "evaluation.json"))} ({report.Seconds.ToString("F0", CultureInfo.InvariantCulture)} s).");
+            console.MarkupLine($"[yellow]classes without positives in this split (skipped by mAP):[/] {Markup.Escape(string.Join(", ", report.SkippedClasses))}");
+        console.MarkupLine($"Wrote {Markup.Escape(Path.Combine(settings.Out, "evaluation.json"))} ({report.Seconds.ToString("F0", CultureInfo.InvariantCulture)} s).");
         return 0;
     }
 

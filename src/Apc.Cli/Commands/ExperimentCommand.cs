@@ -13,6 +13,7 @@ public sealed class ExperimentSettings : ExecutorSettings
     public string Config { get; init; } = "";
 
     [CommandOption("--out <DIR>")]
+    [Description("Output folder: one folder per seed and stage, results.json, results.md, report.html.")]
     [DefaultValue("runs/experiment")]
     public string Out { get; init; } = "runs/experiment";
 
@@ -60,7 +61,7 @@ public sealed class ExperimentCommand : Command<ExperimentSettings>
 public sealed class DemoSettings : ExecutorSettings
 {
     [CommandOption("--quick")]
-    [Description("Tiny sizes, two methods, two matchers: under a minute on an idle 2-core machine (what the test suite runs).")]
+    [Description("Tiny sizes, two methods, two matchers: about two minutes on an idle 2-core machine (what the test suite runs).")]
     public bool Quick { get; init; }
 
     [CommandOption("--full")]
@@ -83,6 +84,10 @@ public sealed class DemoSettings : ExecutorSettings
     [Description("Train the teacher (as the shipped one was trained) instead of starting from the shipped checkpoint.")]
     public bool RetrainTeacher { get; init; }
 
+    [CommandOption("--data-root <DIR>")]
+    [Description("Folder with the Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist), as for every verb that reads data.")]
+    public string? DataRoot { get; init; }
+
     [CommandOption("--match-weight <BETA>")]
     [Description("β of every matcher. Default: 10 (L_AM on 4×4 maps at pool5 is about 3× what it is on the reference's 7×7 maps), and 3 for the kd student trained from scratch.")]
     public double? MatchWeight { get; init; }
@@ -99,6 +104,7 @@ public sealed class DemoCommand : Command<DemoSettings>
         var plan = settings.Quick ? DemoConfigs.Quick(seeds, settings.RetrainTeacher)
             : settings.Full ? DemoConfigs.Study(seeds, settings.RetrainTeacher)
             : DemoConfigs.Full(seeds, settings.RetrainTeacher);
+        if (settings.DataRoot is not null) plan = plan with { Data = plan.Data with { DataRoot = settings.DataRoot } };
         var config = (settings.MatchWeight is { } weight ? DemoConfigs.WithMatchWeight(plan, weight) : plan).Validated("apc demo");
         var outDir = settings.Out ?? (settings.Quick ? "runs/demo-quick" : settings.Full ? "runs/demo-full" : "runs/demo");
         var teacher = config.Teacher.Checkpoint is null ? $"train a teacher ({config.Teacher.Arch})" : "start from the shipped teacher";

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Apc.Attribution;
 using Apc.Cli.Settings;
+using Apc.Cli.Terminal;
 using Apc.Data;
 using Apc.Models;
 using Apc.Reporting;
@@ -15,7 +16,8 @@ namespace Apc.Cli.Commands;
 
 public sealed class ExplainSettings : DataSettings
 {
-    [CommandOption("--model <CKPT>")]
+    [CommandOption("--model <CKPT>", isRequired: true)]
+    [Description("The checkpoint whose attributions are drawn.")]
     public string Model { get; init; } = "";
 
     [CommandOption("--reference <CKPT>")]
@@ -36,6 +38,7 @@ public sealed class ExplainSettings : DataSettings
     public string? Class { get; init; }
 
     [CommandOption("--methods <LIST>")]
+    [Description("Comma-separated attribution methods, one row each (names as in apc evaluate --help; gcam and ebp are the reference code's names for gradcam and excitation-backprop).")]
     [DefaultValue("gradcam,lrp,excitation-backprop,rap")]
     public string Methods { get; init; } = "gradcam,lrp,excitation-backprop,rap";
 
@@ -43,7 +46,12 @@ public sealed class ExplainSettings : DataSettings
     [Description("Layer for Grad-CAM-type methods and Excitation Backprop's read-out.")]
     public string? Layer { get; init; }
 
+    [CommandOption("--save-maps <FILE>")]
+    [Description("Also write the raw maps, the targets, the logits and the images as named tensors to FILE (safetensors, e.g. maps.safetensors; readable with Python's safetensors or NumPy).")]
+    public string? SaveMaps { get; init; }
+
     [CommandOption("--out <DIR>")]
+    [Description("Output folder: explain.png (the grid), one PNG per panel, explain.json.")]
     [DefaultValue("runs/explain")]
     public string Out { get; init; } = "runs/explain";
 }
@@ -54,6 +62,7 @@ public sealed class ExplainCommand : Command<ExplainSettings>
     {
         var methods = EarlyChecks.Methods(settings.Methods);
         var requested = ParseIndices(context, settings);
+        CheckSaveMaps(settings.SaveMaps);
         AtomicFile.EnsureWritableFolder(settings.Out);
         using var model = ModelLoading.Load(settings.Model, settings.Device, "--model");
         using var reference = settings.Reference is null ? null : ModelLoading.Load(settings.Reference, settings.Device, "--reference");
@@ -72,15 +81,24 @@ public sealed class ExplainCommand : Command<ExplainSettings>
             indices = requested!;
             var outside = indices.Where(i => i >= data.Count).ToList();
             if (outside.Count > 0 && outside[0] is var past)
-                throw new UsageException($"--index {past}: {data.Name} has {data.Count} images (indices 0 to {data.Count - 1}).");
+                throw new UsageException($"--index {past}: {data.Name} has {Plural.Of(data.Count, "image")} (indices 0 to {data.Count - 1}).");
             Evaluation.Evaluator.CheckCompatible(model.Model, data, "--model");
         }
         if (reference is not null) Evaluation.Evaluator.CheckCompatible(reference.Model, data, "--reference");
         var models = new List<(string, ClassifierNet?)>();
         if (reference is not null) models.Add(("reference", reference.Model));
         models.Add(("model", model.Model));
-        var (grid, cells) = AttributionGallery.Build(models, data, indices, methods, settings.Class,
-            new AttributionOptions { Layer = settings.Layer }, DeviceParser.Parse(settings.Device));
+        var attributionOptions = new AttributionOptions { Layer = settings.Layer };
+        var (grid, cells) = AttributionGallery.Build(models, data, indices, methods, settings.Class, attributionOptions, DeviceParser.Parse(settings.Device));
+        if (settings.SaveMaps is { } mapsPath)
+        {
+            // The class each picture explains, read from its panels, so that the file and the picture agree.
+            var targets = indices.Select(i => (long)data.ClassNames.ToList().IndexOf(cells.First(c => c.Index == i).Class)).ToList();
+            var present = models.Where(m => m.Item2 is not null).Select(m => (m.Item1, m.Item2!)).ToList();
+            var tensors = ExplainMaps.Collect(present, data, indices, targets, methods, attributionOptions, DeviceParser.Parse(settings.Device));
+            try { ExplainMaps.Save(mapsPath, tensors); }
+            finally { foreach (var t in tensors.Values) t.Dispose(); }
+        }
         var gridPath = Path.Combine(settings.Out, "explain.png");
         AtomicFile.WriteAllBytes(gridPath, grid);
         var panels = new JsonArray();
@@ -104,7 +122,8 @@ public sealed class ExplainCommand : Command<ExplainSettings>
             ["classes"] = new JsonArray(data.ClassNames.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray()),
             ["panels"] = panels,
         });
-        AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(gridPath)}[/], {cells.Count} single heatmaps and explain.json in {Markup.Escape(settings.Out)}.");
+        AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(gridPath)}[/], {Plural.Of(cells.Count, "single heatmap")} and explain.json in {Markup.Escape(settings.Out)}" +
+            (settings.SaveMaps is null ? "." : $"; maps as tensors in {Markup.Escape(settings.SaveMaps)}."));
         return 0;
     }
 
@@ -116,6 +135,16 @@ public sealed class ExplainCommand : Command<ExplainSettings>
             .SelectMany(p => System.Text.RegularExpressions.Regex.Split(p, "[^A-Za-z0-9+]+"))
             .Where(p => p.Length > 0);
         return string.Join('-', parts);
+    }
+
+    /// <summary>--save-maps names a .safetensors file (the format is the file's only content; the name says it).</summary>
+    public static void CheckSaveMaps(string? path)
+    {
+        if (path is null) return;
+        if (string.IsNullOrWhiteSpace(path)) throw new UsageException("--save-maps: give a file name, e.g. maps.safetensors.");
+        if (!path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+            throw new UsageException($"--save-maps '{path}': the file name must end in .safetensors (it is written in that format).");
+        if (Directory.Exists(path)) throw new UsageException($"--save-maps '{path}' is a folder; give a file name, e.g. maps.safetensors.");
     }
 
     /// <summary>The --index list; null with --image (which excludes --index).</summary>

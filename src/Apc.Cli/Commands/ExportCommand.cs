@@ -13,11 +13,11 @@ namespace Apc.Cli.Commands;
 
 public sealed class ExportSettings : Settings.CommonSettings
 {
-    [CommandOption("--model <CKPT>")]
+    [CommandOption("--model <CKPT>", isRequired: true)]
     [Description("The checkpoint to export (any kind: teacher, kd, structured, unstructured, quantize, pipeline).")]
     public string Model { get; init; } = "";
 
-    [CommandOption("--out <FILE>")]
+    [CommandOption("--out <FILE>", isRequired: true)]
     [Description("The ONNX file to write (.onnx); written atomically.")]
     public string Out { get; init; } = "";
 
@@ -64,8 +64,9 @@ public sealed class ExportCommand : Command<ExportSettings>
         if (settings.Summary is { } summary)
             AtomicFile.WriteJson(summary, Summary(settings, checkpoint, file, agreement, latency));
 
-        var table = new Table().HideHeaders().AddColumns("", "").Title(Markup.Escape(settings.Out));
+        var table = new Table().HideHeaders().AddColumns("", "");
         void Row(string k, string v) => table.AddRow(Markup.Escape(k), Markup.Escape(v));
+        Row("file", settings.Out); // a row, not the title, which would wrap in the middle of a long path
         Row("source", $"{settings.Model} ({checkpoint.Info.Kind}, {checkpoint.Model.Arch})");
         Row("precision", file.Properties[OnnxMetadata.Precision]);
         Row("file size", $"{file.SizeBytes.ToString("N0", CultureInfo.InvariantCulture)} bytes (checkpoint {new FileInfo(settings.Model).Length.ToString("N0", CultureInfo.InvariantCulture)})");

@@ -12,19 +12,22 @@ namespace Apc.Cli.Commands;
 
 public sealed class ImportSettings : CommonSettings
 {
-    [CommandOption("--pytorch <FILE>")]
+    [CommandOption("--pytorch <FILE>", isRequired: true)]
     [Description("A PyTorch state_dict saved with torch.save (torchvision key names; a 'module.' prefix is stripped).")]
     public string PyTorch { get; init; } = "";
 
     [CommandOption("--arch <SPEC>")]
+    [Description("Architecture of the state_dict (as apc train --arch): vgg11-bn … vgg19-bn, resnet18, with width options.")]
     [DefaultValue("vgg16-bn")]
     public string Arch { get; init; } = "vgg16-bn";
 
     [CommandOption("--image-size <PX>")]
+    [Description("Input size in pixels the network was trained at (recorded in the checkpoint; evaluate and explain resize images to it).")]
     [DefaultValue(227)]
     public int ImageSize { get; init; } = 227;
 
     [CommandOption("--in-channels <N>")]
+    [Description("Input channels: 3 for colour, 1 for grey.")]
     [DefaultValue(3)]
     public int InChannels { get; init; } = 3;
 
@@ -37,6 +40,7 @@ public sealed class ImportSettings : CommonSettings
     public string? Mean { get; init; }
 
     [CommandOption("--std <LIST>")]
+    [Description("Per-channel normalisation standard deviation (default: method.md's VOC values).")]
     public string? Std { get; init; }
 
     [CommandOption("--dataset <SPEC>")]
@@ -45,6 +49,7 @@ public sealed class ImportSettings : CommonSettings
     public string Dataset { get; init; } = "voc";
 
     [CommandOption("--out <FILE>")]
+    [Description("The apc checkpoint to write.")]
     [DefaultValue("imported.ckpt")]
     public string Out { get; init; } = "imported.ckpt";
 }

@@ -15,15 +15,19 @@ public sealed class InfoSettings : Settings.CommonSettings
     [Description("Path of an apc checkpoint (.ckpt) or an apc ONNX export (.onnx).")]
     public string Path { get; init; } = "";
 
-    [CommandOption("--json")]
-    [Description("Print the checkpoint's description as JSON instead of a table.")]
-    public bool Json { get; init; }
+    [CommandOption("--format <FORMAT>")]
+    [Description(Settings.OutputFormats.Description)]
+    [DefaultValue("table")]
+    public string Format { get; init; } = "table";
+
+    public bool Json => Settings.OutputFormats.Parse(Format) == Settings.OutputFormat.Json;
 }
 
 public sealed class InfoCommand : Command<InfoSettings>
 {
     public override int Execute(CommandContext context, InfoSettings settings, CancellationToken cancellationToken)
     {
+        bool json = settings.Json; // checks --format before any file is read
         if (Deployment.OnnxModelFile.IsOnnxPath(settings.Path)) return OnnxInfoView.Show(Deployment.OnnxModelFile.Read(settings.Path), settings.Json);
         using var checkpoint = ModelCheckpoint.Load(settings.Path);
         var info = checkpoint.Info;
@@ -31,7 +35,7 @@ public sealed class InfoCommand : Command<InfoSettings>
         long parameters = model.ParameterCount();
         long nonzero = model.parameters().Sum(p => p.count_nonzero().item<long>());
         long macs = model.MultiplyAccumulates();
-        if (settings.Json)
+        if (json)
         {
             var node = JsonSerializer.SerializeToNode(info, CheckpointFile.Json)!.AsObject();
             node["parameters"] = parameters;
@@ -39,11 +43,13 @@ public sealed class InfoCommand : Command<InfoSettings>
             node["macs"] = macs;
             node["size_bytes"] = new FileInfo(settings.Path).Length;
             node["extra_tensors"] = new JsonArray(checkpoint.Extra.Keys.Select(k => (JsonNode)k).ToArray());
-            Console.WriteLine(node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            Terminal.ConsoleFor.WriteJson(node);
             return 0;
         }
-        var table = new Table().HideHeaders().AddColumns("", "").Title(Markup.Escape(settings.Path));
+        // The path is a row, not the title: a title wraps at the table's width, in the middle of the path.
+        var table = new Table().HideHeaders().AddColumns("", "");
         void Row(string k, string v) => table.AddRow(Markup.Escape(k), Markup.Escape(v));
+        Row("file", settings.Path);
         Row("kind", info.Kind);
         Row("architecture", info.Arch);
         Row("parameters", parameters.ToString("N0", CultureInfo.InvariantCulture) +

@@ -30,11 +30,12 @@ static class OnnxInfoView
                 ["initializer_bytes"] = new JsonObject(bytes.Select(kv => new KeyValuePair<string, JsonNode?>(kv.Key, kv.Value))),
                 ["checkpoint"] = JsonSerializer.SerializeToNode(info, CheckpointFile.Json),
             };
-            Console.WriteLine(node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            Terminal.ConsoleFor.WriteJson(node);
             return 0;
         }
-        var table = new Table().HideHeaders().AddColumns("", "").Title(Markup.Escape(file.Path));
+        var table = new Table().HideHeaders().AddColumns("", "");
         void Row(string k, string v) => table.AddRow(Markup.Escape(k), Markup.Escape(v));
+        Row("file", file.Path); // a row, not the title, which would wrap in the middle of a long path
         Row("format", $"ONNX ({opset}, IR {file.Model.IrVersion}), {file.Properties.GetValueOrDefault(OnnxMetadata.Format)}");
         Row("kind", info.Kind);
         Row("architecture", info.Arch);

@@ -6,7 +6,7 @@ namespace Apc.Cli.Commands;
 
 public sealed class StageSettings : CommandSettings
 {
-    [CommandOption("--done <FILE>")]
+    [CommandOption("--done <FILE>", isRequired: true)]
     [Description("The stage's done marker, written (with the stage's fingerprint) only when the command succeeds.")]
     public string Done { get; init; } = "";
 
@@ -15,7 +15,7 @@ public sealed class StageSettings : CommandSettings
     [DefaultValue("stage")]
     public string Label { get; init; } = "stage";
 
-    [CommandOption("--verbose")]
+    [CommandOption("-v|--verbose")]
     [Description("Show stack traces on errors.")]
     public bool Verbose { get; init; }
 }

@@ -22,6 +22,7 @@ public sealed class TrainSettings : OptimizerSettings
     public string Arch { get; init; } = "vgg16-bn:w=1/4";
 
     [CommandOption("--epochs <N>")]
+    [Description("Passes over the training images; the checkpoint kept is the epoch with the best validation mAP.")]
     [DefaultValue(12)]
     public int Epochs { get; init; } = 12;
 
@@ -84,7 +85,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             train.ClassNames, train.Normalization, settings.Dataset,
             CheckpointInfo.MakeProvenance(Apc.Util.CommandLine.Format(context.Arguments.Prepend("apc")), settings.Seed, config), new JsonObject());
         AnsiConsole.MarkupLine($"Training [bold]{arch}[/] ({model.ParameterCount():N0} parameters, {model.MultiplyAccumulates():N0} MACs/image) " +
-            $"on {Markup.Escape(train.Name)} ({train.Count} train, {data.Val.Count} val, {train.Shape}) for {options.Epochs} epochs.");
+            $"on {Markup.Escape(train.Name)} ({train.Count} train, {data.Val.Count} val, {train.Shape}) for {Plural.Of(options.Epochs, "epoch")}.");
         var run = new TrainingRun(model, data, new MultiLabelLoss(), options, settings.Out, template, reuse == FolderReuse.Resume);
         var result = ProgressTrainingMonitor.Run(AnsiConsole.Console, "train", monitor => Trainer.Fit(run with { Monitor = monitor }));
         ResultTables.Write(AnsiConsole.Console, result);

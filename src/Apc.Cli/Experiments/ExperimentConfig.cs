@@ -132,6 +132,9 @@ public sealed record ExperimentConfig
         if (Evaluation.Methods is null || Evaluation.Methods.Count == 0) throw Bad("'evaluation.methods' is empty.");
         try
         {
+            // results.json and the tables key each method by the registry's name, which the evaluations write.
+            if (Evaluation.Methods.FirstOrDefault(m => Commands.MethodNames.Canonical(m) != m) is { } alias)
+                throw Bad($"'evaluation.methods' holds '{alias}'; write '{Commands.MethodNames.Canonical(alias)}', the name the evaluations write.");
             foreach (var m in Evaluation.Methods) Attribution.AttributionMethods.Create(m);
             foreach (var m in Matchers) MatcherArgs(m);
         }

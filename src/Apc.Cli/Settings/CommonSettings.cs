@@ -7,7 +7,7 @@ namespace Apc.Cli.Settings;
 /// <summary>Options every verb has.</summary>
 public class CommonSettings : CommandSettings
 {
-    [CommandOption("--verbose")]
+    [CommandOption("-v|--verbose")]
     [Description("Show stack traces and extra detail on errors.")]
     public bool Verbose { get; init; }
 

@@ -7,10 +7,12 @@ namespace Apc.Cli.Settings;
 public class OptimizerSettings : DataSettings
 {
     [CommandOption("--momentum <M>")]
+    [Description("SGD momentum (0 = plain SGD).")]
     [DefaultValue(0.9)]
     public double Momentum { get; init; } = 0.9;
 
     [CommandOption("--weight-decay <WD>")]
+    [Description("L2 weight decay added to the gradient of every parameter (SGD's weight_decay).")]
     [DefaultValue(1e-4)]
     public double WeightDecay { get; init; } = 1e-4;
 

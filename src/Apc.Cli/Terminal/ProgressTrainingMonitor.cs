@@ -9,11 +9,12 @@ namespace Apc.Cli.Terminal;
 public sealed class ProgressTrainingMonitor : ITrainingMonitor
 {
     readonly ProgressContext context;
+    readonly IAnsiConsole console;
     readonly string label;
     ProgressTask? task;
     double runningLoss = double.NaN;
 
-    ProgressTrainingMonitor(ProgressContext context, string label) { this.context = context; this.label = label; }
+    ProgressTrainingMonitor(ProgressContext context, IAnsiConsole console, string label) { this.context = context; this.console = console; this.label = label; }
 
     public static T Run<T>(IAnsiConsole console, string label, Func<ITrainingMonitor, T> work)
     {
@@ -23,7 +24,7 @@ public sealed class ProgressTrainingMonitor : ITrainingMonitor
             .HideCompleted(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(),
                      new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .Start(ctx => result = work(new ProgressTrainingMonitor(ctx, label)));
+            .Start(ctx => result = work(new ProgressTrainingMonitor(ctx, console, label)));
         return result;
     }
 
@@ -47,11 +48,11 @@ public sealed class ProgressTrainingMonitor : ITrainingMonitor
         task = null;
         var best = r.Best ? " [green]best[/]" : "";
         context.Refresh();
-        AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+        console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
             $"  epoch {r.Epoch}: loss {r.TrainLoss:F4}  val mAP {r.MapPerClass * 100:F1}  mAP/img {r.MapPerImage * 100:F1}  F1 {r.F1 * 100:F1}  acc {r.Accuracy * 100:F1}  ({r.Seconds:F0}s){best}"));
     }
 
-    public void Message(string text) => AnsiConsole.MarkupLine($"  [grey]{Markup.Escape(text)}[/]");
+    public void Message(string text) => console.MarkupLine($"  [grey]{Markup.Escape(text)}[/]");
 
     static string EpochOf(ProgressTask t) => t.Description.Split(' ').SkipWhile(w => w != "epoch").Skip(1).FirstOrDefault() ?? "";
 }

@@ -21,21 +21,22 @@ public sealed record ModelMeasurement(
     double LatencyMs)
 {
     /// <summary>The measurements as JSON, for metrics.json.</summary>
-    public JsonObject ToJson() => new()
+    public JsonObject ToJson()
     {
-        ["arch"] = Arch,
-        ["parameters"] = Parameters,
-        ["nonzero_parameters"] = NonzeroParameters,
-        ["macs"] = Macs,
-        ["size_bytes"] = SizeBytes,
-        ["map_per_class"] = Number(Prediction.MapPerClass),
-        ["map_per_image"] = Number(Prediction.MapPerImage),
-        ["f1"] = Number(Prediction.F1),
-        ["accuracy"] = Number(Prediction.Accuracy),
-        ["agreement"] = Prediction.Agreement is { } a ? Number(a) : null,
-        ["latency_ms"] = LatencyMs,
-    };
+        var json = new JsonObject
+        {
+            ["arch"] = Arch,
+            ["parameters"] = Parameters,
+            ["nonzero_parameters"] = NonzeroParameters,
+            ["macs"] = Macs,
+            ["size_bytes"] = SizeBytes,
+        };
+        Prediction.Scores.AddTo(json);
+        json["agreement"] = Prediction.Agreement is { } a ? Number(a) : null;
+        json["latency_ms"] = LatencyMs;
+        return json;
+    }
 
     /// <summary>NaN (e.g. mAP without any positive label) is written as null: JSON has no NaN.</summary>
-    public static JsonNode? Number(double value) => double.IsFinite(value) ? JsonValue.Create(value) : null;
+    public static JsonNode? Number(double value) => PredictionScores.Number(value);
 }

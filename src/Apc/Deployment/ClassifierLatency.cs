@@ -9,7 +9,11 @@ namespace Apc.Deployment;
 /// taken in the same run (docs/performance.md holds the controlled benchmark).</summary>
 public static class ClassifierLatency
 {
-    public const int DefaultWarmup = 2, DefaultRepeats = 5;
+    /// <summary>Untimed calls before the timed ones (first-call allocation and graph optimisation).</summary>
+    public const int DefaultWarmup = 2;
+
+    /// <summary>Timed calls whose median is reported.</summary>
+    public const int DefaultRepeats = 5;
 
     /// <summary>Median wall time in milliseconds of <paramref name="repeats"/> calls of <see cref="IImageClassifier.Logits"/>
     /// on a batch of <paramref name="batch"/> images [batch,C,H,W], after <paramref name="warmup"/> untimed calls.</summary>

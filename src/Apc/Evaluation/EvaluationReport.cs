@@ -19,13 +19,7 @@ public sealed record EvaluationReport(
     public JsonObject ToJson()
     {
         static JsonNode? N(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
-        var prediction = new JsonObject
-        {
-            ["map_per_class"] = N(Prediction.MapPerClass),
-            ["map_per_image"] = N(Prediction.MapPerImage),
-            ["f1"] = N(Prediction.F1),
-            ["accuracy"] = N(Prediction.Accuracy),
-        };
+        var prediction = Prediction.Scores.ToJson();
         if (Prediction.Agreement is { } agreement) prediction["agreement"] = N(agreement);
         var attribution = new JsonObject();
         foreach (var m in Attribution)
@@ -67,7 +61,7 @@ public sealed record EvaluationReport(
         };
         if (ReferenceModel is not null) json["reference"] = ReferenceModel;
         if (ReferencePrediction is { } rp)
-            json["reference_prediction"] = new JsonObject { ["map_per_class"] = N(rp.MapPerClass), ["map_per_image"] = N(rp.MapPerImage), ["f1"] = N(rp.F1), ["accuracy"] = N(rp.Accuracy) };
+            json["reference_prediction"] = rp.Scores.ToJson();
         return json;
     }
 }

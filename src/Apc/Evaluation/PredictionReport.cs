@@ -22,4 +22,8 @@ public sealed record PredictionReport(
     double Accuracy,
     double? Agreement,
     double[] ApPerClass,
-    IReadOnlyList<int> SkippedClasses);
+    IReadOnlyList<int> SkippedClasses)
+{
+    /// <summary>The four scores result files report.</summary>
+    public PredictionScores Scores => new(MapPerClass, MapPerImage, F1, Accuracy);
+}

@@ -11,4 +11,8 @@ public sealed record EpochRecord(
     double F1,
     double Accuracy,
     double Seconds,
-    bool Best);
+    bool Best)
+{
+    /// <summary>The four scores result files report.</summary>
+    public Evaluation.PredictionScores Scores => new(MapPerClass, MapPerImage, F1, Accuracy);
+}

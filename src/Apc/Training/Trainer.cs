@@ -139,14 +139,7 @@ public static class Trainer
 
     static void SaveModel(string path, TrainingRun run, EpochRecord record)
     {
-        var metrics = new JsonObject
-        {
-            ["epoch"] = record.Epoch,
-            ["map_per_class"] = record.MapPerClass,
-            ["map_per_image"] = record.MapPerImage,
-            ["f1"] = record.F1,
-            ["accuracy"] = record.Accuracy,
-        };
+        var metrics = record.Scores.AddTo(new JsonObject { ["epoch"] = record.Epoch });
         ModelCheckpoint.Save(path, run.Template with { Metrics = metrics }, run.Model, Extra(run));
     }
 
@@ -194,10 +187,6 @@ public static class Trainer
             ["arch"] = run.Model.Arch.ToString(),
             ["dataset"] = run.Template.Dataset,
             ["best_epoch"] = best.Epoch,
-            ["map_per_class"] = best.MapPerClass,
-            ["map_per_image"] = best.MapPerImage,
-            ["f1"] = best.F1,
-            ["accuracy"] = best.Accuracy,
             ["parameters"] = run.Model.ParameterCount(),
             ["nonzero_parameters"] = run.Model.parameters().Sum(p => p.count_nonzero().item<long>()),
             ["macs"] = run.Model.MultiplyAccumulates(),
@@ -205,6 +194,7 @@ public static class Trainer
             ["history"] = JsonSerializer.SerializeToNode(history, CheckpointFile.Json),
             ["provenance"] = run.Template.Provenance.DeepClone(),
         };
+        best.Scores.AddTo(json);
         AtomicFile.WriteJson(Path.Combine(run.OutDir, "metrics.json"), json);
     }
 }

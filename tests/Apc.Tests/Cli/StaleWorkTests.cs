@@ -113,7 +113,7 @@ public class StaleWorkTests : IClassFixture<CompressCli>
             { "name": "bits {{bits}}",
               "data": { "train_size": 32, "val_size": 16, "image_size": 32, "batch_size": 16 },
               "teacher": { "checkpoint": "{{cli.TeacherPath}}" },
-              "compressions": [ { "method": "quantize", "options": ["--bits", "{{bits}}", "--qat", "false", "--calibrate", "16"] } ],
+              "compressions": [ { "method": "quantize", "options": ["--bits", "{{bits}}", "--no-qat", "--calibration-images", "16"] } ],
               "matchers": ["none"],
               "evaluation": { "methods": ["gradcam"], "val_size": 16, "examples": [0] } }
             """;
@@ -147,7 +147,7 @@ public class StaleWorkTests : IClassFixture<CompressCli>
         File.WriteAllText(dir.File("plan.json"), $$"""
             { "data": { "train_size": 32, "val_size": 16, "image_size": 32, "batch_size": 16 },
               "teacher": { "checkpoint": "{{teacherCopy}}" },
-              "compressions": [ { "method": "quantize", "options": ["--qat", "false", "--calibrate", "16"] } ],
+              "compressions": [ { "method": "quantize", "options": ["--no-qat", "--calibration-images", "16"] } ],
               "matchers": ["none"], "evaluation": { "methods": ["gradcam"], "val_size": 16, "examples": [0] } }
             """);
         var outDir = dir.File("out");

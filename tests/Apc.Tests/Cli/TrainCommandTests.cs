@@ -15,7 +15,7 @@ public class TrainCommandTests
         foreach (var key in new[] { "map_per_class", "map_per_image", "f1", "accuracy" })
             Assert.InRange(metrics[key]!.GetValue<double>(), 0, 1);
         Assert.Equal(0, CliRunner.Run("info", dir.File("model.ckpt")).Code);
-        Assert.Equal(0, CliRunner.Run("info", dir.File("model.ckpt"), "--json").Code);
+        Assert.Equal(0, CliRunner.Run("info", dir.File("model.ckpt"), "--format", "json").Code);
     }
 
     [Theory]

@@ -52,7 +52,7 @@ public class CompressCommandTests : IClassFixture<CompressCli>
     {
         using var dir = new TempFolder();
         string[] args = { "compress", "pipeline", "--stages", "kd,quantize", "--teacher", cli.TeacherPath, "--student", "vgg11-bn:w=1/32",
-            "--match", "at", "--epochs", "1", "--qat", "false", "--bits", "4", "--calibrate", "16", "--out", dir.Path };
+            "--match", "at", "--epochs", "1", "--no-qat", "--bits", "4", "--calibration-images", "16", "--out", dir.Path };
         var (code, error) = CompressCli.Run(args);
         Assert.True(code == 0, error);
 

@@ -81,7 +81,7 @@ public class DistillationStageTests
         Assert.Equal(new[] { 5, 7 }, CompressStages.DecaySteps(8));
         Assert.Equal(new[] { 7, 9 }, CompressStages.DecaySteps(10));
         Assert.Empty(CompressStages.DecaySteps(1));
-        var settings = new CompressSettings();
+        var settings = new KdSettings();
         var kd = CompressStages.Schedule(settings, fromScratch: true);
         Assert.Equal((6, 0.05), (kd.Epochs, kd.LearningRate));
         Assert.Equal(0.05, kd.LearningRateAt(3), 12);

@@ -113,7 +113,8 @@ public class BadInputCliTests
     [Fact]
     public void EveryHelpExampleParses()
     {
-        var verbs = new[] { "", "train", "info", "import", "compress", "evaluate", "explain", "experiment", "demo" };
+        var verbs = new[] { "", "train", "info", "import", "compress", "compress kd", "compress structured", "compress unstructured",
+            "compress quantize", "compress pipeline", "evaluate", "explain", "experiment", "demo", "export", "stage" };
         int examples = 0;
         foreach (var verb in verbs)
         {
@@ -128,12 +129,39 @@ public class BadInputCliTests
         Assert.True(examples >= 10, $"only {examples} examples found in the help texts");
     }
 
+    /// <summary>Every `./apc ...` line of a code block in README.md and docs/*.md parses and passes its verb's early checks
+    /// (comments and an output redirection cut off), so that the documentation shows command lines that run.</summary>
+    [Fact]
+    public void EveryDocumentedCommandLineParses()
+    {
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "Apc.sln"))) root = Path.GetDirectoryName(root)!;
+        int lines = 0;
+        foreach (var file in Directory.GetFiles(Path.Combine(root, "docs"), "*.md").Prepend(Path.Combine(root, "README.md")))
+        {
+            bool inside = false;
+            foreach (var raw in File.ReadLines(file))
+            {
+                if (raw.StartsWith("```", StringComparison.Ordinal)) { inside = !inside; continue; }
+                var line = raw.Trim();
+                if (!inside || !line.StartsWith("./apc ", StringComparison.Ordinal)) continue;
+                if (line.IndexOf(" #", StringComparison.Ordinal) is var comment and > 0) line = line[..comment];
+                if (line.IndexOf(" > ", StringComparison.Ordinal) is var redirect and > 0) line = line[..redirect];
+                var args = Apc.Util.CommandLine.Split(line).Skip(1).ToArray();
+                var error = Record.Exception(() => ApcApp.Check(args));
+                Assert.True(error is null, $"{Path.GetFileName(file)}: '{line}': {error?.Message}");
+                lines++;
+            }
+        }
+        Assert.True(lines >= 20, $"only {lines} command lines found in README.md and docs/");
+    }
+
     /// <summary>The EXAMPLES section of `apc VERB --help`, wrapped lines joined.</summary>
     static List<string> HelpExamples(string verb)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(CliRunner.CliDll);
-        if (verb != "") info.ArgumentList.Add(verb);
+        foreach (var word in verb.Split(' ', StringSplitOptions.RemoveEmptyEntries)) info.ArgumentList.Add(word);
         info.ArgumentList.Add("--help");
         using var process = Process.Start(info)!;
         var text = process.StandardOutput.ReadToEnd();

@@ -4,9 +4,9 @@ namespace Apc.Compression.Quantization;
 /// <param name="Bits">Weight bits b (2..8): conv and linear weights take the integer levels −(2^(b−1)−1) … 2^(b−1)−1
 /// times a per-output-channel scale (--bits).</param>
 /// <param name="Qat">Quantization-aware training: fine-tune with fake-quantized weights and activations after the
-/// post-training calibration (--qat, on by default). Off: post-training quantization only, no training.</param>
+/// post-training calibration (on by default; --no-qat turns it off: post-training quantization only, no training).</param>
 /// <param name="CalibrationImages">Training images (a seeded random subset, no augmentation) whose activation
-/// ranges set the activation quantizers before any training (--calibrate).</param>
+/// ranges set the activation quantizers before any training (--calibration-images).</param>
 /// <param name="ActivationBits">Activation bits (2..8): ReLU and pool outputs take the levels 0 … 2^b−1 of a
 /// per-tensor affine grid (--activation-bits).</param>
 /// <param name="RangeMomentum">During quantization-aware training each activation range follows
@@ -33,7 +33,7 @@ public sealed record QuantizationOptions(
         if (ActivationBits < MinBits || ActivationBits > MaxBits)
             throw new UsageException($"--activation-bits must be between {MinBits} and {MaxBits} (got {ActivationBits}).");
         if (CalibrationImages < 1)
-            throw new UsageException($"--calibrate must be at least 1 image (got {CalibrationImages}).");
+            throw new UsageException($"--calibration-images must be at least 1 image (got {CalibrationImages}).");
         if (!(RangeMomentum >= 0 && RangeMomentum < 1))
             throw new UsageException($"--range-momentum must be in [0, 1) (got {RangeMomentum}).");
         return this;

@@ -88,15 +88,12 @@ public sealed class QuantizationStage : ICompressionStage
             ["kind"] = Kind,
             ["arch"] = model.Arch.ToString(),
             ["dataset"] = context.Template.Dataset,
-            ["map_per_class"] = report.MapPerClass,
-            ["map_per_image"] = report.MapPerImage,
-            ["f1"] = report.F1,
-            ["accuracy"] = report.Accuracy,
             ["parameters"] = model.ParameterCount(),
             ["seconds"] = clock.Elapsed.TotalSeconds,
             ["compression"] = compression.DeepClone(),
             ["provenance"] = context.Template.Provenance.DeepClone(),
         };
+        report.Scores.AddTo(summary);
         AtomicFile.WriteJson(Path.Combine(context.OutDir, "metrics.json"), summary);
         return new StageResult(model, extra, compression, null, path);
     }
@@ -212,14 +209,7 @@ public sealed class QuantizationStage : ICompressionStage
         using (logits) using (labels) return PredictionMetrics.Compute(logits, labels);
     }
 
-    static JsonObject MetricsJson(PredictionReport report, int epoch) => new()
-    {
-        ["epoch"] = epoch,
-        ["map_per_class"] = report.MapPerClass,
-        ["map_per_image"] = report.MapPerImage,
-        ["f1"] = report.F1,
-        ["accuracy"] = report.Accuracy,
-    };
+    static JsonObject MetricsJson(PredictionReport report, int epoch) => report.Scores.AddTo(new JsonObject { ["epoch"] = epoch });
 
     /// <summary>The checkpoint's Compression facts.</summary>
     JsonObject Describe(ClassifierNet model, int calibrated, JsonObject? ptq)

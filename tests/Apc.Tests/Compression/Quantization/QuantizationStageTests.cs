@@ -175,7 +175,7 @@ public class QuantizationStageTests
 
     [Theory]
     [InlineData(1, 256, "--bits")]
-    [InlineData(8, 0, "--calibrate")]
+    [InlineData(8, 0, "--calibration-images")]
     public void InvalidOptionsAreUsageErrors(int bits, int calibrate, string option)
     {
         var error = Assert.Throws<UsageException>(() => new QuantizationStage(new QuantizationOptions(Bits: bits, CalibrationImages: calibrate)));

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Apc.Checkpoints;
+using Apc.Cli.Settings;
 using Apc.Cli.Terminal;
 using Apc.Compression;
 using Apc.Data;
@@ -17,24 +18,25 @@ namespace Apc.Cli.Commands;
 
 /// <summary>apc compress METHOD: compresses a teacher checkpoint with distillation, pruning, quantization or a
 /// pipeline of them, matching attributions to the teacher; writes OUT/model.ckpt and OUT/metrics.json and prints a
-/// teacher-versus-compressed table.</summary>
-public sealed class CompressCommand : Command<CompressSettings>
+/// teacher-versus-compressed table (or, with --format json, metrics.json's content on stdout). One command type for
+/// every method; <typeparamref name="TSettings"/> says which options the method has.</summary>
+public sealed class CompressCommand<TSettings> : Command<TSettings> where TSettings : CompressSettings
 {
-    public override int Execute(CommandContext context, CompressSettings settings, CancellationToken cancellationToken)
+    public override int Execute(CommandContext context, TSettings settings, CancellationToken cancellationToken)
     {
         // Everything that can be checked without loading anything comes first, so that a typo fails at once.
-        var method = settings.Method.Trim().ToLowerInvariant();
-        var methods = CompressStages.Plan(method, settings.Stages);
-        CompressStages.CheckOptionsApply(context.Arguments, method, methods);
+        var method = settings.Method;
+        var methods = settings.Methods;
+        var format = settings.OutputFormat;
         var matcherOptions = settings.ToMatcherOptions();
-        var steps = methods.Select((m, i) => CompressStages.Create(m, i == 0, settings)).ToList();
-        if (string.IsNullOrWhiteSpace(settings.Teacher))
-            throw new UsageException("--teacher is required: the checkpoint of the network to compress (e.g. runs/teacher/model.ckpt).");
-        var outDir = settings.OutDir(method);
+        var steps = CompressStages.Steps(settings);
+        var outDir = settings.OutDir;
         var reuse = RunFingerprints.Reuse(settings.Resume, settings.Force);
         AtomicFile.EnsureWritableFolder(outDir);
         var device = DeviceParser.Parse(settings.Device);
         if (settings.Threads > 0) torch.set_num_threads(settings.Threads);
+        // With --format json stdout carries the JSON alone; the progress and the messages go to stderr.
+        var console = ConsoleFor.Format(format);
 
         using var teacherCheckpoint = ModelLoading.Load(settings.Teacher, settings.Device, "--teacher");
         var teacher = teacherCheckpoint.Model;
@@ -68,7 +70,7 @@ public sealed class CompressCommand : Command<CompressSettings>
         var template = new CheckpointInfo(method, info.Arch, info.InChannels, info.NumClasses, info.ImageSize, info.ClassNames,
             info.Normalization, settings.Dataset, provenance, new JsonObject());
 
-        AnsiConsole.MarkupLine($"Compressing [bold]{Markup.Escape(info.Arch)}[/] ({teacher.ParameterCount():N0} parameters) with " +
+        console.MarkupLine($"Compressing [bold]{Markup.Escape(info.Arch)}[/] ({teacher.ParameterCount():N0} parameters) with " +
             $"[bold]{Markup.Escape(string.Join(" → ", methods))}[/], matching [bold]{Markup.Escape(matcher.Name)}[/], on " +
             $"{Markup.Escape(data.Train.Name)} ({data.Train.Count} train, {data.Val.Count} val).");
 
@@ -80,15 +82,16 @@ public sealed class CompressCommand : Command<CompressSettings>
         var inputMasks = WeightMasks.FromExtra(teacherCheckpoint.Extra);
         var stageContext = new StageContext(teacher, teacher, data, matcher, steps[0].Training, outDir, template, reuse == FolderReuse.Resume,
             Masks: inputMasks.Count > 0 ? inputMasks : null);
-        var result = ProgressTrainingMonitor.Run(AnsiConsole.Console, method, monitor => stage.Run(stageContext with { Monitor = monitor }));
+        var result = ProgressTrainingMonitor.Run(console, method, monitor => stage.Run(stageContext with { Monitor = monitor }));
         try
         {
             var modelPath = Path.Combine(outDir, "model.ckpt");
             if (Path.GetFullPath(result.CheckpointPath) != Path.GetFullPath(modelPath)) File.Copy(result.CheckpointPath, modelPath, overwrite: true);
             var metrics = Report(method, matcherOptions, settings.Teacher, teacher, result, modelPath, data, settings, device, stageMetrics, provenance);
             AtomicFile.WriteJson(Path.Combine(outDir, "metrics.json"), metrics);
-            CompressTable.Write(AnsiConsole.Console, metrics);
-            AnsiConsole.MarkupLine($"Compressed model: [bold]{Markup.Escape(modelPath)}[/]; metrics in {Markup.Escape(Path.Combine(outDir, "metrics.json"))}.");
+            if (format == OutputFormat.Json) ConsoleFor.WriteJson(metrics);
+            else CompressTable.Write(console, metrics);
+            console.MarkupLine($"Compressed model: [bold]{Markup.Escape(modelPath)}[/]; metrics in {Markup.Escape(Path.Combine(outDir, "metrics.json"))}.");
         }
         finally
         {
@@ -101,13 +104,13 @@ public sealed class CompressCommand : Command<CompressSettings>
     /// <summary>Everything that determines the compressed model: the method and its stages with their options and
     /// schedules, the matcher, the teacher's and a student checkpoint's content, and the data.</summary>
     static RunFingerprint Fingerprint(string method, IReadOnlyList<string> methods, MatcherOptions matcherOptions, IReadOnlyList<PipelineStep> steps,
-        CompressSettings settings, DataOptions dataOptions, DataSplits data)
+        TSettings settings, DataOptions dataOptions, DataSplits data)
     {
         var what = new JsonObject
         {
             ["method"] = method,
             ["stages"] = string.Join(",", methods),
-            ["teacher"] = RunFingerprints.Checkpoint(settings.Teacher!),
+            ["teacher"] = RunFingerprints.Checkpoint(settings.Teacher),
             ["matching"] = matcherOptions.ToJson(),
             ["steps"] = new JsonArray(steps.Select(s => (JsonNode)new JsonObject
             {
@@ -116,7 +119,7 @@ public sealed class CompressCommand : Command<CompressSettings>
                 ["training"] = RunFingerprints.Training(s.Training),
             }).ToArray()),
         };
-        if (methods.Contains("kd") && File.Exists(settings.Student)) what["student_checkpoint"] = RunFingerprints.Checkpoint(settings.Student);
+        if (methods.Contains("kd") && settings is IKdOptions { Student: { } student } && File.Exists(student)) what["student_checkpoint"] = RunFingerprints.Checkpoint(student);
         return RunFingerprints.Merge("compress", what, RunFingerprints.Data(dataOptions, data, settings.BatchSize, settings.Device));
     }
 
@@ -126,7 +129,7 @@ public sealed class CompressCommand : Command<CompressSettings>
             .Concat(Directory.GetDirectories(outDir, "stage-*").Select(d => Path.GetFileName(d))).ToArray();
 
     /// <summary>The data must be what the teacher was trained for: same classes in the same order, same input shape.</summary>
-    static void CheckDataMatchesTeacher(DataSplits data, CheckpointInfo info, CompressSettings settings)
+    static void CheckDataMatchesTeacher(DataSplits data, CheckpointInfo info, TSettings settings)
     {
         var train = data.Train;
         if (!train.ClassNames.SequenceEqual(info.ClassNames))
@@ -140,7 +143,7 @@ public sealed class CompressCommand : Command<CompressSettings>
     }
 
     static JsonObject Report(string method, MatcherOptions matcherOptions, string teacherPath, ClassifierNet teacher, StageResult result,
-        string modelPath, DataSplits data, CompressSettings settings, Device device, JsonArray stageMetrics, JsonObject provenance)
+        string modelPath, DataSplits data, TSettings settings, Device device, JsonArray stageMetrics, JsonObject provenance)
     {
         var model = result.Model;
         using var latencyImages = CompressionReport.LatencyBatch(data.Val, device);
@@ -194,25 +197,23 @@ public sealed class CompressCommand : Command<CompressSettings>
     }
 
     /// <summary>Validation quality and size of a pipeline step's network (no latency: that is measured once, at the end).</summary>
-    static JsonObject StageSummary(int index, PipelineStep step, StageResult result, IDataset val, CompressSettings settings, Device device)
+    static JsonObject StageSummary(int index, PipelineStep step, StageResult result, IDataset val, TSettings settings, Device device)
     {
         var (logits, labels) = Inference.Predict(result.Model, val, settings.BatchSize, device);
         using (logits) using (labels)
         {
             var report = Apc.Evaluation.PredictionMetrics.Compute(logits, labels);
-            return new JsonObject
+            var summary = new JsonObject
             {
                 ["stage"] = index,
                 ["method"] = step.Stage.Method,
                 ["arch"] = result.Model.Arch.ToString(),
                 ["parameters"] = result.Model.ParameterCount(),
                 ["macs"] = result.Model.MultiplyAccumulates(),
-                ["map_per_class"] = ModelMeasurement.Number(report.MapPerClass),
-                ["map_per_image"] = ModelMeasurement.Number(report.MapPerImage),
-                ["f1"] = ModelMeasurement.Number(report.F1),
-                ["accuracy"] = ModelMeasurement.Number(report.Accuracy),
-                ["checkpoint"] = Path.GetFullPath(result.CheckpointPath),
             };
+            report.Scores.AddTo(summary);
+            summary["checkpoint"] = Path.GetFullPath(result.CheckpointPath);
+            return summary;
         }
     }
 }

@@ -1,0 +1,27 @@
+namespace Apc.Cli.Commands;
+
+/// <summary>The help text of each method's options: one sentence each, shared by the method's sub-command and by
+/// compress pipeline (which takes the options of all its stages).</summary>
+static class CompressHelp
+{
+    public const string Student = "Student architecture (built with the teacher's classes and input) or a .ckpt to start from.";
+    public const string KdAlpha = "Weight α of distillation in (1−α)·BCE + α·KD.";
+    public const string Temperature = "Distillation temperature T.";
+
+    public const string Ratio = "Fraction of filters removed per pruned conv (reference 0.3; default 0.5 on every conv when neither --preset nor --layer-ratios is given).";
+    public const string Criterion = "Filter ranking: l1 (filter norm) or attribution.";
+    public const string Preset = "Which layers to prune: reference (conv1_1 and conv4_1..conv5_3 of VGG16, at --ratio or 0.3).";
+    public const string LayerRatios = "Per-layer ratios, e.g. conv1_1=0.3,conv4_1=0.5 (set or override single layers).";
+    public const string StructuredCalibrationImages = "Training images the attribution criterion scores filters on.";
+    public const string StructuredRounds = "Prune-and-fine-tune rounds that reach the target ratio (1 = one-shot).";
+
+    public const string UnstructuredRounds = "Prune-and-fine-tune rounds (reference 16).";
+    public const string Rate = "Fraction of the remaining weights removed per round (reference 0.2).";
+    public const string IncludeLinear = "Prune the linear layer too (reference: conv weights only).";
+
+    public const string Bits = "Weight bits, 2..8.";
+    public const string ActivationBits = "Activation bits, 2..8.";
+    public const string QuantizeCalibrationImages = "Training images whose activation ranges calibrate the activation grids.";
+    public const string NoQat = "Post-training quantization only: calibrate the grids and skip the quantization-aware fine-tuning (no training).";
+    public const string RangeMomentum = "Momentum of the activation ranges during quantization-aware fine-tuning.";
+}

@@ -1,0 +1,59 @@
+using Apc.Attribution;
+using Apc.Data;
+using Apc.Models;
+using Apc.Util;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace Apc.Cli.Commands;
+
+/// <summary>apc explain --save-maps FILE: the explained images, their target classes and every model's raw maps as named
+/// tensors in one safetensors file (written by TorchSharp.PyBridge), for analysis in Python or NumPy
+/// (safetensors.numpy.load_file) instead of PNGs. Names and shapes, N images of C×H×W, K classes:
+/// <list type="bullet">
+/// <item>images: float32 [N,C,H,W], the normalised inputs the models saw;</item>
+/// <item>indices: int64 [N], each image's index in the data set (0 for --image);</item>
+/// <item>targets: int64 [N], the class explained for each image (the one the picture shows);</item>
+/// <item>logits.MODEL: float32 [N,K], each model's logits (MODEL is "model" or "reference");</item>
+/// <item>maps.MODEL.METHOD: float32 [N,H,W], the method's maps for the target classes at input resolution, as the
+/// method returns them (<see cref="IAttributionMethod.Attribute"/>), before any display scaling.</item>
+/// </list></summary>
+public static class ExplainMaps
+{
+    public static Dictionary<string, Tensor> Collect(IReadOnlyList<(string Label, ClassifierNet Model)> models, IDataset data,
+        IReadOnlyList<int> indices, IReadOnlyList<long> targets, IReadOnlyList<string> methods, AttributionOptions options, Device device)
+    {
+        if (indices.Count != targets.Count) throw new ArgumentException("one target per image", nameof(targets));
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        using var batch = data.GetBatch(indices, augment: false, rng: null, withMasks: false);
+        var images = batch.Images.to(device);
+        var classes = tensor(targets.ToArray(), device: device);
+        tensors["images"] = batch.Images.detach().cpu().to_type(ScalarType.Float32).contiguous().clone();
+        tensors["indices"] = tensor(indices.Select(i => (long)i).ToArray());
+        tensors["targets"] = tensor(targets.ToArray());
+        foreach (var (label, model) in models)
+        {
+            model.eval();
+            using (no_grad()) tensors[$"logits.{label}"] = model.call(images).detach().cpu().contiguous().clone();
+            foreach (var name in methods)
+            {
+                var method = AttributionMethods.Create(name, options with { Normalization = data.Normalization });
+                using var scope = NewDisposeScope();
+                var maps = method.Attribute(model, images, classes).detach().cpu().to_type(ScalarType.Float32).contiguous().clone();
+                tensors[$"maps.{label}.{method.Name}"] = maps.MoveToOuterDisposeScope();
+            }
+        }
+        return tensors;
+    }
+
+    /// <summary>Writes <paramref name="tensors"/> to <paramref name="path"/> as safetensors, atomically.</summary>
+    public static void Save(string path, IReadOnlyDictionary<string, Tensor> tensors)
+    {
+        using var stream = new MemoryStream();
+        Safetensors.SaveStateDict(stream, tensors.ToDictionary(kv => kv.Key, kv => kv.Value));
+        AtomicFile.WriteAllBytes(path, stream.ToArray());
+    }
+
+    /// <summary>Reads a safetensors file back into named tensors (what --save-maps wrote).</summary>
+    public static Dictionary<string, Tensor> Load(string path) => Safetensors.LoadStateDict(path);
+}

@@ -1,0 +1,337 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Reflection;
+using System.Text.Json.Nodes;
+using Apc.Checkpoints;
+using Apc.Cli;
+using Apc.Cli.Commands;
+using Apc.Cli.Terminal;
+using Apc.Data;
+using Apc.Models;
+using Spectre.Console.Cli;
+
+namespace Apc.Tests.Cli;
+
+/// <summary>The command line's surface (issue 11): one sub-command per compression method whose help lists exactly its
+/// options, one name per concept, a description for every option, --format json, method aliases, -v, resume hints.</summary>
+public class CliSurfaceTests
+{
+    static readonly string[] Data = { "--dataset", "fashion-scenes", "--train-size", "32", "--val-size", "16", "--image-size", "32", "--batch-size", "16" };
+
+    /// <summary>An untrained fashion-scenes model (finite random weights, seeded) saved as a checkpoint.</summary>
+    internal static string Checkpoint(string path)
+    {
+        var info = new CheckpointInfo("teacher", "vgg11-bn:w=1/16", 1, 10, 32, FashionMnist.ClassNames.ToList(), FashionScenesDataset.DefaultNormalization,
+            "fashion-scenes", CheckpointInfo.MakeProvenance("apc train", 0, null), new JsonObject());
+        TorchSharp.torch.manual_seed(0);
+        using var model = ModelFactory.Create(new ModelConfig(ArchSpec.Parse(info.Arch), 1, 10, 32));
+        ModelCheckpoint.Save(path, info, model);
+        return path;
+    }
+
+    /// <summary>Runs the CLI in a child process (stdout redirected, as in a pipe): exit code, stdout, stderr.</summary>
+    static (int Code, string Out, string Error) Child(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(CliRunner.CliDll);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        using var process = Process.Start(info)!;
+        var error = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, output, error.Result);
+    }
+
+    static readonly Type[] CompressTypes = { typeof(KdSettings), typeof(StructuredSettings), typeof(UnstructuredSettings), typeof(QuantizeSettings), typeof(PipelineSettings) };
+
+    static string MethodOf(Type settings) => ((CompressSettings)Activator.CreateInstance(settings)!).Method;
+
+    /// <summary>(long name, takes a value) of every option a settings type has, inherited ones included.</summary>
+    static List<(string Name, bool Valued)> OptionsOf(Type settings) =>
+        settings.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Select(p => p.GetCustomAttribute<CommandOptionAttribute>()).Where(a => a is not null)
+            .Select(a => ("--" + a!.LongNames[0], a.ValueName is not null)).ToList();
+
+    /// <summary>The long options an `apc ... --help` text lists in its OPTIONS section.</summary>
+    static HashSet<string> HelpOptions(string help)
+    {
+        var section = help[help.IndexOf("OPTIONS:", StringComparison.Ordinal)..];
+        int end = section.IndexOf("COMMANDS:", StringComparison.Ordinal);
+        if (end > 0) section = section[..end];
+        return System.Text.RegularExpressions.Regex.Matches(section, @"(?<=^\s+(-\w, )?)--[a-z][a-z0-9-]*", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .Select(m => m.Value).ToHashSet();
+    }
+
+    [Fact]
+    public void EachCompressSubCommandsHelpListsExactlyTheOptionsOfItsSettingsType()
+    {
+        var all = CompressTypes.SelectMany(t => OptionsOf(t).Select(o => o.Name)).ToHashSet();
+        foreach (var type in CompressTypes)
+        {
+            var method = MethodOf(type);
+            var (code, help, _) = Child("compress", method, "--help");
+            Assert.Equal(0, code);
+            var listed = HelpOptions(help);
+            listed.Remove("--help");
+            var own = OptionsOf(type).Select(o => o.Name).ToHashSet();
+            Assert.True(own.SetEquals(listed), $"compress {method} --help lists {string.Join(' ', listed.Except(own))} beyond, and lacks {string.Join(' ', own.Except(listed))}");
+            foreach (var foreign in all.Except(own)) Assert.DoesNotContain(foreign + " ", help);
+        }
+    }
+
+    [Fact]
+    public void AnOptionOfAnotherMethodIsAUsageErrorOfOneLineNamingItsMethods()
+    {
+        int checkedPairs = 0;
+        foreach (var type in CompressTypes.Where(t => t != typeof(PipelineSettings)))
+        {
+            var method = MethodOf(type);
+            var own = OptionsOf(type).Select(o => o.Name).ToHashSet();
+            foreach (var other in CompressTypes.Where(t => t != type && t != typeof(PipelineSettings)))
+                foreach (var (option, valued) in OptionsOf(other).Where(o => !own.Contains(o.Name)))
+                {
+                    var args = new List<string> { "compress", method, "--teacher", "t.ckpt", option };
+                    if (valued) args.Add("1");
+                    var (code, error) = CliRunner.Run(args.ToArray());
+                    Assert.True(code == 2, $"{string.Join(' ', args)}: exit {code}: {error}");
+                    Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+                    Assert.Contains(option, error);
+                    Assert.Contains(MethodOf(other), error);
+                    checkedPairs++;
+                }
+        }
+        Assert.True(checkedPairs >= 20, $"only {checkedPairs} pairs");
+    }
+
+    [Fact]
+    public void APipelineRefusesAnOptionOfAMethodOutsideItsStagesAndSharedNamesReachEveryStageThatHasThem()
+    {
+        var (code, error) = CliRunner.Run("compress", "pipeline", "--stages", "kd,quantize", "--teacher", "t.ckpt", "--ratio", "0.3");
+        Assert.Equal(2, code);
+        Assert.Contains("--ratio is an option of structured", error);
+        // --rounds belongs to structured and unstructured: accepted with either among the stages.
+        ApcApp.Check(new[] { "compress", "pipeline", "--stages", "structured,quantize", "--teacher", "t.ckpt", "--rounds", "2" });
+        (code, error) = CliRunner.Run("compress", "pipeline", "--stages", "kd,quantize", "--teacher", "t.ckpt", "--rounds", "2");
+        Assert.Equal(2, code);
+        Assert.Contains("structured and unstructured", error);
+        // The value reaches each stage's options.
+        var settings = new PipelineSettings { Stages = "structured,unstructured,quantize", Teacher = "t.ckpt", Rounds = 4, CalibrationImages = 16 };
+        var steps = CompressStages.Steps(settings);
+        Assert.Equal(4, steps[0].Config!["iterations"]!.GetValue<int>());
+        Assert.Equal(16, steps[0].Config!["calibration_images"]!.GetValue<int>());
+        Assert.Equal(4, steps[1].Config!["rounds"]!.GetValue<int>());
+        Assert.Equal(16, steps[2].Config!["calibration_images"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public void RenamedOptionsAndTheMethodAsAnOptionAreRefusedWithWhatToGiveInstead()
+    {
+        foreach (var (args, expected) in new[]
+        {
+            (new[] { "compress", "quantize", "--teacher", "t.ckpt", "--calibrate", "16" }, "renamed to --calibration-images"),
+            (new[] { "compress", "structured", "--teacher", "t.ckpt", "--iterations", "2" }, "renamed to --rounds"),
+            (new[] { "compress", "quantize", "--teacher", "t.ckpt", "--qat", "false" }, "--no-qat"),
+            (new[] { "info", "m.ckpt", "--json" }, "renamed to --format json"),
+            (new[] { "compress", "--method", "kd", "--teacher", "t.ckpt" }, "the method is the sub-command: apc compress kd|structured"),
+        })
+        {
+            var (code, error) = CliRunner.Run(args);
+            Assert.True(code == 2, $"{string.Join(' ', args)}: exit {code}: {error}");
+            Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Contains(expected, error);
+        }
+    }
+
+    [Fact]
+    public void NoQatIsPostTrainingQuantization()
+    {
+        Assert.True(CompressStages.Steps(new QuantizeSettings { Teacher = "t.ckpt" })[0].Config!["qat"]!.GetValue<bool>());
+        Assert.False(CompressStages.Steps(new QuantizeSettings { Teacher = "t.ckpt", NoQat = true })[0].Config!["qat"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public void EveryOptionOfEveryVerbHasADescriptionAndRequiredInputsAreMarked()
+    {
+        var settingsTypes = typeof(ApcApp).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(CommandSettings))).ToList();
+        Assert.True(settingsTypes.Count >= 10, $"{settingsTypes.Count} settings types");
+        var missing = settingsTypes.SelectMany(t => t.GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
+                .Where(p => p.GetCustomAttribute<CommandOptionAttribute>() is not null || p.GetCustomAttribute<CommandArgumentAttribute>() is not null)
+                .Where(p => string.IsNullOrWhiteSpace(p.GetCustomAttribute<DescriptionAttribute>()?.Description))
+                .Select(p => $"{t.Name}.{p.Name}")).ToList();
+        Assert.True(missing.Count == 0, "no description: " + string.Join(", ", missing));
+        // The inputs without which a verb cannot run are required, so that --help says so and Spectre refuses their absence.
+        foreach (var (type, property) in new[] { (typeof(CompressSettings), "Teacher"), (typeof(EvaluateSettings), "Model"), (typeof(ExplainSettings), "Model"),
+                     (typeof(ExportSettings), "Model"), (typeof(ExportSettings), "Out"), (typeof(ImportSettings), "PyTorch"), (typeof(StageSettings), "Done") })
+            Assert.True(type.GetProperty(property)!.GetCustomAttribute<CommandOptionAttribute>()!.IsRequired, $"{type.Name}.{property}");
+        var (code, error) = CliRunner.Run("compress", "kd", "--match", "none");
+        Assert.Equal(2, code);
+        Assert.Contains("compress kd: --teacher is required", error);
+    }
+
+    [Fact]
+    public void OneNamePerConceptAcrossVerbs()
+    {
+        // Options whose names differ across verbs for one concept before issue 11; none of the old names is left.
+        var names = typeof(ApcApp).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(CommandSettings)))
+            .SelectMany(t => OptionsOf(t).Select(o => o.Name)).ToHashSet();
+        foreach (var old in new[] { "--calibrate", "--iterations", "--qat", "--json" }) Assert.DoesNotContain(old, names);
+        foreach (var kept in new[] { "--calibration-images", "--rounds", "--no-qat", "--format" }) Assert.Contains(kept, names);
+    }
+
+    [Fact]
+    public void MethodAliasesResolveToTheRegistrysNames()
+    {
+        Assert.Equal("gradcam", MethodNames.Canonical("gcam"));
+        Assert.Equal("gradcam", MethodNames.Canonical(" GCAM "));
+        Assert.Equal("excitation-backprop", MethodNames.Canonical("ebp"));
+        Assert.Equal("lrp", MethodNames.Canonical("LRP"));
+        Assert.Equal(new[] { "gradcam", "excitation-backprop", "rap" }, MethodNames.ParseList("gcam, ebp,rap"));
+        foreach (var alias in MethodNames.Aliases.Values) Assert.Contains(alias, Apc.Attribution.AttributionMethods.Names);
+        ApcApp.Check(new[] { "explain", "--model", "m.ckpt", "--methods", "gcam,ebp" });
+        ApcApp.Check(new[] { "evaluate", "--model", "m.ckpt", "--methods", "gcam,ebp" });
+        // A plan names each method as the evaluations write it, so that the collection finds it: an alias is refused there.
+        var plan = new Apc.Cli.Experiments.ExperimentConfig
+        {
+            Compressions = new[] { new Apc.Cli.Experiments.ExperimentConfig.CompressionSection { Method = "kd" } },
+            Evaluation = new() { Methods = new[] { "gcam" }, Examples = new[] { 0 } },
+        };
+        var planError = Assert.ThrowsAny<ApcException>(() => plan.Validate("plan.json"));
+        Assert.Contains("'evaluation.methods' holds 'gcam'; write 'gradcam'", planError.Message);
+        var (code, error) = CliRunner.Run("evaluate", "--model", "m.ckpt", "--methods", "gcamm");
+        Assert.Equal(2, code);
+        Assert.Contains("unknown attribution method 'gcamm'", error);
+    }
+
+    [Fact]
+    public void ShortVIsVerboseAndVersionStaysLong()
+    {
+        var (code, error) = CliRunner.Run("info", "/nonexistent/m.ckpt", "-v");
+        Assert.Equal(1, code);
+        Assert.True(error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length > 1, "-v adds the stack trace: " + error);
+        (code, error) = CliRunner.Run("info", "/nonexistent/m.ckpt");
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var (versionCode, version, _) = Child("--version");
+        Assert.Equal(0, versionCode);
+        Assert.Equal(ToolVersion.Text, version.Trim());
+        Assert.NotEqual(0, Child("-v").Code); // -v alone is not the version
+    }
+
+    [Fact]
+    public void TheResumeHintContinuesTheRunThatWasInterrupted()
+    {
+        Assert.Equal("apc train --epochs 3 --out runs/t --resume", ResumeHint.For(new[] { "train", "--epochs", "3", "--out", "runs/t", "--force" }));
+        Assert.Equal("apc compress kd --teacher t.ckpt --resume", ResumeHint.For(new[] { "compress", "kd", "--teacher", "t.ckpt", "--resume" }));
+        Assert.Equal("apc experiment --config 'my plan.json'", ResumeHint.For(new[] { "experiment", "--config", "my plan.json", "--force" }));
+        Assert.Equal("apc demo --quick", ResumeHint.For(new[] { "demo", "--quick" }));
+        Assert.Null(ResumeHint.For(new[] { "evaluate", "--model", "m.ckpt" }));
+        Assert.Null(ResumeHint.For(new[] { "experiment", "--status", "runs/x" }));
+        // The hint is a command line the shell splits back into the arguments that continue the run.
+        var words = Apc.Util.CommandLine.Split(ResumeHint.For(new[] { "train", "--out", "a b" })!);
+        Assert.Equal(new[] { "apc", "train", "--out", "a b", "--resume" }, words);
+    }
+
+    [Fact]
+    public void CountsTakeTheRightNumber()
+    {
+        Assert.Equal("1 epoch", Plural.Of(1, "epoch"));
+        Assert.Equal("2 epochs", Plural.Of(2, "epoch"));
+        Assert.Equal("0 single heatmaps", Plural.Of(0, "single heatmap"));
+        Assert.Equal("1,000 images", Plural.Of(1000, "image"));
+    }
+
+    [Fact]
+    public void InfoAsJsonIsOneDocumentOnStdoutAndTablesDoNotWrapInAPipe()
+    {
+        using var dir = new TempFolder();
+        var folder = dir.File(new string('d', 50));
+        Directory.CreateDirectory(folder);
+        var path = Checkpoint(Path.Combine(folder, "a-checkpoint-with-a-long-name-" + new string('x', 20) + ".ckpt"));
+        Assert.True(path.Length > 100, path);
+        var (code, output, error) = Child("info", path, "--format", "json");
+        Assert.True(code == 0, error);
+        var json = JsonNode.Parse(output)!; // the whole of stdout is one JSON document
+        Assert.Equal("vgg11-bn:w=1/16", json["arch"]!.GetValue<string>());
+        Assert.Equal(new FileInfo(path).Length, json["size_bytes"]!.GetValue<long>());
+
+        // The table's title is the path: in a pipe it stays whole on one line instead of breaking at 80 columns.
+        (code, output, error) = Child("info", path);
+        Assert.True(code == 0, error);
+        Assert.Contains(output.Split('\n'), line => line.Contains(path, StringComparison.Ordinal));
+        Assert.True(File.Exists(path));
+        (code, _, error) = Child("info", path, "--format", "yaml");
+        Assert.Equal(2, code);
+        Assert.Contains("--format 'yaml': expected table or json", error);
+    }
+
+    [Fact]
+    public void EvaluateAndCompressAsJsonPrintWhatTheirFilesHold()
+    {
+        using var dir = new TempFolder();
+        var model = Checkpoint(dir.File("m.ckpt"));
+        var (code, output, error) = Child(new[] { "evaluate", "--model", model, "--methods", "gcam,ebp", "--format", "json", "--out", dir.File("eval") }.Concat(Data).ToArray());
+        Assert.True(code == 0, error);
+        var printed = JsonNode.Parse(output)!;
+        var written = JsonNode.Parse(File.ReadAllText(dir.File("eval/evaluation.json")))!;
+        Assert.True(JsonNode.DeepEquals(written, printed), "stdout is evaluation.json's content");
+        // The aliases were resolved: the file names each method by the registry's name.
+        Assert.Equal(new[] { "excitation-backprop", "gradcam" }, printed["attribution"]!.AsObject().Select(kv => kv.Key).Order());
+
+        (code, output, error) = Child(new[] { "compress", "quantize", "--teacher", model, "--no-qat", "--calibration-images", "16", "--match", "none",
+            "--format", "json", "--out", dir.File("ptq") }.Concat(Data).ToArray());
+        Assert.True(code == 0, error);
+        printed = JsonNode.Parse(output)!;
+        written = JsonNode.Parse(File.ReadAllText(dir.File("ptq/metrics.json")))!;
+        Assert.True(JsonNode.DeepEquals(written, printed), "stdout is metrics.json's content");
+        Assert.Equal("quantize", printed["method"]!.GetValue<string>());
+        Assert.Contains("Compressed model", error); // the human lines went to stderr
+    }
+
+    [Fact]
+    public void SavedMapsReadBackAsTheImagesTargetsAndMapsOfThePicture()
+    {
+        using var dir = new TempFolder();
+        var model = Checkpoint(dir.File("m.ckpt"));
+        var mapsPath = dir.File("maps.safetensors");
+        var (code, error) = CliRunner.Run(new[] { "explain", "--model", model, "--reference", model, "--index", "2,0,5", "--methods", "gcam,lrp",
+            "--save-maps", mapsPath, "--out", dir.File("explain") }.Concat(Data).ToArray());
+        Assert.True(code == 0, error);
+        var tensors = ExplainMaps.Load(mapsPath);
+        try
+        {
+            Assert.Equal(new[] { "images", "indices", "logits.model", "logits.reference", "maps.model.gradcam", "maps.model.lrp",
+                "maps.reference.gradcam", "maps.reference.lrp", "targets" }, tensors.Keys.Order(StringComparer.Ordinal));
+            Assert.Equal(new long[] { 2, 0, 5 }, tensors["indices"].data<long>().ToArray());
+            // The targets are the classes the picture's panels explain (explain.json).
+            var panels = JsonNode.Parse(File.ReadAllText(dir.File("explain/explain.json")))!["panels"]!.AsArray();
+            var splits = DatasetFactory.Open(new DataOptions { TrainSize = 32, ValSize = 16, ImageSize = 32 });
+            var data = splits.Val.HasMasks || splits.Test is null ? splits.Val : splits.Test;
+            var expectedTargets = new[] { 2, 0, 5 }.Select(i => (long)data.ClassNames.ToList().IndexOf(
+                panels.First(p => p!["image"]!.GetValue<string>() == i.ToString())!["class"]!.GetValue<string>())).ToArray();
+            Assert.Equal(expectedTargets, tensors["targets"].data<long>().ToArray());
+            // Images, logits and maps are what the data set and the methods give, recomputed here independently.
+            using var batch = data.GetBatch(new[] { 2, 0, 5 }, augment: false);
+            TensorAssert.Same(batch.Images, tensors["images"], "images");
+            using var checkpoint = ModelCheckpoint.Load(model);
+            checkpoint.Model.eval();
+            using (TorchSharp.torch.no_grad()) TensorAssert.Same(checkpoint.Model.call(batch.Images), tensors["logits.model"], "logits");
+            var gradcam = Apc.Attribution.AttributionMethods.Create("gradcam", new Apc.Attribution.AttributionOptions { Normalization = data.Normalization });
+            using var targets = TorchSharp.torch.tensor(expectedTargets);
+            TensorAssert.Same(gradcam.Attribute(checkpoint.Model, batch.Images, targets), tensors["maps.model.gradcam"], "gradcam maps");
+            Assert.Equal(new long[] { 3, 32, 32 }, tensors["maps.reference.lrp"].shape);
+        }
+        finally { foreach (var t in tensors.Values) t.Dispose(); }
+        (code, error) = CliRunner.Run("explain", "--model", model, "--save-maps", dir.File("maps.npz"));
+        Assert.Equal(2, code);
+        Assert.Contains("must end in .safetensors", error);
+    }
+
+    [Fact]
+    public void DemoTakesTheDataRoot()
+    {
+        using var dir = new TempFolder();
+        // A child process: the stage's own error line goes to the process's stderr, before the experiment's.
+        var (code, _, error) = Child("demo", "--quick", "--data-root", dir.File("no-fashion-mnist-here"), "--out", dir.File("demo"));
+        Assert.Equal(1, code);
+        Assert.Contains("Fashion-MNIST folder " + dir.File("no-fashion-mnist-here") + " not found", error);
+    }
+}
