@@ -191,12 +191,12 @@ public static class ExperimentReport
                 }
             }
             if (x.Count == 0) continue;
-            var name = run.Run.Compression == "teacher" ? "teacher" : $"{run.Run.Compression} {run.Run.Matcher}";
+            var name = run.Run.Compression == "teacher" ? "teacher" : $"{run.Run.Compression}, {ExperimentResults.MatcherTitle(run.Run.Matcher).TrimStart('+', ' ')}";
             series.Add(new PlotSeries(name, x.ToArray(), y.ToArray()));
         }
         if (series.Count == 0) return null;
         var png = Plots.LinePlot("Training curves", "epoch", "validation mAP (per class)", series,
-            new LinePlotOptions { Width = 900, Height = 550 });
+            new LinePlotOptions { Width = 900, Height = 550, IntegerX = true });
         return ("training-curves.png", png, "Training curves: validation mAP per epoch (seed " + seed.ToString(CultureInfo.InvariantCulture) + ")");
     }
 }
