@@ -85,7 +85,7 @@ public static class AttributionGallery
                     ImageRender.RenderPng(display, shape.Channels, shape.Height, shape.Width, mask: mask,
                         caption: Caption(data.ClassNames[target], "mask outlined", "")),
                 };
-                var rowLabel = $"#{index} {data.ClassNames[target]} · {method.Name}";
+                var rowLabel = $"#{index} {data.ClassNames[target]}\n{method.Name}";
                 for (int m = 0; m < models.Count; m++)
                 {
                     var (label, model) = models[m];

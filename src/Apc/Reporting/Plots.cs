@@ -40,7 +40,9 @@ public static class Plots
             scatter.LegendText = line.Name;
             scatter.LineWidth = options.ConnectPoints ? 2 : 0;
             scatter.MarkerShape = options.ShowMarkers ? Shapes[shape % Shapes.Length] : MarkerShape.None;
-            scatter.MarkerSize = options.ShowMarkers ? (options.ConnectPoints ? 8 : 11) : 0;
+            if (line.MarkerSize is { } size && !(size is > 0 and <= 100))
+                throw new ArgumentException($"plot series '{line.Name}' has marker size {size}; expected (0, 100] pixels.", nameof(series));
+            scatter.MarkerSize = options.ShowMarkers ? line.MarkerSize ?? (options.ConnectPoints ? 8 : 11) : 0;
             if (options.ConnectPoints && colour >= palette.Colors.Length)
                 scatter.LinePattern = LinePattern.Dashed;
         }
