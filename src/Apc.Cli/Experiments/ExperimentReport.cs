@@ -144,7 +144,7 @@ public static class ExperimentReport
             if (series.Count == 0) continue;
             var png = Plots.LinePlot($"{method}: attribution fidelity vs compression", "compression ratio (teacher bits / model bits)",
                 "teacher–student cosine", series, new LinePlotOptions { ConnectPoints = false, Width = 900 });
-            yield return ($"fidelity-{method}.png", png, $"Attribution fidelity ({method}) against compression ratio: colour = matcher, marker = compression method ({string.Join(", ", config.Compressions.Select(c => c.Name))}); mean over seeds");
+            yield return ($"fidelity-{method}.png", png, $"Attribution fidelity ({method}) against compression ratio: colour and size = matcher (smaller markers drawn inside larger ones where points coincide), shape = compression method ({string.Join(", ", config.Compressions.Select(c => c.Name))}); mean over seeds");
         }
     }
 
@@ -171,12 +171,17 @@ public static class ExperimentReport
                 if (ratios.Count == 0 || cosine.N == 0) continue;
                 series.Add(new PlotSeries($"{c.Name}, {ExperimentResults.MatcherTitle(m).TrimStart('+', ' ')}", [ratios.Average()], [cosine.Mean])
                 {
-                    Color = mi, Shape = ci,
+                    Color = mi, Shape = ci, MarkerSize = MatcherMarkerSize(mi),
                 });
             }
         }
         return series;
     }
+
+    /// <summary>Marker size of the <paramref name="matcher"/>-th matcher in a fidelity plot: 18, 14, 10, then 6 pixels.
+    /// The matchers of one compression method share its ratio and often nearly its cosine; each later (smaller)
+    /// marker is drawn inside the earlier ones, so none hides another.</summary>
+    public static float MatcherMarkerSize(int matcher) => Math.Max(6, 18 - 4 * matcher);
 
     /// <summary>Validation mAP per epoch of every run of the first seed that has a training history.</summary>
     static (string, byte[], string)? TrainingCurves(ExperimentResults results, int seed)
@@ -196,12 +201,12 @@ public static class ExperimentReport
                 }
             }
             if (x.Count == 0) continue;
-            var name = run.Run.Compression == "teacher" ? "teacher" : $"{run.Run.Compression} {run.Run.Matcher}";
+            var name = run.Run.Compression == "teacher" ? "teacher" : $"{run.Run.Compression}, {ExperimentResults.MatcherTitle(run.Run.Matcher).TrimStart('+', ' ')}";
             series.Add(new PlotSeries(name, x.ToArray(), y.ToArray()));
         }
         if (series.Count == 0) return null;
         var png = Plots.LinePlot("Training curves", "epoch", "validation mAP (per class)", series,
-            new LinePlotOptions { Width = 900, Height = 550 });
+            new LinePlotOptions { Width = 900, Height = 550, IntegerX = true });
         return ("training-curves.png", png, "Training curves: validation mAP per epoch (seed " + seed.ToString(CultureInfo.InvariantCulture) + ")");
     }
 }

@@ -12,7 +12,7 @@ namespace Apc.Reporting;
 /// (<see cref="HeatmapStyle.For(MapKind)"/>: signed maps symmetric on blue–white–red, non-negative maps
 /// sequential, both clipped at a high percentile). Every panel either shows its map, with the clipping value c
 /// and the model's logit for the class in its caption, or says why there is none: "all zero", "class not
-/// predicted: logit −1.2", "no map" (no model for that column).</summary>
+/// predicted: logit −1.2", "no map" (no model for that column); see <see cref="PanelText"/>.</summary>
 public static class AttributionGallery
 {
     /// <summary>One model's panel: <paramref name="Text"/> is what it says in words (its caption, and the notice
@@ -85,7 +85,7 @@ public static class AttributionGallery
                     ImageRender.RenderPng(display, shape.Channels, shape.Height, shape.Width, mask: mask,
                         caption: Caption(data.ClassNames[target], "mask outlined", "")),
                 };
-                var rowLabel = $"#{index} {data.ClassNames[target]} · {method.Name}";
+                var rowLabel = $"#{index} {data.ClassNames[target]}\n{method.Name}";
                 for (int m = 0; m < models.Count; m++)
                 {
                     var (label, model) = models[m];
@@ -106,9 +106,6 @@ public static class AttributionGallery
         return (ImageGrid.Compose(rows, rowLabels, columns, new GridStyle { Title = title }), cells);
     }
 
-    /// <summary>The text of a panel for a class the model does not predict (logit ≤ 0).</summary>
-    public static string NotPredicted(float logit) => $"class not predicted: logit {ColorBar.Format(Math.Round(logit, 2))}";
-
     private static (byte[] Png, string Text) Panel(IAttributionMethod method, ClassifierNet model, Tensor image, Tensor targets, float logit,
         byte[] display, Data.ImageShape shape, HeatmapStyle style, float[]? mask, string label)
     {
@@ -121,15 +118,11 @@ public static class AttributionGallery
         {
             return NoMap(display, shape, style, mask, label, e.Message);
         }
-        bool predicted = logit > 0;
-        var logitLine = predicted ? $"logit {ColorBar.Format(Math.Round(logit, 2))}" : NotPredicted(logit);
         var scaled = HeatmapOverlay.Scale(map, shape.Height, shape.Width, style);
-        var reason = HeatmapOverlay.EmptyReason(map, style.Scaling);
-        var scaleLine = scaled.IsEmpty ? reason : $"c = {ColorBar.Format(scaled.Clip)}";
-        var emptyText = predicted ? reason : $"{reason}\n{NotPredicted(logit)}";
-        var caption = Caption(label, scaleLine, logitLine);
-        var png = HeatmapOverlay.RenderPng(display, shape.Channels, shape.Height, shape.Width, map, style, mask, caption, emptyText);
-        return (png, scaled.IsEmpty ? $"{caption}\n{emptyText}" : caption);
+        var text = PanelText.For(map, scaled, style.Scaling, logit);
+        var caption = Caption(label, text.ScaleLine, text.LogitLine);
+        var png = HeatmapOverlay.RenderPng(display, shape.Channels, shape.Height, shape.Width, map, style, mask, caption, text.Notice);
+        return (png, text.Notice is null ? caption : $"{caption}\n{text.Notice}");
     }
 
     private static (byte[] Png, string Text) NoMap(byte[] display, Data.ImageShape shape, HeatmapStyle style, float[]? mask, string label, string why)

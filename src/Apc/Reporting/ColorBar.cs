@@ -59,7 +59,7 @@ public static class ColorBar
         for (int y = top; y <= bottom; y++)
         {
             float value = bottom == top ? 1f : (float)(bottom - y) / (bottom - top);
-            var (r, g, b) = style.Colormap.Map(value);
+            var (r, g, b) = Colour(style, value);
             for (int x = 0; x < StripWidth; x++)
             {
                 int at = 3 * (y * width + x);
@@ -78,6 +78,16 @@ public static class ColorBar
             font.Draw(canvas, labels[i], StripWidth + 4, y - font.LineHeight / 2f, Raster.TextColor);
         }
         return bitmap;
+    }
+
+    /// <summary>The colour at <paramref name="value"/> (0 bottom … 1 top) of the bar, as the panels colour the value it
+    /// stands for: signed maps through <see cref="Colormap.MapSigned"/> (−1 … 1), others through
+    /// <see cref="Colormap.Map(float)"/>.</summary>
+    private static (byte R, byte G, byte B) Colour(HeatmapStyle style, float value)
+    {
+        if (style.Scaling != MapScaling.Symmetric) return style.Colormap.Map(value);
+        var rgb = style.Colormap.MapSigned([2 * value - 1]);
+        return (rgb[0], rgb[1], rgb[2]);
     }
 
     /// <summary><see cref="Render"/>, encoded as PNG.</summary>

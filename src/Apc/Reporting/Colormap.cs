@@ -56,6 +56,38 @@ public sealed class Colormap
         return rgb;
     }
 
+    /// <summary>Colours signed values in [−1, 1] (clamped; NaN counts as 0) on a diverging map: 0 is the middle anchor,
+    /// −1 the first, +1 the last. The colour is interpolated outward from the middle with the weight |v|, the same
+    /// for v and −v, so a palette whose two halves mirror each other (bwr: red for blue) gives exactly mirrored
+    /// colours to v and −v. A map with an even number of anchors has no middle anchor: it colours v as
+    /// <see cref="Map(float)"/> colours 0.5 + v/2. The result holds r,g,b for each value, in order.</summary>
+    public byte[] MapSigned(ReadOnlySpan<float> values)
+    {
+        int anchors = _anchors.Length / 3, middle = anchors / 2;
+        var rgb = new byte[values.Length * 3];
+        if (anchors % 2 == 0)
+        {
+            for (int i = 0; i < values.Length; i++)
+                MapInto(0.5f + 0.5f * (float.IsNaN(values[i]) ? 0f : Math.Clamp(values[i], -1f, 1f)), rgb.AsSpan(3 * i, 3));
+            return rgb;
+        }
+        for (int i = 0; i < values.Length; i++)
+        {
+            float v = float.IsNaN(values[i]) ? 0f : Math.Clamp(values[i], -1f, 1f);
+            float position = Math.Abs(v) * middle;
+            int step = Math.Min((int)position, middle - 1);
+            float t = position - step;
+            int direction = v < 0 ? -1 : 1;
+            int from = middle + direction * step, to = from + direction;
+            for (int c = 0; c < 3; c++)
+            {
+                float a = _anchors[3 * from + c], b = _anchors[3 * to + c];
+                rgb[3 * i + c] = (byte)MathF.Round(a + (b - a) * t);
+            }
+        }
+        return rgb;
+    }
+
     private void MapInto(float value, Span<byte> rgb)
     {
         float v = float.IsNaN(value) ? 0f : Math.Clamp(value, 0f, 1f);

@@ -78,15 +78,14 @@ public static class HeatmapOverlay
     {
         var values = scaled.Values;
         bool symmetric = style.Scaling == MapScaling.Symmetric;
-        var position = new float[values.Length];
         var alpha = new float[values.Length];
         for (int i = 0; i < values.Length; i++)
         {
             float v = values[i], strength = symmetric ? Math.Abs(v) : v;
-            position[i] = symmetric ? 0.5f + 0.5f * v : v;
             alpha[i] = scaled.IsEmpty ? 0f : style.OpacityFollowsValue ? style.Opacity * strength : style.Opacity;
         }
-        return (style.Colormap.Map(position), alpha);
+        // Signed values are coloured outward from the map's middle, so v and −v get mirrored colours exactly.
+        return (symmetric ? style.Colormap.MapSigned(values) : style.Colormap.Map(values), alpha);
     }
 
     /// <summary>(v - min) / (max - min) over the finite values, non-finite values as 0, and the index of the

@@ -17,6 +17,10 @@ public sealed record LinePlotOptions
     /// one point per compression method): then only the markers are drawn.</summary>
     public bool ConnectPoints { get; init; } = true;
 
+    /// <summary>Ticks on the x axis at whole numbers only, with no minor ticks between them (epochs, rounds):
+    /// see <see cref="Plots.IntegerTicks"/>.</summary>
+    public bool IntegerX { get; init; }
+
     internal void Validate()
     {
         if (!ShowMarkers && !ConnectPoints)

@@ -59,7 +59,9 @@ public static class MapScaler
     }
 
     /// <summary>clamp(v / c, −1, 1) with c = the percentile of |v|; when that is 0, c = max |v|. Zero stays zero
-    /// (the middle of a diverging colour map). Empty when every value is 0.</summary>
+    /// (the middle of a diverging colour map). Empty when every value is 0. The maximum is marked only when it is
+    /// above 0: in a map without positive values the largest is merely the least negative (often a border pixel),
+    /// which would point at nothing.</summary>
     public static ScaledMap Symmetric(ReadOnlySpan<float> map, double percentile = 99.5)
     {
         var magnitude = new float[map.Length];
@@ -71,7 +73,8 @@ public static class MapScaler
         var values = new float[map.Length];
         for (int i = 0; i < map.Length; i++)
             values[i] = float.IsFinite(map[i]) ? (float)Math.Clamp(map[i] / clip, -1.0, 1.0) : 0f;
-        return new ScaledMap(values, clip, ArgMax(map), false);
+        int argMax = ArgMax(map);
+        return new ScaledMap(values, clip, argMax >= 0 && map[argMax] > 0 ? argMax : -1, false);
     }
 
     /// <summary>A Gaussian blur (standard deviation <paramref name="sigma"/> pixels, edges repeated) of an

@@ -7,4 +7,9 @@ public sealed record PlotSeries(string Name, double[] X, double[] Y)
 {
     public int? Color { get; init; }
     public int? Shape { get; init; }
+
+    /// <summary>Marker size in pixels; by default 8 on a line, 11 for markers only. Points that may coincide
+    /// (several series at the same x and nearly the same y) stay visible when later series get smaller markers:
+    /// they are drawn on top, inside the earlier ones.</summary>
+    public float? MarkerSize { get; init; }
 }

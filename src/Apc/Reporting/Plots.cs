@@ -40,9 +40,17 @@ public static class Plots
             scatter.LegendText = line.Name;
             scatter.LineWidth = options.ConnectPoints ? 2 : 0;
             scatter.MarkerShape = options.ShowMarkers ? Shapes[shape % Shapes.Length] : MarkerShape.None;
-            scatter.MarkerSize = options.ShowMarkers ? (options.ConnectPoints ? 8 : 11) : 0;
+            if (line.MarkerSize is { } size && !(size is > 0 and <= 100))
+                throw new ArgumentException($"plot series '{line.Name}' has marker size {size}; expected (0, 100] pixels.", nameof(series));
+            scatter.MarkerSize = options.ShowMarkers ? line.MarkerSize ?? (options.ConnectPoints ? 8 : 11) : 0;
             if (options.ConnectPoints && colour >= palette.Colors.Length)
                 scatter.LinePattern = LinePattern.Dashed;
+        }
+        if (options.IntegerX && IntegerTicks(series.SelectMany(s => s.X)) is { Count: > 0 } positions)
+        {
+            var ticks = new ScottPlot.TickGenerators.NumericManual();
+            foreach (var x in positions) ticks.AddMajor(x, x.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            plot.Axes.Bottom.TickGenerator = ticks; // majors only: no minor ticks between whole numbers
         }
         plot.Title(title);
         plot.XLabel(xLabel);
@@ -53,6 +61,27 @@ public static class Plots
             plot.Axes.SetLimitsY(low, high);
         var png = plot.GetImageBytes(options.Width, options.Height, ImageFormat.Png);
         return LabelFont.SystemFamilyName is null ? AddNoFontNotice(png, title) : png;
+    }
+
+    /// <summary>Tick positions for an axis of whole numbers (epochs): every integer from the smallest to the largest
+    /// finite value (rounded outward) when there are at most <paramref name="maxTicks"/>, otherwise the multiples of
+    /// the smallest step of 1, 2 or 5 × 10^k that leaves at most that many. Empty when no value is finite.</summary>
+    public static IReadOnlyList<long> IntegerTicks(IEnumerable<double> values, int maxTicks = 12)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        if (maxTicks < 2) throw new ArgumentOutOfRangeException(nameof(maxTicks), maxTicks, "an integer axis needs at least 2 ticks.");
+        var finite = values.Where(double.IsFinite).ToList();
+        if (finite.Count == 0) return [];
+        long low = (long)Math.Floor(finite.Min()), high = (long)Math.Ceiling(finite.Max());
+        long step = 1;
+        for (int k = 0; Count(step) > maxTicks; k++)
+            step = new long[] { 2, 5, 10 }[k % 3] * (long)Math.Pow(10, k / 3);
+        var ticks = new List<long>();
+        for (long t = FirstMultiple(step); t <= high; t += step) ticks.Add(t);
+        return ticks;
+
+        long FirstMultiple(long s) => (long)Math.Ceiling((double)low / s) * s;
+        long Count(long s) => (high - FirstMultiple(s)) / s + 1;
     }
 
     /// <summary>ScottPlot draws no text at all without a system font; say so on the chart (in the built-in

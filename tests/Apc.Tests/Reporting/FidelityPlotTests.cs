@@ -33,6 +33,14 @@ public class FidelityPlotTests
         // Colour says the matcher, marker shape the compression method.
         Assert.Equal([0, 1, 0, 1], series.Select(s => s.Color ?? -1));
         Assert.Equal([0, 0, 1, 1], series.Select(s => s.Shape ?? -1));
+        // Series are drawn in order, so within a compression method each later matcher's marker, drawn on top of
+        // the earlier ones at the same ratio, is smaller and leaves them visible around it.
+        foreach (var method in series.GroupBy(s => s.Shape))
+        {
+            var sizes = method.Select(s => s.MarkerSize ?? 0).ToList();
+            Assert.All(sizes.Zip(sizes.Skip(1)), p => Assert.True(p.Second < p.First, $"{p.First} then {p.Second}"));
+        }
+        Assert.True(ExperimentReport.MatcherMarkerSize(10) > 0);
 
         var png = Plots.LinePlot("f", "ratio", "cosine", series, new LinePlotOptions { ConnectPoints = false, Width = 300, Height = 200 });
         Assert.Equal((300, 200), PngHeader.Size(png));
