@@ -21,6 +21,9 @@ internal sealed class ExportForms : IDisposable
     public Dictionary<string, Tensor> Extra { get; } = new();
     public ActivationQuantization? Activations { get; private set; }
 
+    /// <summary>The float network the quantized forms were made from (weights and activations unquantized); null for float forms.</summary>
+    public ClassifierNet? BeforeQuantization { get; private set; }
+
     public static ExportForms Build(string form, string arch)
     {
         // A kd student is a narrower network of the same family.
@@ -51,6 +54,7 @@ internal sealed class ExportForms : IDisposable
     /// <summary>Post-training quantization with grids calibrated on seeded images, frozen.</summary>
     void Quantize(int weightBits, int activationBits)
     {
+        BeforeQuantization = ModelCopy.Clone(Model);
         foreach (var (key, value) in QuantizedModel.QuantizeWeights(Model, weightBits)) Extra[key] = value;
         Activations = ActivationQuantization.Calibrate(Model, activationBits);
         using (no_grad())
@@ -67,6 +71,7 @@ internal sealed class ExportForms : IDisposable
     public void Dispose()
     {
         Model.Dispose();
+        BeforeQuantization?.Dispose();
         foreach (var t in Extra.Values) t.Dispose();
     }
 }
