@@ -44,7 +44,7 @@ public sealed class CompressionPipeline : ICompressionStage
     /// retrain float weights), and unstructured pruning may only be followed by kd or quantize (any number), which keep its masks
     /// (<see cref="StageContext.Masks"/>); structured pruning would cut the masked tensors and a second unstructured
     /// stage would start its own schedule. After block-sparse, structured pruning and a second block-sparse stage are refused
-/// (the grouped convs are not theirs to cut).</summary>
+    /// (the grouped convs are not theirs to cut).</summary>
     public static void CheckOrder(IReadOnlyList<string> methods)
     {
         if (methods.Count == 0) throw new UsageException("--stages: give at least one of kd, structured, unstructured, block-sparse, quantize.");
