@@ -41,6 +41,8 @@ public sealed class InfoCommand : Command<InfoSettings>
             node["parameters"] = parameters;
             node["nonzero_parameters"] = nonzero;
             node["macs"] = macs;
+            if (model.Arch.Blocks is not null)
+                node["block_structure"] = new JsonObject(GroupedConvs(model).Select(c => KeyValuePair.Create(c.Name, (JsonNode?)c.Blocks)));
             node["size_bytes"] = new FileInfo(settings.Path).Length;
             node["extra_tensors"] = new JsonArray(checkpoint.Extra.Keys.Select(k => (JsonNode)k).ToArray());
             Terminal.ConsoleFor.WriteJson(node);
@@ -55,6 +57,12 @@ public sealed class InfoCommand : Command<InfoSettings>
         Row("parameters", parameters.ToString("N0", CultureInfo.InvariantCulture) +
             (nonzero != parameters ? $" ({nonzero.ToString("N0", CultureInfo.InvariantCulture)} non-zero)" : ""));
         Row("multiply-accumulates", $"{macs.ToString("N0", CultureInfo.InvariantCulture)} per image");
+        if (model.Arch.Blocks is not null)
+        {
+            var grouped = GroupedConvs(model);
+            Row("block structure", $"{grouped.Count} block-sparse convs (grouped conv between channel permutations, seed {model.Arch.BlockSeed}): " +
+                string.Join(", ", grouped.Select(c => $"{c.Name} {c.Blocks} blocks")));
+        }
         Row("input", $"{info.InChannels}x{info.ImageSize}x{info.ImageSize}, mean [{Join(info.Normalization.Mean)}], std [{Join(info.Normalization.Std)}]");
         Row("classes", $"{info.NumClasses}: {string.Join(", ", info.ClassNames)}");
         Row("data set", info.Dataset);
@@ -67,6 +75,12 @@ public sealed class InfoCommand : Command<InfoSettings>
         AnsiConsole.Write(table);
         return 0;
     }
+
+    /// <summary>The grouped convs of a block-sparse network (alias or name, and blocks), in network order.</summary>
+    static List<(string Name, long Blocks)> GroupedConvs(Models.ClassifierNet model) =>
+        model.AllNodes().OfType<Models.LayerNode>()
+            .Where(n => n.Module is TorchSharp.Modules.Conv2d { groups: > 1 })
+            .Select(n => (n.Alias ?? n.Name, ((TorchSharp.Modules.Conv2d)n.Module).groups)).ToList();
 
     internal static string Join(float[] values) => string.Join(", ", values.Select(v => v.ToString("G4", CultureInfo.InvariantCulture)));
 

@@ -43,14 +43,20 @@ public sealed class CompressionPipeline : ICompressionStage
     /// <summary>Rejects orders whose later steps would undo earlier ones: quantization must be last (the other stages
     /// retrain float weights), and unstructured pruning may only be followed by kd or quantize (any number), which keep its masks
     /// (<see cref="StageContext.Masks"/>); structured pruning would cut the masked tensors and a second unstructured
-    /// stage would start its own schedule.</summary>
+    /// stage would start its own schedule. After block-sparse, structured pruning and a second block-sparse stage are refused
+    /// (the grouped convs are not theirs to cut).</summary>
     public static void CheckOrder(IReadOnlyList<string> methods)
     {
-        if (methods.Count == 0) throw new UsageException("--stages: give at least one of kd, structured, unstructured, quantize.");
+        if (methods.Count == 0) throw new UsageException("--stages: give at least one of kd, structured, unstructured, block-sparse, quantize.");
         for (int i = 0; i < methods.Count - 1; i++)
         {
             if (methods[i] == "quantize")
                 throw new UsageException($"--stages {string.Join(',', methods)}: quantize must be the last stage.");
+            if (methods[i] == "block-sparse")
+                foreach (var later in methods.Skip(i + 1))
+                    if (later is "structured" or "block-sparse")
+                        throw new UsageException($"--stages {string.Join(',', methods)}: block-sparse may not be followed by {later} " +
+                            "(its grouped convs tie channels in blocks that filter surgery and a second block layout would break).");
             if (methods[i] == "unstructured")
                 foreach (var later in methods.Skip(i + 1))
                     if (later is not ("kd" or "quantize"))

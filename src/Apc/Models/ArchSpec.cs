@@ -15,7 +15,13 @@ namespace Apc.Models;
 /// <param name="SkipPools">VGG only: the stages (1..5) whose closing max-pool is not built, so that small inputs keep
 /// the reference's geometry (skip-pools=4 at 64 px: relu5_3 8×8 and pool5 4×4, as 14×14 → 7×7 at 227 px). Layer
 /// names and the channel list keep the reference stages; the skipped pool simply does not exist. Sorted, distinct.</param>
-public sealed record ArchSpec(string Family, int Depth, double Width = 1.0, int[]? Channels = null, int[]? SkipPools = null)
+/// <param name="Blocks">Block-sparse networks (VGG only): the number of blocks (groups) of every conv in network order,
+/// 1 for a dense conv. A conv with G &gt; 1 blocks is a grouped conv between two channel permutations
+/// (<see cref="BlockLayout"/>), written <c>:blocks=1,4,4,...</c>.</param>
+/// <param name="BlockSeed">The seed the permutations of <paramref name="Blocks"/> are drawn from (<c>:block-seed=N</c>);
+/// the spec alone rebuilds them, so a checkpoint reloads exactly.</param>
+public sealed record ArchSpec(string Family, int Depth, double Width = 1.0, int[]? Channels = null, int[]? SkipPools = null,
+    int[]? Blocks = null, int BlockSeed = 0)
 {
     /// <summary>The entry that stands for a max-pool in a VGG channel list.</summary>
     public const int Pool = -1;
@@ -51,8 +57,15 @@ public sealed record ArchSpec(string Family, int Depth, double Width = 1.0, int[
                 case "skip-pools":
                     spec = spec with { SkipPools = ParseSkipPools(kv[1], text) };
                     break;
+                case "blocks":
+                    spec = spec with { Blocks = ParseBlocks(kv[1], text) };
+                    break;
+                case "block-seed":
+                    spec = spec with { BlockSeed = int.TryParse(kv[1].Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var seed) && seed >= 0
+                        ? seed : throw new UsageException($"architecture '{text}': block-seed '{kv[1]}' must be a non-negative integer.") };
+                    break;
                 default:
-                    throw new UsageException($"architecture '{text}': unknown option '{kv[0]}' (valid: w, channels, skip-pools).");
+                    throw new UsageException($"architecture '{text}': unknown option '{kv[0]}' (valid: w, channels, skip-pools, blocks, block-seed).");
             }
         }
         spec.Validate(text);
@@ -79,6 +92,14 @@ public sealed record ArchSpec(string Family, int Depth, double Width = 1.0, int[
             if (int.TryParse(c, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0) return n;
             throw new UsageException($"architecture '{text}': channel entry '{c}' must be a positive integer or M.");
         }).ToArray();
+
+    static int[] ParseBlocks(string value, string text)
+    {
+        var blocks = value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(b =>
+            int.TryParse(b, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 1 ? n
+                : throw new UsageException($"architecture '{text}': blocks entry '{b}' must be a positive integer (1 = dense conv).")).ToArray();
+        return blocks.Length > 0 ? blocks : throw new UsageException($"architecture '{text}': blocks needs one number per conv (e.g. blocks=1,4,4).");
+    }
 
     static int[] ParseSkipPools(string value, string text)
     {
@@ -122,6 +143,9 @@ public sealed record ArchSpec(string Family, int Depth, double Width = 1.0, int[
             text += $":channels={string.Join(',', Channels.Select(c => c == Pool ? "M" : c.ToString(CultureInfo.InvariantCulture)))}";
         if (SkipPools is not null)
             text += $":skip-pools={string.Join(',', SkipPools.Select(s => s.ToString(CultureInfo.InvariantCulture)))}";
+        if (Blocks is not null)
+            text += $":blocks={string.Join(',', Blocks.Select(b => b.ToString(CultureInfo.InvariantCulture)))}" +
+                    $":block-seed={BlockSeed.ToString(CultureInfo.InvariantCulture)}";
         return text;
     }
 

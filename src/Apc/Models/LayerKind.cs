@@ -22,4 +22,7 @@ public enum LayerKind
     Linear,
     /// <summary>Residual addition.</summary>
     Add,
+    /// <summary>A reordering of the channels (<see cref="ChannelPermutation"/>): the gather and scatter around a
+    /// block-sparse conv.</summary>
+    Permute,
 }

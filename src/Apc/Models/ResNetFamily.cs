@@ -21,6 +21,8 @@ public sealed class ResNetFamily : IArchitectureFamily
     {
         if (spec.SkipPools is not null)
             throw new UsageException($"architecture '{text}': skip-pools applies to VGG only (resnet{spec.Depth} has no stage max-pools to leave out).");
+        if (spec.Blocks is not null)
+            throw new UsageException($"architecture '{text}': blocks (block-sparse convs) applies to VGG only; resnet{spec.Depth} cannot be built grouped yet.");
         if (spec.Channels is not null && (spec.Channels.Length != 1 + 8 || spec.Channels.Contains(ArchSpec.Pool)))
             throw new UsageException($"architecture '{text}': resnet18 widths are the stem width then 8 block widths (9 numbers).");
     }

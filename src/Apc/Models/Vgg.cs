@@ -11,6 +11,8 @@ public sealed class Vgg : ClassifierNet
     readonly TorchSharp.Modules.Sequential features;
     readonly TorchSharp.Modules.Sequential classifier;
     readonly List<ModelNode> nodes = new();
+    // The channel permutations of block-sparse convs: owned here (disposed with the network), no state-dict entries.
+    readonly TorchSharp.Modules.ModuleList<ChannelPermutation> permutations = new();
     readonly string lastConvRelu, lastPool;
 
     /// <summary>The feature configuration of VGG of <paramref name="depth"/> (11, 13, 16, 19): widths, -1 for a pool.</summary>
@@ -50,7 +52,7 @@ public sealed class Vgg : ClassifierNet
         long channels = config.InChannels, size = config.ImageSize;
         // Module names are the reference's positions (features.N as torchvision numbers them with every pool
         // built), so a skipped pool leaves a gap and every other key, pretrained weights included, lines up.
-        int position = 0, inStage = 1;
+        int position = 0, inStage = 1, conv = 0;
         string lastRelu = "", pool = "";
         for (int i = 0; i < widths.Length; i++)
         {
@@ -66,8 +68,15 @@ public sealed class Vgg : ClassifierNet
                 position++; inStage = 1;
                 continue;
             }
-            Add(layers, position, LayerKind.Conv, nn.Conv2d(channels, width, 3, padding: 1), $"conv{stage}_{inStage}");
+            var layout = BlockLayout.Of(config.Arch, conv, (int)channels, width, $"architecture {config.Arch}: conv{stage}_{inStage}");
+            int blocks = layout?.Blocks ?? 1;
+            // A block-sparse conv is gather → grouped conv → batch norm (in the grouped order) → scatter; conv and batch
+            // norm stay adjacent, so batch-norm folding (propagation rules, export) sees the usual pair.
+            if (layout is not null) AddPermutation($"features.{position}.gather", layout.InputOrder);
+            Add(layers, position, LayerKind.Conv, nn.Conv2d(channels, width, 3, padding: 1, groups: blocks), $"conv{stage}_{inStage}");
             Add(layers, position + 1, LayerKind.BatchNorm, nn.BatchNorm2d(width), $"bn{stage}_{inStage}");
+            if (layout is not null) AddPermutation($"features.{position + 1}.scatter", BlockLayout.Inverse(layout.OutputOrder));
+            conv++;
             Add(layers, position + 2, LayerKind.ReLU, nn.ReLU(), $"relu{stage}_{inStage}");
             lastRelu = $"features.{position + 2}";
             position += 3; channels = width; inStage++;
@@ -84,6 +93,13 @@ public sealed class Vgg : ClassifierNet
         lastPool = pool;
         RegisterComponents();
         WeightInit.Apply(this);
+
+        void AddPermutation(string name, IReadOnlyList<int> order)
+        {
+            var permutation = new ChannelPermutation(order);
+            permutations.Add(permutation);
+            nodes.Add(new LayerNode(name, LayerKind.Permute, permutation));
+        }
 
         void Add(List<(string, nn.Module<Tensor, Tensor>)> list, int index, LayerKind kind, nn.Module<Tensor, Tensor> module, string alias)
         {

@@ -26,6 +26,9 @@ public sealed class VggFamily : IArchitectureFamily
     /// <inheritdoc/>
     public void Validate(ArchSpec spec, string text)
     {
+        var convs = (spec.Channels ?? Vgg.Configuration(spec.Depth)).Count(c => c != ArchSpec.Pool);
+        if (spec.Blocks is not null && spec.Blocks.Length != convs)
+            throw new UsageException($"architecture '{text}': blocks needs one number per conv ({convs} for vgg{spec.Depth}, 1 = dense), got {spec.Blocks.Length}.");
         if (spec.Channels is null) return;
         var reference = Vgg.Configuration(spec.Depth);
         if (spec.Channels.Length != reference.Length || spec.Channels.Where((c, i) => (c == ArchSpec.Pool) != (reference[i] == ArchSpec.Pool)).Any())

@@ -19,6 +19,10 @@ static class CompressHelp
     public const string Rate = "Fraction of the remaining weights removed per round (reference 0.2).";
     public const string IncludeLinear = "Prune the linear layer too (reference: conv weights only).";
 
+    public const string Blocks = "Diagonal blocks (groups) of every conv but the first, in a random permuted basis; a conv keeps 1/G of its weights and MACs.";
+    public const string LayerBlocks = "Per-layer blocks, e.g. conv1_1=1,conv5_3=8 (set or override single convs; 1 = dense).";
+    public const string PermutationSeed = "Seed of the channel permutations (kept in the architecture spec as block-seed).";
+
     public const string Bits = "Weight bits, 2..8.";
     public const string ActivationBits = "Activation bits, 2..8.";
     public const string QuantizeCalibrationImages = "Training images whose activation ranges calibrate the activation grids.";

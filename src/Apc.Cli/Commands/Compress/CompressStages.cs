@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Apc.Compression;
+using Apc.Compression.BlockSparse;
 using Apc.Compression.Pruning;
 using Apc.Compression.Quantization;
 using Apc.Training;
@@ -11,7 +12,7 @@ namespace Apc.Cli.Commands;
 /// small factory below. An option left unset takes the library's default.</summary>
 public static class CompressStages
 {
-    public static readonly string[] Methods = { "kd", "structured", "unstructured", "quantize" };
+    public static readonly string[] Methods = { "kd", "structured", "unstructured", "block-sparse", "quantize" };
     public const string Pipeline = "pipeline";
 
     public const int KdEpochs = 6, FineTuneEpochs = 3;
@@ -43,6 +44,7 @@ public static class CompressStages
         ("kd", IKdOptions kd) => Kd(kd, first, s),
         ("structured", IStructuredOptions structured) => Structured(structured, s),
         ("unstructured", IUnstructuredOptions unstructured) => Unstructured(unstructured, s),
+        ("block-sparse", IBlockSparseOptions blocks) => BlockSparse(blocks, s),
         ("quantize", IQuantizeOptions quantize) => Quantize(quantize, s),
         _ => throw new UsageException($"unknown compression method '{method}'; valid: {string.Join(", ", Methods)}."),
     };
@@ -100,6 +102,17 @@ public static class CompressStages
             ["rounds"] = options.Rounds, ["rate"] = options.Rate, ["include_linear"] = options.IncludeLinear, ["final_sparsity"] = options.FinalSparsity,
         };
         return new PipelineStep(new UnstructuredPruningStage(options), Schedule(s, fromScratch: false), config);
+    }
+
+    static PipelineStep BlockSparse(IBlockSparseOptions b, CompressSettings s)
+    {
+        var defaults = new BlockSparseOptions();
+        var options = new BlockSparseOptions(
+            b.Blocks ?? defaults.Blocks,
+            b.LayerBlocks is null ? null : BlockSparseOptions.ParseLayerBlocks(b.LayerBlocks),
+            b.PermutationSeed ?? defaults.Seed).Validated();
+        var config = new JsonObject { ["blocks"] = options.Blocks, ["layer_blocks"] = b.LayerBlocks, ["permutation_seed"] = options.Seed };
+        return new PipelineStep(new BlockSparseStage(options), Schedule(s, fromScratch: false), config);
     }
 
     static PipelineStep Quantize(IQuantizeOptions q, CompressSettings s)

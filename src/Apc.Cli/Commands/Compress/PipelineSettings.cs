@@ -8,7 +8,7 @@ namespace Apc.Cli.Commands;
 /// <summary>apc compress pipeline: several methods in order (--stages), each starting from the previous one's network.
 /// It takes the options of every method; an option of a method that is not among --stages is a usage error. An option
 /// two methods share (--rounds, --calibration-images) applies to every stage that has it.</summary>
-public sealed class PipelineSettings : CompressSettings, IKdOptions, IStructuredOptions, IUnstructuredOptions, IQuantizeOptions
+public sealed class PipelineSettings : CompressSettings, IKdOptions, IStructuredOptions, IUnstructuredOptions, IBlockSparseOptions, IQuantizeOptions
 {
     public const string DefaultStages = "structured,kd,quantize";
 
@@ -65,6 +65,18 @@ public sealed class PipelineSettings : CompressSettings, IKdOptions, IStructured
     [Description("(unstructured) " + CompressHelp.IncludeLinear)]
     public bool IncludeLinear { get; init; }
 
+    [CommandOption("--blocks <G>")]
+    [Description("(block-sparse) " + CompressHelp.Blocks + " Default 4.")]
+    public int? Blocks { get; init; }
+
+    [CommandOption("--layer-blocks <LIST>")]
+    [Description("(block-sparse) " + CompressHelp.LayerBlocks)]
+    public string? LayerBlocks { get; init; }
+
+    [CommandOption("--permutation-seed <N>")]
+    [Description("(block-sparse) " + CompressHelp.PermutationSeed + " Default 0.")]
+    public int? PermutationSeed { get; init; }
+
     [CommandOption("--bits <N>")]
     [Description("(quantize) " + CompressHelp.Bits + " Default 8.")]
     public int? Bits { get; init; }
@@ -85,7 +97,7 @@ public sealed class PipelineSettings : CompressSettings, IKdOptions, IStructured
     static readonly (Type Options, string Method)[] Owners =
     {
         (typeof(IKdOptions), "kd"), (typeof(IStructuredOptions), "structured"),
-        (typeof(IUnstructuredOptions), "unstructured"), (typeof(IQuantizeOptions), "quantize"),
+        (typeof(IUnstructuredOptions), "unstructured"), (typeof(IBlockSparseOptions), "block-sparse"), (typeof(IQuantizeOptions), "quantize"),
     };
 
     /// <summary>Refuses a method option that no stage of --stages reads (it would be silently unused).</summary>

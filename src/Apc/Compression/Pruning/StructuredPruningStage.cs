@@ -30,6 +30,8 @@ public sealed class StructuredPruningStage : ICompressionStage
         if (context.Masks is { Count: > 0 })
             throw new ApcException("structured pruning of a network that carries unstructured pruning masks is not supported " +
                 "(surgery would have to cut the masks with the weights).");
+        if (input.Arch.Blocks is not null)
+            throw new ApcException($"structured pruning of the block-sparse network {input.Arch} is not supported (its grouped convs tie channels in blocks).");
         var ratios = Options.LayerRatios(input);
         var groups = PruningDependencies.Groups(input).Where(g => ratios.ContainsKey(g.Conv)).ToList();
         var original = groups.ToDictionary(g => g.Conv, g => g.Channels);
