@@ -8,6 +8,7 @@ using Apc.Cli.Commands;
 using Apc.Cli.Terminal;
 using Apc.Data;
 using Apc.Models;
+using Apc.Util;
 using Spectre.Console.Cli;
 
 namespace Apc.Tests.Cli;
