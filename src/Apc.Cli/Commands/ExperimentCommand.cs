@@ -9,7 +9,7 @@ namespace Apc.Cli.Commands;
 public sealed class ExperimentSettings : ExecutorSettings
 {
     [CommandOption("--config <FILE>")]
-    [Description("Experiment plan (JSON; see docs/experiments.md).")]
+    [Description("Experiment plan (JSON; see docs/experiments.md). Required, except with --status.")]
     public string Config { get; init; } = "";
 
     [CommandOption("--out <DIR>")]

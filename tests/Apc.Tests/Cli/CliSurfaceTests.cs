@@ -143,6 +143,25 @@ public class CliSurfaceTests
         }
     }
 
+    /// <summary>In `apc compress pipeline --help` every method's option starts with the methods it belongs to, "(structured,
+    /// quantize)", exactly those whose own sub-command has it, in the order of --stages' methods.</summary>
+    [Fact]
+    public void EachPipelineOptionNamesExactlyTheMethodsThatHaveIt()
+    {
+        var methods = CompressStages.Methods.ToList();
+        int checkedOptions = 0;
+        foreach (var property in typeof(PipelineSettings).GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly))
+        {
+            var option = property.GetCustomAttribute<CommandOptionAttribute>();
+            if (option is null || option.LongNames[0] == "stages") continue;
+            var owners = CompressOptionOwners.Of("--" + option.LongNames[0]).Where(m => m != CompressStages.Pipeline).OrderBy(methods.IndexOf);
+            var description = property.GetCustomAttribute<DescriptionAttribute>()!.Description;
+            Assert.StartsWith($"({string.Join(", ", owners)}) ", description);
+            checkedOptions++;
+        }
+        Assert.True(checkedOptions >= 12, $"only {checkedOptions} pipeline options");
+    }
+
     [Fact]
     public void NoQatIsPostTrainingQuantization()
     {
@@ -167,6 +186,12 @@ public class CliSurfaceTests
         var (code, error) = CliRunner.Run("compress", "kd", "--match", "none");
         Assert.Equal(2, code);
         Assert.Contains("compress kd: --teacher is required", error);
+        // Required but for one mode (experiment --status reads a folder instead of a plan): the help says so, and its
+        // absence is the same one-line usage error.
+        Assert.EndsWith("Required, except with --status.", typeof(ExperimentSettings).GetProperty("Config")!.GetCustomAttribute<DescriptionAttribute>()!.Description);
+        (code, error) = CliRunner.Run("experiment", "--out", "runs/x");
+        Assert.Equal(2, code);
+        Assert.Contains("--config FILE is required", error);
     }
 
     [Fact]

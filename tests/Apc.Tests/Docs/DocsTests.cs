@@ -159,6 +159,22 @@ public partial class DocsTests
         Assert.Contains("about two minutes", figures["--quick"]);
     }
 
+    /// <summary>README's command table and docs/compression.md's method table name every `apc compress` sub-command the
+    /// tool has (kd, structured, unstructured, quantize, pipeline), and the README row names no other.</summary>
+    [Fact]
+    public void TheReadmeAndCompressionPageListTheCompressSubCommands()
+    {
+        var root = Root();
+        var subCommands = Apc.Cli.Commands.CompressStages.Methods.Append(Apc.Cli.Commands.CompressStages.Pipeline).ToArray();
+        var row = File.ReadLines(Path.Combine(root, "README.md")).Single(l => l.StartsWith("| `./apc compress ", StringComparison.Ordinal));
+        var listed = Regex.Match(row, @"one sub-command per method, (?<list>(?:`[a-z]+`(?:, )?)+)");
+        Assert.True(listed.Success, row);
+        Assert.Equal(subCommands, Regex.Matches(listed.Groups["list"].Value, "`(?<m>[a-z]+)`").Select(m => m.Groups["m"].Value).ToArray());
+        var compression = File.ReadAllText(Path.Combine(root, "docs", "compression.md"));
+        foreach (var method in subCommands)
+            Assert.Contains($"\n| `{method}` |", compression);
+    }
+
     // "./apc demo --quick   # ... (about two minutes)": the variant (no flag, --quick or --full) and the comment.
     [GeneratedRegex(@"^\./apc demo(?: (?<flag>--quick|--full))?\s+#(?<comment>.*)$")]
     private static partial Regex DemoLine();
