@@ -256,6 +256,47 @@ public class CliSurfaceTests
         Assert.Equal(new[] { "apc", "train", "--out", "a b", "--resume" }, words);
     }
 
+    /// <summary>Ctrl-C (SIGINT) during training ends the process with the command that continues the run on stderr:
+    /// the same arguments with --resume, a line that parses.</summary>
+    [Fact]
+    public async Task CtrlCDuringTrainingPrintsTheCommandThatContinuesIt()
+    {
+        using var dir = new TempFolder();
+        var outDir = dir.File("t");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(CliRunner.CliDll);
+        foreach (var a in new[] { "train", "--arch", "vgg11-bn:w=1/16", "--epochs", "500", "--lr-steps", "", "--out", outDir }.Concat(Data)) info.ArgumentList.Add(a);
+        using var process = Process.Start(info)!;
+        var error = process.StandardError.ReadToEndAsync();
+        var started = new TaskCompletionSource();
+        var output = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (output) output.AppendLine(e.Data);
+            if (e.Data.StartsWith("Training", StringComparison.Ordinal)) started.TrySetResult();
+        };
+        process.BeginOutputReadLine();
+        try
+        {
+            await started.Task.WaitAsync(TimeSpan.FromSeconds(120));
+            await Task.Delay(500);
+            using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+        Assert.NotEqual(0, process.ExitCode);
+        var stderr = await error;
+        var hint = stderr.Split('\n').Select(l => l.Trim()).SingleOrDefault(l => l.StartsWith("interrupted. To continue, run: ", StringComparison.Ordinal));
+        Assert.True(hint is not null, "no resume hint on stderr: " + stderr);
+        var words = Apc.Util.CommandLine.Split(hint["interrupted. To continue, run: ".Length..]);
+        Assert.Equal(new[] { "apc", "train", "--arch", "vgg11-bn:w=1/16", "--epochs", "500", "--lr-steps", "", "--out", outDir }.Concat(Data).Append("--resume"), words);
+        ApcApp.Check(words.Skip(1).ToArray());
+    }
+
     [Fact]
     public void CountsTakeTheRightNumber()
     {
