@@ -240,6 +240,12 @@ public class CliSurfaceTests
         Assert.Equal(0, versionCode);
         Assert.Equal(ToolVersion.Text, version.Trim());
         Assert.NotEqual(0, Child("-v").Code); // -v alone is not the version
+        // Every verb has -v as the short name of --verbose, described alike.
+        var verbose = typeof(ApcApp).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(CommandSettings)) && !t.IsAbstract)
+            .Select(t => t.GetProperty("Verbose")).ToList();
+        Assert.DoesNotContain(null, verbose);
+        Assert.All(verbose, p => Assert.Equal(new[] { "v" }, p!.GetCustomAttribute<CommandOptionAttribute>()!.ShortNames));
+        Assert.Single(verbose.Select(p => p!.GetCustomAttribute<DescriptionAttribute>()!.Description).Distinct());
     }
 
     [Fact]
