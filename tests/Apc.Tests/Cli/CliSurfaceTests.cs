@@ -194,6 +194,31 @@ public class CliSurfaceTests
         Assert.Contains("--config FILE is required", error);
     }
 
+    /// <summary>What README.md says about shared options holds for the settings types: the data options it lists belong to
+    /// train, every compress sub-command, evaluate and explain; demo takes the three it names; info, evaluate and every
+    /// compress sub-command take --format.</summary>
+    [Fact]
+    public void TheReadmesStatementsAboutSharedOptionsHold()
+    {
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "Apc.sln"))) root = Path.GetDirectoryName(root)!;
+        var readme = File.ReadAllText(Path.Combine(root, "README.md")).ReplaceLineEndings(" ");
+        static string[] Options(string text) =>
+            System.Text.RegularExpressions.Regex.Matches(text, "`(--[a-z-]+)`").Select(m => m.Groups[1].Value).ToArray();
+        var data = System.Text.RegularExpressions.Regex.Match(readme, @"Data options are shared by every verb that reads data \(train, compress, evaluate, explain\): (?<list>[^;]+);");
+        Assert.True(data.Success, "README no longer states the shared data options");
+        var dataOptions = Options(data.Groups["list"].Value);
+        Assert.True(dataOptions.Length >= 10, string.Join(' ', dataOptions));
+        foreach (var type in CompressTypes.Append(typeof(TrainSettings)).Append(typeof(EvaluateSettings)).Append(typeof(ExplainSettings)))
+            foreach (var option in dataOptions) Assert.Contains(option, OptionsOf(type).Select(o => o.Name));
+        var demo = System.Text.RegularExpressions.Regex.Match(readme, @"`demo` takes (?<list>[^(;]+)");
+        Assert.True(demo.Success, "README no longer states demo's data options");
+        foreach (var option in Options(demo.Groups["list"].Value)) Assert.Contains(option, OptionsOf(typeof(DemoSettings)).Select(o => o.Name));
+        Assert.Contains("`info`, `evaluate` and `compress` take `--format json`", readme);
+        foreach (var type in CompressTypes.Append(typeof(InfoSettings)).Append(typeof(EvaluateSettings)))
+            Assert.Contains("--format", OptionsOf(type).Select(o => o.Name));
+    }
+
     [Fact]
     public void OneNamePerConceptAcrossVerbs()
     {
