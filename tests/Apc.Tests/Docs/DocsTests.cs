@@ -2,8 +2,8 @@ using System.Text.RegularExpressions;
 
 namespace Apc.Tests.Docs;
 
-/// <summary>The docs cannot drift from the code they describe: docs/extending.md's examples are the tested example
-/// files, character for character, and every "method.md §N" cited in the sources or docs names a heading of
+/// <summary>The docs cannot drift from the code they describe: their C# examples are the tested example files'
+/// regions, character for character, and every "method.md §N" cited in the sources or docs names a heading of
 /// docs/method.md.</summary>
 public partial class DocsTests
 {
@@ -13,7 +13,7 @@ public partial class DocsTests
     [GeneratedRegex(@"<!-- example: (?<file>\S+) -->\s*```csharp\n(?<code>.*?)```", RegexOptions.Singleline)]
     private static partial Regex DocExample();
 
-    [GeneratedRegex(@"// example: [\w-]+\n(?<code>.*?)// end example\n", RegexOptions.Singleline)]
+    [GeneratedRegex(@"// example: [\w-]+\n(?<code>.*?)[ ]*// end example\n", RegexOptions.Singleline)]
     private static partial Regex FileExample();
 
     // "method.md §3", also broken across lines ("method.md\n    /// §3") and lists ("method.md §2.2, §3.1", "§2.2–2.4").
@@ -27,27 +27,46 @@ public partial class DocsTests
     [GeneratedRegex(@"^#{2,3} (?<section>\d+(?:\.\d+)?)\.? ", RegexOptions.Multiline)]
     private static partial Regex NumberedHeading();
 
-    /// <summary>Every example block of docs/extending.md is preceded by the test file it comes from, and equals that
-    /// file's region between "// example:" and "// end example"; every example file is shown.</summary>
+    /// <summary>Every C# block of the docs (docs/*.md: extending.md's four extension points, compression.md's library
+    /// tour) is preceded by the test file it comes from, and equals that file's region between "// example:" and
+    /// "// end example" (its common indentation removed); every example file is shown. The tests in those files run the
+    /// regions, so the pages show code that compiles and runs.</summary>
     [Fact]
-    public void ExtendingExamplesAreTheTestedCode()
+    public void DocExamplesAreTheTestedCode()
     {
         var root = Root();
-        var doc = File.ReadAllText(Path.Combine(root, "docs", "extending.md"));
-        var shown = DocExample().Matches(doc).ToList();
-        Assert.Equal(4, shown.Count);
-        foreach (Match m in shown)
+        var shown = new List<(string Page, string File)>();
+        foreach (var page in Directory.GetFiles(Path.Combine(root, "docs"), "*.md").Append(Path.Combine(root, "README.md")))
         {
-            var file = m.Groups["file"].Value;
-            var source = File.ReadAllText(Path.Combine(root, file)).ReplaceLineEndings("\n");
-            var region = FileExample().Match(source);
-            Assert.True(region.Success, $"{file} has no '// example:' ... '// end example' region");
-            Assert.Equal(region.Groups["code"].Value, m.Groups["code"].Value);
+            var doc = File.ReadAllText(page).ReplaceLineEndings("\n");
+            var blocks = DocExample().Matches(doc).ToList();
+            // No C# block without its tested source.
+            Assert.True(Regex.Matches(doc, "```(csharp|cs|c#)\n").Count == blocks.Count,
+                $"{Path.GetFileName(page)} has a C# block without a '<!-- example: FILE -->' line before it");
+            foreach (Match m in blocks)
+            {
+                var file = m.Groups["file"].Value;
+                var source = File.ReadAllText(Path.Combine(root, file)).ReplaceLineEndings("\n");
+                var region = FileExample().Match(source);
+                Assert.True(region.Success, $"{file} has no '// example:' ... '// end example' region");
+                Assert.Equal(Dedent(region.Groups["code"].Value), m.Groups["code"].Value);
+                shown.Add((Path.GetFileName(page), file));
+            }
         }
+        Assert.Equal(4, shown.Count(s => s.Page == "extending.md"));
+        Assert.Contains(shown, s => s.Page == "compression.md");
         var files = Directory.GetFiles(Path.Combine(root, "tests", "Apc.Tests"), "*.cs", SearchOption.AllDirectories)
             .Where(f => FileExample().IsMatch(File.ReadAllText(f).ReplaceLineEndings("\n")))
             .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/')).Order();
-        Assert.Equal(files, shown.Select(m => m.Groups["file"].Value).Order());
+        Assert.Equal(files, shown.Select(s => s.File).Order());
+    }
+
+    /// <summary><paramref name="code"/> with the indentation its non-blank lines share removed.</summary>
+    static string Dedent(string code)
+    {
+        var lines = code.Split('\n');
+        int indent = lines.Where(l => l.Trim().Length > 0).Select(l => l.Length - l.TrimStart(' ').Length).DefaultIfEmpty(0).Min();
+        return string.Join('\n', lines.Select(l => l.Length >= indent ? l[indent..] : l.TrimStart(' ')));
     }
 
     /// <summary>Each "method.md §N" or "§N.M" cited anywhere in the repository's sources, scripts and docs (README.md,
