@@ -183,6 +183,19 @@ public class CliSurfaceTests
         foreach (var (type, property) in new[] { (typeof(CompressSettings), "Teacher"), (typeof(EvaluateSettings), "Model"), (typeof(ExplainSettings), "Model"),
                      (typeof(ExportSettings), "Model"), (typeof(ExportSettings), "Out"), (typeof(ImportSettings), "PyTorch"), (typeof(StageSettings), "Done") })
             Assert.True(type.GetProperty(property)!.GetCustomAttribute<CommandOptionAttribute>()!.IsRequired, $"{type.Name}.{property}");
+        // Spectre's help ends a required option's description with "Required"; an option that is required in one mode only
+        // says so in its own words ("Required, except with --status"), and no description repeats Spectre's mark.
+        foreach (var property in settingsTypes.SelectMany(t => t.GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)))
+        {
+            if (property.GetCustomAttribute<CommandOptionAttribute>() is not { } option) continue;
+            var description = property.GetCustomAttribute<DescriptionAttribute>()!.Description;
+            bool saysRequired = System.Text.RegularExpressions.Regex.IsMatch(description, @"\bRequired\b");
+            Assert.True(!saysRequired || (!option.IsRequired && description.Contains("Required, except with", StringComparison.Ordinal)),
+                $"{property.DeclaringType!.Name}.{property.Name}: required {option.IsRequired}, description '{description}'");
+        }
+        var (_, exportHelp, _) = Child("export", "--help");
+        foreach (var required in new[] { "--model <CKPT>", "--out <FILE>" })
+            Assert.EndsWith("Required", exportHelp.Split('\n').Single(l => l.Contains(required, StringComparison.Ordinal)).TrimEnd());
         var (code, error) = CliRunner.Run("compress", "kd", "--match", "none");
         Assert.Equal(2, code);
         Assert.Contains("compress kd: --teacher is required", error);
