@@ -7,7 +7,7 @@ public static partial class CommandRegistry
     static partial void AddExperimentCommands(IConfigurator config)
     {
         config.AddCommand<DemoCommand>("demo")
-            .WithDescription("The paper's study on fashion-scenes in one command: teacher, kd/structured/unstructured/quantize × none/at/wcam/wcam+drop, evaluation, report.")
+            .WithDescription("The paper's study on fashion-scenes in one command: teacher, kd/structured/unstructured/quantize × none/at/wcam (and wcam+drop with --full), evaluation, report.")
             .WithExample("demo")
             .WithExample("demo", "--quick")
             .WithExample("demo", "--quick", "--executor", "slurm");

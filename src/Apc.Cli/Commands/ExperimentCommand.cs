@@ -9,7 +9,7 @@ namespace Apc.Cli.Commands;
 public sealed class ExperimentSettings : ExecutorSettings
 {
     [CommandOption("--config <FILE>")]
-    [Description("Experiment plan (JSON; see docs/experiments.md).")]
+    [Description("Experiment plan (JSON; see docs/experiments.md). Required, except with --status.")]
     public string Config { get; init; } = "";
 
     [CommandOption("--out <DIR>")]
@@ -34,7 +34,7 @@ public sealed class ExperimentCommand : Command<ExperimentSettings>
 {
     public override int Execute(CommandContext context, ExperimentSettings settings, CancellationToken cancellationToken)
     {
-        var command = "apc " + string.Join(' ', context.Arguments);
+        var command = Apc.Util.CommandLine.Format(context.Arguments.Prepend("apc"));
         if (settings.Status is { } statusDir)
         {
             if (!string.IsNullOrWhiteSpace(settings.Config) || settings.Collect || settings.Force)
@@ -112,7 +112,7 @@ public sealed class DemoCommand : Command<DemoSettings>
             $"{string.Join(", ", config.Compressions.Select(c => c.Name))} × {string.Join(", ", config.Matchers)}, evaluate with " +
             $"{string.Join(", ", config.Evaluation.Methods)}. Output: {Markup.Escape(outDir)}");
         if (settings.OnSlurm) return Submit(config, outDir, settings, settings.Force, slurm);
-        ExperimentRunner.Run(config, outDir, settings.Force, settings.Device, settings.Threads, "apc " + string.Join(' ', context.Arguments));
+        ExperimentRunner.Run(config, outDir, settings.Force, settings.Device, settings.Threads, Apc.Util.CommandLine.Format(context.Arguments.Prepend("apc")));
         AnsiConsole.MarkupLine($"Results: [bold]{Markup.Escape(Path.Combine(outDir, "results.md"))}[/], report: [bold]{Markup.Escape(Path.Combine(outDir, "report.html"))}[/]");
         return 0;
     }

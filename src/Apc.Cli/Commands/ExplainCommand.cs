@@ -127,12 +127,14 @@ public sealed class ExplainCommand : Command<ExplainSettings>
         return 0;
     }
 
-    /// <summary>The file name (without extension) of one panel: image index, class, method and model, each reduced
-    /// to letters, digits and '+', joined by '-'; so it never starts with '_', '-' or '.', e.g. "3-T-shirt-top-gradcam-model".</summary>
+    /// <summary>The file name (without extension) of one panel: image index, class, method and model, in lower case,
+    /// each reduced to letters, digits and '+', joined by '-'; so it never starts with '_', '-' or '.', and names that
+    /// differ only in case cannot overwrite each other on a case-insensitive file system. E.g. "0-ankle-boot-gradcam-model"
+    /// for class "Ankle boot", "3-t-shirt-top-lrp-reference" for "T-shirt/top".</summary>
     public static string CellFileName(AttributionGallery.Cell cell)
     {
         var parts = new[] { cell.Index.ToString(CultureInfo.InvariantCulture), cell.Class, cell.Method, cell.Column }
-            .SelectMany(p => System.Text.RegularExpressions.Regex.Split(p, "[^A-Za-z0-9+]+"))
+            .SelectMany(p => System.Text.RegularExpressions.Regex.Split(p.ToLowerInvariant(), "[^a-z0-9+]+"))
             .Where(p => p.Length > 0);
         return string.Join('-', parts);
     }

@@ -72,7 +72,7 @@ public sealed class ExportCommand : Command<ExportSettings>
         Row("file size", $"{file.SizeBytes.ToString("N0", CultureInfo.InvariantCulture)} bytes (checkpoint {new FileInfo(settings.Model).Length.ToString("N0", CultureInfo.InvariantCulture)})");
         Row("operators", OnnxInfo.Operators(file.Model));
         Row("ONNX Runtime vs checkpoint", string.Create(CultureInfo.InvariantCulture,
-            $"max |Δlogit| {agreement.MaxAbsDifference:G3} ({agreement.Relative:G3} of max |logit|), labels agree on {agreement.LabelAgreement:P1} of {agreement.Pairs} pairs ({settings.CheckImages} random images)"));
+            $"max |Δlogit| {agreement.MaxAbsDifference:G3} ({agreement.Relative:G3} of max |logit|), labels agree on {agreement.LabelAgreement:P1} of {Plural.Of(agreement.Pairs, "pair")} ({Plural.Of(settings.CheckImages, "random image")})"));
         foreach (var (batch, ms) in latency ?? [])
             Row($"ONNX Runtime latency, batch {batch}", string.Create(CultureInfo.InvariantCulture, $"{ms:F2} ms (median of {ClassifierLatency.DefaultRepeats})"));
         AnsiConsole.Write(table);

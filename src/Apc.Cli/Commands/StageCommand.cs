@@ -16,7 +16,7 @@ public sealed class StageSettings : CommandSettings
     public string Label { get; init; } = "stage";
 
     [CommandOption("-v|--verbose")]
-    [Description("Show stack traces on errors.")]
+    [Description("Show stack traces and extra detail on errors.")]
     public bool Verbose { get; init; }
 }
 

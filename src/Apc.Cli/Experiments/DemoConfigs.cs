@@ -73,7 +73,7 @@ public static class DemoConfigs
         Seeds = seeds,
     };
 
-    /// <summary>apc demo --quick: what the tests run (under two minutes).</summary>
+    /// <summary>apc demo --quick: what the tests run (about two minutes on an idle 2-core machine).</summary>
     public static ExperimentConfig Quick(IReadOnlyList<int> seeds, bool retrainTeacher = false) => new()
     {
         Name = "apc demo --quick",

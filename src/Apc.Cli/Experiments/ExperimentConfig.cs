@@ -153,7 +153,7 @@ public sealed record ExperimentConfig
         // The evaluated split's size when the plan fixes it (fashion-scenes defaults to 1,000; a VOC folder's is unknown here).
         int? valSize = Evaluation.ValSize ?? (Evaluation.OnTestSplit ? null : Data.ValSize) ?? (Data.Dataset == "fashion-scenes" ? 1000 : null);
         if (valSize is { } n && Evaluation.Examples.FirstOrDefault(i => i >= n) is var past and > 0)
-            throw Bad($"'evaluation.examples' holds {past}, past the end of the {n} {Evaluation.Split} images evaluated (indices 0 to {n - 1}).");
+            throw Bad($"'evaluation.examples' holds {past}, past the end of the {Util.Plural.Of(n, Evaluation.Split + " image")} evaluated (indices 0 to {n - 1}).");
         if (Teacher.Checkpoint is { } given) Util.InputPath.RequireFile(given, $"experiment config '{source}': teacher checkpoint", "a checkpoint file");
 
         // Every stage's command line, parsed and checked as the stage will run it (nothing runs, nothing is written).

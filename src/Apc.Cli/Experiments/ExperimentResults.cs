@@ -293,7 +293,7 @@ public sealed class ExperimentResults
                "Latency: median of 5 runs on seeded random images in this run's process (the machine's load applies alike to all rows only roughly; " +
                "docs/performance.md has the controlled benchmark). Labels as checkpoint: fraction of (image, class) labels (logit > 0) on which the " +
                $"file agrees with its checkpoint, on 16 seeded random images. mAP and black-box attribution ({string.Join(", ", d.Methods)}, patch {d.Patch} px, " +
-               $"stride {d.Stride} px) of the exported file on {d.Images} images of the {Config.Evaluation.Split} split; cosine to the teacher checkpoint's " +
+               $"stride {d.Stride} px) of the exported file on {Apc.Util.Plural.Of(d.Images, "image")} of the {Config.Evaluation.Split} split; cosine to the teacher checkpoint's " +
                "map of the same method, on the (image, class) pairs both predict correctly; pairs = how many such pairs the cosine rests on (mean over seeds).";
     }
 

@@ -297,7 +297,7 @@ public sealed class ExperimentStatistics
                     ? x.Mean.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture) : "n/a"));
                 attributionRows.Add([m, cmp, Diff("cosine", false), cosine is null ? "n/a" : Format(cosine.OverSeeds, false, signed: true), perSeed,
                     Diff("spearman", false), Diff("topk_iou", false), Diff("pointing", true), Diff("auc", true),
-                    cosine is null ? "n/a" : $"{cosine.Estimate.N} ({cosine.Images} images)"]);
+                    cosine is null ? "n/a" : cosine.Images is { } images ? $"{cosine.Estimate.N} ({Apc.Util.Plural.Of(images, "image")})" : $"{cosine.Estimate.N}"]);
             }
         sb.AppendLine("The cosine interval in brackets resamples images within seeds (the trained models held fixed); \"cosine over seeds\" is " +
                       "the Student-t interval of the per-seed means, which includes training-run variation.");

@@ -49,7 +49,7 @@ public static class EvaluationTables
         var sb = new StringBuilder();
         sb.AppendLine($"# Evaluation of {r.Model}");
         sb.AppendLine();
-        sb.AppendLine($"Data: {r.Dataset} ({r.Images} images). Prediction: per-class mAP {P(r.Prediction.MapPerClass)}, per-image mAP {P(r.Prediction.MapPerImage)}, F1 {P(r.Prediction.F1)}, exact match {P(r.Prediction.Accuracy)}" +
+        sb.AppendLine($"Data: {r.Dataset} ({Apc.Util.Plural.Of(r.Images, "image")}). Prediction: per-class mAP {P(r.Prediction.MapPerClass)}, per-image mAP {P(r.Prediction.MapPerImage)}, F1 {P(r.Prediction.F1)}, exact match {P(r.Prediction.Accuracy)}" +
             (r.Prediction.Agreement is { } a ? $", top-1 agreement with the reference {P(a)}" : "") + ".");
         sb.AppendLine();
         sb.Append(Apc.Reporting.MarkdownTable.Render(Headers, Rows(r).ToList()));

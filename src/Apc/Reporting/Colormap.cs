@@ -8,7 +8,8 @@ public sealed class Colormap
 {
     private readonly byte[] _anchors; // r,g,b per anchor, anchors at 0, 1/(n-1), ..., 1
 
-    /// <summary>A map through <paramref name="anchors"/> (0xRRGGBB each, at least two), placed evenly on [0,1].</summary>
+    /// <summary>A map named <paramref name="name"/> through <paramref name="anchors"/> (0xRRGGBB each, at least two),
+    /// placed evenly on [0,1]. Throws <see cref="ArgumentException"/> for fewer than two anchors.</summary>
     public Colormap(string name, IReadOnlyList<int> anchors)
     {
         ArgumentNullException.ThrowIfNull(anchors);
@@ -24,6 +25,7 @@ public sealed class Colormap
         }
     }
 
+    /// <summary>Short name shown in legends and file metadata (for example "viridis", "bwr").</summary>
     public string Name { get; }
 
     /// <summary>Dark blue-violet through teal and green to yellow (the look of matplotlib's viridis), anchors

@@ -20,6 +20,7 @@ public sealed record GridStyle
     /// <summary>Row labels wider than this are cut and end in "...".</summary>
     public int MaxRowLabelWidth { get; init; } = 240;
 
+    /// <summary>Colour behind the cells, labels and padding (white by default).</summary>
     public SKColor Background { get; init; } = SKColors.White;
 
     /// <summary>Draw text with apc's built-in pixel font instead of a system font (see

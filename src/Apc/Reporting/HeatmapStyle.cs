@@ -7,6 +7,8 @@ namespace Apc.Reporting;
 /// <see cref="For(MapKind)"/> gives the display made for each kind of attribution map.</summary>
 public sealed record HeatmapStyle : PictureStyle
 {
+    /// <summary>The palette values are looked up in after scaling: viridis by default, blue–white–red for signed
+    /// maps (<see cref="For(MapKind)"/>).</summary>
     public Colormap Colormap { get; init; } = Colormap.Viridis;
 
     /// <summary>How values become colours (<see cref="MapScaler"/>).</summary>
@@ -34,6 +36,7 @@ public sealed record HeatmapStyle : PictureStyle
     /// <summary>Draw a cross on the map's largest value (not drawn when the map is constant).</summary>
     public bool MarkMaximum { get; init; } = true;
 
+    /// <summary>Colour of the cross on the maximum (<see cref="MarkMaximum"/>); white by default.</summary>
     public SKColor MarkerColor { get; init; } = SKColors.White;
 
     /// <summary>Rim around the marker so it stays visible on light and dark parts alike.</summary>

@@ -15,12 +15,15 @@ public sealed class HtmlReport
     private readonly StringBuilder _body = new();
     private int _images;
 
+    /// <summary>An empty page titled <paramref name="title"/> (escaped; shown as the page's only level-1 heading and
+    /// in the browser tab). Throws <see cref="ArgumentNullException"/> for a null title.</summary>
     public HtmlReport(string title)
     {
         ArgumentNullException.ThrowIfNull(title);
         Title = title;
     }
 
+    /// <summary>The page title, as given (unescaped).</summary>
     public string Title { get; }
 
     /// <summary>Number of images added so far.</summary>
@@ -102,6 +105,8 @@ public sealed class HtmlReport
     public HtmlReport RawJson(string summary, JsonNode? json) =>
         RawJson(summary, json?.ToJsonString(Indented) ?? "null");
 
+    /// <summary>The whole page as one HTML5 document (UTF-8, inline CSS, no scripts): title, then the blocks in the
+    /// order they were added. Can be called any number of times; later additions appear in later calls.</summary>
     public string ToHtml()
     {
         var page = new StringBuilder();

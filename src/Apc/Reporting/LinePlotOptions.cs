@@ -3,11 +3,18 @@ namespace Apc.Reporting;
 /// <summary>Size and axis settings of <see cref="Plots.LinePlot"/>.</summary>
 public sealed record LinePlotOptions
 {
+    /// <summary>Width of the PNG, in pixels (50..10000), legend included.</summary>
     public int Width { get; init; } = 800;
+
+    /// <summary>Height of the PNG, in pixels (50..10000).</summary>
     public int Height { get; init; } = 500;
 
-    /// <summary>Fixed y range (both or neither); by default the axis fits the data.</summary>
+    /// <summary>Lower end of a fixed y range, in the data's units; set with <see cref="YMax"/> (both or neither, finite,
+    /// <c>YMin &lt; YMax</c>, else <see cref="Plots.LinePlot"/> throws <see cref="ArgumentException"/>). By default the
+    /// axis fits the data.</summary>
     public double? YMin { get; init; }
+
+    /// <summary>Upper end of a fixed y range; see <see cref="YMin"/>.</summary>
     public double? YMax { get; init; }
 
     /// <summary>Mark each point (useful when there are few, e.g. one per compression ratio).</summary>

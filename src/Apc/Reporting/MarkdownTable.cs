@@ -8,6 +8,9 @@ namespace Apc.Reporting;
 /// breaks turned into spaces so a cell cannot break the table.</summary>
 public static class MarkdownTable
 {
+    /// <summary>The table as Markdown text, one line per row ending in "\n": header, alignment line, then
+    /// <paramref name="rows"/> in order. Throws <see cref="ArgumentException"/> when there is no header or a row's
+    /// cell count differs from the header count.</summary>
     public static string Render(IReadOnlyList<string> headers, IReadOnlyList<IReadOnlyList<string>> rows)
     {
         CheckShape(headers, rows);

@@ -8,6 +8,7 @@ using Apc.Cli.Commands;
 using Apc.Cli.Terminal;
 using Apc.Data;
 using Apc.Models;
+using Apc.Util;
 using Spectre.Console.Cli;
 
 namespace Apc.Tests.Cli;
@@ -142,6 +143,25 @@ public class CliSurfaceTests
         }
     }
 
+    /// <summary>In `apc compress pipeline --help` every method's option starts with the methods it belongs to, "(structured,
+    /// quantize)", exactly those whose own sub-command has it, in the order of --stages' methods.</summary>
+    [Fact]
+    public void EachPipelineOptionNamesExactlyTheMethodsThatHaveIt()
+    {
+        var methods = CompressStages.Methods.ToList();
+        int checkedOptions = 0;
+        foreach (var property in typeof(PipelineSettings).GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly))
+        {
+            var option = property.GetCustomAttribute<CommandOptionAttribute>();
+            if (option is null || option.LongNames[0] == "stages") continue;
+            var owners = CompressOptionOwners.Of("--" + option.LongNames[0]).Where(m => m != CompressStages.Pipeline).OrderBy(methods.IndexOf);
+            var description = property.GetCustomAttribute<DescriptionAttribute>()!.Description;
+            Assert.StartsWith($"({string.Join(", ", owners)}) ", description);
+            checkedOptions++;
+        }
+        Assert.True(checkedOptions >= 12, $"only {checkedOptions} pipeline options");
+    }
+
     [Fact]
     public void NoQatIsPostTrainingQuantization()
     {
@@ -163,9 +183,53 @@ public class CliSurfaceTests
         foreach (var (type, property) in new[] { (typeof(CompressSettings), "Teacher"), (typeof(EvaluateSettings), "Model"), (typeof(ExplainSettings), "Model"),
                      (typeof(ExportSettings), "Model"), (typeof(ExportSettings), "Out"), (typeof(ImportSettings), "PyTorch"), (typeof(StageSettings), "Done") })
             Assert.True(type.GetProperty(property)!.GetCustomAttribute<CommandOptionAttribute>()!.IsRequired, $"{type.Name}.{property}");
+        // Spectre's help ends a required option's description with "Required"; an option that is required in one mode only
+        // says so in its own words ("Required, except with --status"), and no description repeats Spectre's mark.
+        foreach (var property in settingsTypes.SelectMany(t => t.GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)))
+        {
+            if (property.GetCustomAttribute<CommandOptionAttribute>() is not { } option) continue;
+            var description = property.GetCustomAttribute<DescriptionAttribute>()!.Description;
+            bool saysRequired = System.Text.RegularExpressions.Regex.IsMatch(description, @"\bRequired\b");
+            Assert.True(!saysRequired || (!option.IsRequired && description.Contains("Required, except with", StringComparison.Ordinal)),
+                $"{property.DeclaringType!.Name}.{property.Name}: required {option.IsRequired}, description '{description}'");
+        }
+        var (_, exportHelp, _) = Child("export", "--help");
+        foreach (var required in new[] { "--model <CKPT>", "--out <FILE>" })
+            Assert.EndsWith("Required", exportHelp.Split('\n').Single(l => l.Contains(required, StringComparison.Ordinal)).TrimEnd());
         var (code, error) = CliRunner.Run("compress", "kd", "--match", "none");
         Assert.Equal(2, code);
         Assert.Contains("compress kd: --teacher is required", error);
+        // Required but for one mode (experiment --status reads a folder instead of a plan): the help says so, and its
+        // absence is the same one-line usage error.
+        Assert.EndsWith("Required, except with --status.", typeof(ExperimentSettings).GetProperty("Config")!.GetCustomAttribute<DescriptionAttribute>()!.Description);
+        (code, error) = CliRunner.Run("experiment", "--out", "runs/x");
+        Assert.Equal(2, code);
+        Assert.Contains("--config FILE is required", error);
+    }
+
+    /// <summary>What README.md says about shared options holds for the settings types: the data options it lists belong to
+    /// train, every compress sub-command, evaluate and explain; demo takes the three it names; info, evaluate and every
+    /// compress sub-command take --format.</summary>
+    [Fact]
+    public void TheReadmesStatementsAboutSharedOptionsHold()
+    {
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "Apc.sln"))) root = Path.GetDirectoryName(root)!;
+        var readme = File.ReadAllText(Path.Combine(root, "README.md")).ReplaceLineEndings(" ");
+        static string[] Options(string text) =>
+            System.Text.RegularExpressions.Regex.Matches(text, "`(--[a-z-]+)`").Select(m => m.Groups[1].Value).ToArray();
+        var data = System.Text.RegularExpressions.Regex.Match(readme, @"Data options are shared by every verb that reads data \(train, compress, evaluate, explain\): (?<list>[^;]+);");
+        Assert.True(data.Success, "README no longer states the shared data options");
+        var dataOptions = Options(data.Groups["list"].Value);
+        Assert.True(dataOptions.Length >= 10, string.Join(' ', dataOptions));
+        foreach (var type in CompressTypes.Append(typeof(TrainSettings)).Append(typeof(EvaluateSettings)).Append(typeof(ExplainSettings)))
+            foreach (var option in dataOptions) Assert.Contains(option, OptionsOf(type).Select(o => o.Name));
+        var demo = System.Text.RegularExpressions.Regex.Match(readme, @"`demo` takes (?<list>[^(;]+)");
+        Assert.True(demo.Success, "README no longer states demo's data options");
+        foreach (var option in Options(demo.Groups["list"].Value)) Assert.Contains(option, OptionsOf(typeof(DemoSettings)).Select(o => o.Name));
+        Assert.Contains("`info`, `evaluate` and `compress` take `--format json`", readme);
+        foreach (var type in CompressTypes.Append(typeof(InfoSettings)).Append(typeof(EvaluateSettings)))
+            Assert.Contains("--format", OptionsOf(type).Select(o => o.Name));
     }
 
     [Fact]
@@ -214,6 +278,12 @@ public class CliSurfaceTests
         Assert.Equal(0, versionCode);
         Assert.Equal(ToolVersion.Text, version.Trim());
         Assert.NotEqual(0, Child("-v").Code); // -v alone is not the version
+        // Every verb has -v as the short name of --verbose, described alike.
+        var verbose = typeof(ApcApp).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(CommandSettings)) && !t.IsAbstract)
+            .Select(t => t.GetProperty("Verbose")).ToList();
+        Assert.DoesNotContain(null, verbose);
+        Assert.All(verbose, p => Assert.Equal(new[] { "v" }, p!.GetCustomAttribute<CommandOptionAttribute>()!.ShortNames));
+        Assert.Single(verbose.Select(p => p!.GetCustomAttribute<DescriptionAttribute>()!.Description).Distinct());
     }
 
     [Fact]
@@ -228,6 +298,47 @@ public class CliSurfaceTests
         // The hint is a command line the shell splits back into the arguments that continue the run.
         var words = Apc.Util.CommandLine.Split(ResumeHint.For(new[] { "train", "--out", "a b" })!);
         Assert.Equal(new[] { "apc", "train", "--out", "a b", "--resume" }, words);
+    }
+
+    /// <summary>Ctrl-C (SIGINT) during training ends the process with the command that continues the run on stderr:
+    /// the same arguments with --resume, a line that parses.</summary>
+    [Fact]
+    public async Task CtrlCDuringTrainingPrintsTheCommandThatContinuesIt()
+    {
+        using var dir = new TempFolder();
+        var outDir = dir.File("t");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(CliRunner.CliDll);
+        foreach (var a in new[] { "train", "--arch", "vgg11-bn:w=1/16", "--epochs", "500", "--lr-steps", "", "--out", outDir }.Concat(Data)) info.ArgumentList.Add(a);
+        using var process = Process.Start(info)!;
+        var error = process.StandardError.ReadToEndAsync();
+        var started = new TaskCompletionSource();
+        var output = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (output) output.AppendLine(e.Data);
+            if (e.Data.StartsWith("Training", StringComparison.Ordinal)) started.TrySetResult();
+        };
+        process.BeginOutputReadLine();
+        try
+        {
+            await started.Task.WaitAsync(TimeSpan.FromSeconds(120));
+            await Task.Delay(500);
+            using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+        Assert.NotEqual(0, process.ExitCode);
+        var stderr = await error;
+        var hint = stderr.Split('\n').Select(l => l.Trim()).SingleOrDefault(l => l.StartsWith("interrupted. To continue, run: ", StringComparison.Ordinal));
+        Assert.True(hint is not null, "no resume hint on stderr: " + stderr);
+        var words = Apc.Util.CommandLine.Split(hint["interrupted. To continue, run: ".Length..]);
+        Assert.Equal(new[] { "apc", "train", "--arch", "vgg11-bn:w=1/16", "--epochs", "500", "--lr-steps", "", "--out", outDir }.Concat(Data).Append("--resume"), words);
+        ApcApp.Check(words.Skip(1).ToArray());
     }
 
     [Fact]

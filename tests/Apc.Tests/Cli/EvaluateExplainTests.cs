@@ -1,3 +1,4 @@
+using CsCheck;
 using System.Text.Json.Nodes;
 using Apc.Tests.Data;
 
@@ -172,13 +173,30 @@ public class EvaluateExplainTests
         foreach (var panel in panels)
         {
             var file = panel!["file"]!.GetValue<string>();
-            Assert.Matches("^[0-9]+-[A-Za-z0-9+-]+\\.png$", file);
-            var parts = System.Text.RegularExpressions.Regex.Split(panel["class"]!.GetValue<string>(), "[^A-Za-z0-9+]+").Where(p => p.Length > 0);
+            Assert.Matches("^[0-9]+-[a-z0-9+-]+\\.png$", file);
+            var parts = System.Text.RegularExpressions.Regex.Split(panel["class"]!.GetValue<string>().ToLowerInvariant(), "[^a-z0-9+]+").Where(p => p.Length > 0);
             Assert.Equal($"{panel["image"]}-{string.Join('-', parts)}-{panel["method"]}-{panel["model"]}.png", file);
             Assert.True(File.Exists(dir.File(Path.Combine("x", file))), file);
         }
         Assert.Equal(8, panels.Select(p => p!["file"]!.GetValue<string>()).Distinct().Count());
         Assert.DoesNotContain(Directory.GetFiles(dir.File("x")), f => Path.GetFileName(f).StartsWith('_'));
+    }
+
+    /// <summary>A panel's file name reads as its parts: index, class, method, model, lower case, joined by '-'; for any
+    /// class name it is made of [a-z0-9+-] only, starts with the index and never holds "--" or a trailing '-'.</summary>
+    [Fact]
+    public void PanelFileNamesAreLowerCaseWordsJoinedByDashes()
+    {
+        static string Name(int index, string cls, string method = "gradcam", string model = "model") =>
+            Apc.Cli.Commands.ExplainCommand.CellFileName(new Apc.Reporting.AttributionGallery.Cell("row", model, [], "", index, method, cls));
+        Assert.Equal("0-ankle-boot-gradcam-model", Name(0, "Ankle boot"));
+        Assert.Equal("3-t-shirt-top-lrp-reference", Name(3, "T-shirt/top", "lrp", "reference"));
+        Assert.Equal("12-pottedplant-gradcam++-model", Name(12, "pottedplant", "gradcam++"));
+        Gen.String.Sample(cls =>
+        {
+            var name = Name(7, cls);
+            Assert.Matches("^7(-[a-z0-9+]+)+$", name);
+        }, seed: "0N0XIzNsQ0O2", iter: 500, threads: 1);
     }
 
     [Fact]

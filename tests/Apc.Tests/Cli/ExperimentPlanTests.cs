@@ -126,6 +126,9 @@ public class ExperimentPlanTests
         var args = stages.First(s => s.Arguments[0] == "export").Arguments.ToArray();
         var moved = args.Select((x, i) => i > 0 && args[i - 1] == "--summary" ? "elsewhere.json" : x).ToArray();
         Assert.Empty(StageFingerprint.Of(moved).DifferencesFrom(StageFingerprint.Of(args)));
+        // Nor is how much it says on an error: -v is --verbose.
+        Assert.Empty(StageFingerprint.Of(args.Append("-v").ToArray()).DifferencesFrom(StageFingerprint.Of(args)));
+        Assert.Empty(StageFingerprint.Of(args.Append("--verbose").ToArray()).DifferencesFrom(StageFingerprint.Of(args)));
     }
 
     [Fact]

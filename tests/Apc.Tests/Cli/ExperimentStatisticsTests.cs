@@ -136,6 +136,15 @@ public class ExperimentStatisticsTests
         var cell = results.Statistics.Cells.Single(c => c.Matcher == "wcam" && c.Metric == "gradcam.cosine");
         Assert.Equal(2, cell.Pairs);
 
+        // results.md's table says what each score rests on: pairs scored (pointing, AUC) / compared (cosine) per model.
+        var (headers, rows) = results.Table("kd");
+        int column = Array.IndexOf(headers, "gradcam pairs");
+        Assert.True(column > 0, string.Join(" | ", headers));
+        Assert.Equal("3", rows.Single(r => r[0] == "Teacher")[column]);
+        Assert.Equal("3 / 2", rows.Single(r => r[0] == "+ WCAM")[column]);
+        Assert.Equal("3 / 2", rows.Single(r => r[0] == "naive")[column]);
+        Assert.Contains("gradcam pairs", results.ResultsMarkdown("apc experiment", 1));
+
         // A run evaluated against another reference is left as its evaluation wrote it.
         var other = Evaluated(dir, 0, "kd", "at", Pairs([0, 0], [1, 2], [0.8, -0.7]), dir.File("elsewhere/model.ckpt"));
         var otherResults = ExperimentResults.Collect(config with { Matchers = ["at"] }, [teacher, other]);

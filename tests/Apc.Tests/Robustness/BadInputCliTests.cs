@@ -129,31 +129,90 @@ public class BadInputCliTests
         Assert.True(examples >= 10, $"only {examples} examples found in the help texts");
     }
 
-    /// <summary>Every `./apc ...` line of a code block in README.md and docs/*.md parses and passes its verb's early checks
-    /// (comments and an output redirection cut off), so that the documentation shows command lines that run.</summary>
+    /// <summary>Every apc command line that README.md and the docs (docs/**/*.md, src/**/README.md) show parses and passes
+    /// its verb's early checks, so that the documentation shows command lines that run: each line of a code block that
+    /// starts with `./apc`, `apc` or `$ apc` (continued over lines ending in '\', comments and an output redirection cut
+    /// off), and each inline `./apc ...` span (README's command table). A synopsis's optional parts, [--x] and
+    /// [--a | --b], are checked in every alternative, each with the optional part given.</summary>
     [Fact]
     public void EveryDocumentedCommandLineParses()
     {
         var root = AppContext.BaseDirectory;
         while (!File.Exists(Path.Combine(root, "Apc.sln"))) root = Path.GetDirectoryName(root)!;
-        int lines = 0;
-        foreach (var file in Directory.GetFiles(Path.Combine(root, "docs"), "*.md").Prepend(Path.Combine(root, "README.md")))
+        var files = Directory.GetFiles(Path.Combine(root, "docs"), "*.md", SearchOption.AllDirectories)
+            .Concat(Directory.GetFiles(Path.Combine(root, "src"), "README.md", SearchOption.AllDirectories))
+            .Prepend(Path.Combine(root, "README.md"));
+        int lines = 0, inline = 0;
+        var verbs = new HashSet<string>();
+        foreach (var file in files)
+            foreach (var (line, fromSpan) in DocumentedCommandLines(File.ReadAllLines(file)))
+                foreach (var variant in Synopsis(line))
+                {
+                    var args = Apc.Util.CommandLine.Split(variant).Skip(1).ToArray();
+                    var error = Record.Exception(() => ApcApp.Check(args));
+                    Assert.True(error is null, $"{Path.GetRelativePath(root, file)}: '{variant}': {error?.Message}");
+                    lines++;
+                    if (fromSpan) inline++;
+                    verbs.Add(args.Length > 1 && args[0] == "compress" ? "compress " + args[1] : args.FirstOrDefault() ?? "");
+                }
+        Assert.True(lines >= 40, $"only {lines} command lines found in README.md and docs/");
+        Assert.True(inline >= 10, $"only {inline} inline command lines found (README's command table has more)");
+        foreach (var verb in new[] { "train", "compress kd", "evaluate", "explain", "export", "info", "import", "experiment", "demo" })
+            Assert.Contains(verb, verbs);
+    }
+
+    /// <summary>The command lines of a Markdown page, with whether each came from an inline span.</summary>
+    static IEnumerable<(string Line, bool FromSpan)> DocumentedCommandLines(string[] page)
+    {
+        bool inside = false;
+        for (int i = 0; i < page.Length; i++)
         {
-            bool inside = false;
-            foreach (var raw in File.ReadLines(file))
+            var raw = page[i];
+            if (raw.StartsWith("```", StringComparison.Ordinal)) { inside = !inside; continue; }
+            if (!inside)
             {
-                if (raw.StartsWith("```", StringComparison.Ordinal)) { inside = !inside; continue; }
-                var line = raw.Trim();
-                if (!inside || !line.StartsWith("./apc ", StringComparison.Ordinal)) continue;
-                if (line.IndexOf(" #", StringComparison.Ordinal) is var comment and > 0) line = line[..comment];
-                if (line.IndexOf(" > ", StringComparison.Ordinal) is var redirect and > 0) line = line[..redirect];
-                var args = Apc.Util.CommandLine.Split(line).Skip(1).ToArray();
-                var error = Record.Exception(() => ApcApp.Check(args));
-                Assert.True(error is null, $"{Path.GetFileName(file)}: '{line}': {error?.Message}");
-                lines++;
+                foreach (System.Text.RegularExpressions.Match span in System.Text.RegularExpressions.Regex.Matches(raw, @"`(\./apc [^`]+)`"))
+                {
+                    var text = span.Groups[1].Value.Replace("\\|", "|", StringComparison.Ordinal);
+                    // A span with a placeholder (<run>, …) names a form, not a line to run.
+                    if (text.Contains('<') || text.Contains('…') || text.Contains("...", StringComparison.Ordinal)) continue;
+                    yield return (text, true);
+                }
+                continue;
             }
+            var line = raw.Trim();
+            if (line.StartsWith("$ ", StringComparison.Ordinal)) line = line[2..];
+            if (!line.StartsWith("./apc ", StringComparison.Ordinal) && !line.StartsWith("apc ", StringComparison.Ordinal)) continue;
+            while (line.EndsWith('\\') && i + 1 < page.Length) line = line[..^1] + " " + page[++i].Trim();
+            if (line.IndexOf(" #", StringComparison.Ordinal) is var comment and > 0) line = line[..comment];
+            if (line.IndexOf(" > ", StringComparison.Ordinal) is var redirect and > 0) line = line[..redirect];
+            yield return (line.Trim(), false);
         }
-        Assert.True(lines >= 20, $"only {lines} command lines found in README.md and docs/");
+    }
+
+    /// <summary>The command lines a synopsis stands for: each [part] given, and one line per alternative of [a | b].</summary>
+    internal static IEnumerable<string> Synopsis(string line)
+    {
+        int open = line.IndexOf('[', StringComparison.Ordinal);
+        int close = open < 0 ? -1 : line.IndexOf(']', open);
+        // A bracket inside a value (e.g. a JSON path or a glob) is left alone: only " [--" opens an optional part.
+        if (open <= 0 || close < 0 || line[open - 1] != ' ' || !line[(open + 1)..].StartsWith('-'))
+        {
+            yield return line;
+            yield break;
+        }
+        foreach (var alternative in line[(open + 1)..close].Split('|'))
+            foreach (var rest in Synopsis(line[..open] + alternative.Trim() + line[(close + 1)..]))
+                yield return System.Text.RegularExpressions.Regex.Replace(rest, " {2,}", " ");
+    }
+
+    [Fact]
+    public void ASynopsisStandsForEveryAlternativeWithItsOptionalPartsGiven()
+    {
+        Assert.Equal(["./apc demo --quick --seeds 0,1,2", "./apc demo --full --seeds 0,1,2"],
+            Synopsis("./apc demo [--quick | --full] [--seeds 0,1,2]").ToArray());
+        Assert.Equal(["./apc train --epochs 12 --out runs/t"], Synopsis("./apc train [--epochs 12] --out runs/t").ToArray());
+        Assert.Equal(["./apc info a[1].ckpt"], Synopsis("./apc info a[1].ckpt").ToArray());
     }
 
     /// <summary>The EXAMPLES section of `apc VERB --help`, wrapped lines joined.</summary>

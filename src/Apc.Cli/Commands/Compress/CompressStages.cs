@@ -82,13 +82,13 @@ public static class CompressStages
             Preset: p.Preset,
             PerLayer: p.LayerRatios is null ? null : StructuredPruningOptions.ParseLayerRatios(p.LayerRatios),
             Criterion: p.Criterion ?? defaults.Criterion,
-            Iterations: p.Rounds ?? defaults.Iterations,
+            Rounds: p.Rounds ?? defaults.Rounds,
             CalibrationImages: p.CalibrationImages ?? defaults.CalibrationImages).Validated();
         // The keys are those of earlier runs' fingerprints ("iterations" is --rounds): renaming them would orphan finished runs.
         var config = new JsonObject
         {
             ["ratio"] = options.Ratio, ["preset"] = options.Preset, ["layer_ratios"] = p.LayerRatios, ["criterion"] = options.Criterion,
-            ["iterations"] = options.Iterations, ["calibration_images"] = options.CalibrationImages,
+            ["iterations"] = options.Rounds, ["calibration_images"] = options.CalibrationImages,
         };
         return new PipelineStep(new StructuredPruningStage(options), Schedule(s, fromScratch: false), config);
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Apc.Util;
 using Spectre.Console;
 
 namespace Apc.Cli.Commands;
@@ -29,7 +30,7 @@ static class CompressTable
         Count("multiply-accumulates / image", "macs");
         Count("file size (bytes)", "size_bytes");
         double tl = latency["teacher"]!.GetValue<double>(), ml = latency["model"]!.GetValue<double>();
-        table.AddRow($"latency, {Apc.Cli.Terminal.Plural.Of(latency["batch_images"]!.GetValue<long>(), "image")} (ms)", tl.ToString("F1", CultureInfo.InvariantCulture),
+        table.AddRow($"latency, {Plural.Of(latency["batch_images"]!.GetValue<long>(), "image")} (ms)", tl.ToString("F1", CultureInfo.InvariantCulture),
             ml.ToString("F1", CultureInfo.InvariantCulture), ml > 0 ? (tl / ml).ToString("F2", CultureInfo.InvariantCulture) + "x" : "n/a");
         Percent("mAP per class (%)", "map_per_class");
         Percent("mAP per image (%)", "map_per_image");

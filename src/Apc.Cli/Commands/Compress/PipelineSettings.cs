@@ -50,7 +50,7 @@ public sealed class PipelineSettings : CompressSettings, IKdOptions, IStructured
     public string? LayerRatios { get; init; }
 
     [CommandOption("--calibration-images <N>")]
-    [Description("(structured) " + CompressHelp.StructuredCalibrationImages + " quantize: " + CompressHelp.QuantizeCalibrationImages + " Default: structured 128, quantize 256.")]
+    [Description("(structured, quantize) structured: " + CompressHelp.StructuredCalibrationImages + " quantize: " + CompressHelp.QuantizeCalibrationImages + " Default: structured 128, quantize 256.")]
     public int? CalibrationImages { get; init; }
 
     [CommandOption("--rounds <N>")]

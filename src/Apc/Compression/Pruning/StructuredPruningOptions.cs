@@ -11,14 +11,14 @@ namespace Apc.Compression.Pruning;
 /// <param name="Preset">--preset: "reference" (see <see cref="PruningPresets.Layers"/>).</param>
 /// <param name="PerLayer">--layer-ratios: conv name or alias → ratio (e.g. conv1_1=0.3,layer4.1.conv1=0.5).</param>
 /// <param name="Criterion">--criterion: l1 (Li et al. 2017) or attribution (<see cref="AttributionFilterCriterion"/>).</param>
-/// <param name="Iterations">--rounds N: reach the target in N prune + fine-tune rounds (1 = one-shot).</param>
+/// <param name="Rounds">--rounds N: reach the target in N prune + fine-tune rounds (1 = one-shot).</param>
 /// <param name="CalibrationImages">--calibration-images: training images the attribution criterion scores on.</param>
 public sealed record StructuredPruningOptions(
     double? Ratio = null,
     string? Preset = null,
     IReadOnlyDictionary<string, double>? PerLayer = null,
     string Criterion = "l1",
-    int Iterations = 1,
+    int Rounds = 1,
     int CalibrationImages = 128)
 {
     /// <summary>The reference's ratio for its preset (method.md §3.3).</summary>
@@ -48,7 +48,7 @@ public sealed record StructuredPruningOptions(
             throw new UsageException("structured pruning needs --ratio, --preset or --layer-ratios.");
         if (!FilterCriteria.Contains(Criterion))
             throw new UsageException($"--criterion '{Criterion}': valid values are {string.Join(", ", Criteria)}.");
-        if (Iterations < 1) throw new UsageException($"--rounds must be at least 1 (got {Iterations}).");
+        if (Rounds < 1) throw new UsageException($"--rounds must be at least 1 (got {Rounds}).");
         if (CalibrationImages < 1) throw new UsageException($"--calibration-images must be at least 1 (got {CalibrationImages}).");
         return this;
     }

@@ -49,9 +49,9 @@ public sealed class StructuredPruningStage : ICompressionStage
             Checkpoints.CheckpointInfo? best = null;
             string dir = context.OutDir;
             JsonObject compression = new();
-            for (int iteration = 1; iteration <= Options.Iterations; iteration++)
+            for (int iteration = 1; iteration <= Options.Rounds; iteration++)
             {
-                int step = iteration, steps = Options.Iterations;
+                int step = iteration, steps = Options.Rounds;
                 var keep = groups.ToDictionary(g => g.Conv,
                     g => original[g.Conv] - (int)Math.Round((original[g.Conv] - target[g.Conv]) * (double)step / steps, MidpointRounding.AwayFromZero));
                 var plan = PruningPlan.FromKeepCounts(current, criterion, keep);
@@ -69,7 +69,7 @@ public sealed class StructuredPruningStage : ICompressionStage
                 var template = context.Template with { Kind = Method, Compression = compression };
                 (training, best) = StageSupport.FineTune(context, current, dir, template);
             }
-            var path = Options.Iterations == 1 ? training!.CheckpointPath : StageSupport.SaveFinal(context, current, best!, dir);
+            var path = Options.Rounds == 1 ? training!.CheckpointPath : StageSupport.SaveFinal(context, current, best!, dir);
             return new StageResult(current, new Dictionary<string, TorchSharp.torch.Tensor>(), compression, training, path);
         }
         catch
@@ -102,7 +102,7 @@ public sealed class StructuredPruningStage : ICompressionStage
             ["preset"] = Options.Preset,
             ["layer_ratios"] = Options.PerLayer is null ? null
                 : new JsonObject(Options.PerLayer.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
-            ["iterations"] = Options.Iterations,
+            ["iterations"] = Options.Rounds, // the key metrics.json had before --rounds, kept so earlier runs' files read alike
             ["iteration"] = iteration,
             ["calibration_images"] = Options.Criterion == "attribution" ? Options.CalibrationImages : null,
             ["source_arch"] = source.ToString(),

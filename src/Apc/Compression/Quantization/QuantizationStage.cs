@@ -75,7 +75,7 @@ public sealed class QuantizationStage : ICompressionStage
         activations.Freeze();
         foreach (var (key, value) in activations.ToTensors()) extra[key] = value;
         var report = Evaluate(model, context.Data.Val, training.BatchSize, device);
-        context.Monitor?.Message($"post-training quantization: val mAP {report.MapPerClass:P1} (calibrated on {calibrated} images)");
+        context.Monitor?.Message($"post-training quantization: val mAP {report.MapPerClass:P1} (calibrated on {Plural.Of(calibrated, "image")})");
 
         var compression = Describe(model, calibrated, ptq: null);
         var metrics = MetricsJson(report, epoch: 0);
@@ -120,7 +120,7 @@ public sealed class QuantizationStage : ICompressionStage
             // exactly as post-training quantization alone would be.
             activations.Track();
             var report = Evaluate(model, context.Data.Val, training.BatchSize, device);
-            context.Monitor?.Message($"post-training quantization: val mAP {report.MapPerClass:P1} (calibrated on {calibrated} images); " +
+            context.Monitor?.Message($"post-training quantization: val mAP {report.MapPerClass:P1} (calibrated on {Plural.Of(calibrated, "image")}); " +
                 "fine-tuning on the quantized network");
             compression = Describe(model, calibrated, MetricsJson(report, epoch: 0));
         }

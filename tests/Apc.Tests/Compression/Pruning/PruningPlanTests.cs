@@ -92,7 +92,7 @@ public class PruningPlanTests
         Assert.Throws<UsageException>(() => new StructuredPruningOptions().Validated()); // nothing to prune
         Assert.Throws<UsageException>(() => new StructuredPruningOptions(Ratio: 0.3, Criterion: "l2").Validated());
         Assert.Throws<UsageException>(() => new StructuredPruningOptions(Preset: "paper").Validated());
-        Assert.Throws<UsageException>(() => new StructuredPruningOptions(Ratio: 0.3, Iterations: 0).Validated());
+        Assert.Throws<UsageException>(() => new StructuredPruningOptions(Ratio: 0.3, Rounds: 0).Validated());
         Assert.Throws<UsageException>(() => StructuredPruningOptions.ParseLayerRatios("conv1_1=1.2"));
         Assert.Throws<UsageException>(() => StructuredPruningOptions.ParseLayerRatios("conv1_1"));
         using var resnet = Build("resnet18:w=1/16");

@@ -49,7 +49,7 @@ public class StructuredPruningStageTests
     {
         using var dir = new TempFolder();
         using var teacher = Build("resnet18:w=1/16");
-        var options = new StructuredPruningOptions(Ratio: 0.6, Preset: "reference", Criterion: "attribution", Iterations: 2, CalibrationImages: 16);
+        var options = new StructuredPruningOptions(Ratio: 0.6, Preset: "reference", Criterion: "attribution", Rounds: 2, CalibrationImages: 16);
         var result = new StructuredPruningStage(options).Run(Context(teacher, teacher, dir.Path));
         using var pruned = result.Model;
 

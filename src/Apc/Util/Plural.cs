@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Apc.Cli.Terminal;
+namespace Apc.Util;
 
 /// <summary>A count with its noun in the right number: "1 epoch", "2 epochs", "0 single heatmaps".</summary>
 public static class Plural
