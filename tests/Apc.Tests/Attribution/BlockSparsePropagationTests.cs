@@ -1,8 +1,6 @@
 using Apc.Attribution;
 using Apc.Attribution.Propagation;
-using Apc.Compression.BlockSparse;
 using Apc.Models;
-using Apc.Training;
 using static TorchSharp.torch;
 
 namespace Apc.Tests.Attribution;
@@ -26,13 +24,7 @@ public class BlockSparsePropagationTests
             var dense = TestNets.Build(TestNets.Vgg, seed, zeroBiases);
             try
             {
-                var spec = dense.Arch with { Blocks = new BlockSparseOptions(Blocks: 4, Seed: 7).LayerBlocks(dense), BlockSeed = 7 };
-                var masks = BlockSurgery.Masks(dense, spec);
-                WeightMasks.Apply(dense, masks);
-                foreach (var m in masks.Values) m.Dispose();
-                var grouped = BlockSurgery.Apply(dense, spec);
-                grouped.eval();
-                return new Forms { Masked = dense, Grouped = grouped };
+                return new Forms { Grouped = BlockSparseNets.MaskAndGroup(dense), Masked = dense };
             }
             catch
             {
