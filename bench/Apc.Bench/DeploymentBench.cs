@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Apc.Checkpoints;
+using Apc.Compression.BlockSparse;
 using Apc.Compression.Pruning;
 using Apc.Compression.Quantization;
 using Apc.Deployment;
@@ -15,7 +16,11 @@ namespace Apc.Bench;
 /// a structurally pruned network and the int8 QDQ network (and its own weights in fp32), at batch 1 and 64 in one run, as
 /// ratios against the ORT teacher, with MAC reductions and file sizes. The compressed forms are built here from the
 /// teacher without training (the student at the demo's width, pruning at the demo's ratio by filter L1 norm, post-training
-/// int8 calibrated on seeded random images): speed and size depend on their structure, not on their trained values.</summary>
+/// int8 calibrated on seeded random images): speed and size depend on their structure, not on their trained values.
+/// Block-sparse rows (issue 13): the teacher's grouped form with <c>--blocks</c> G (every conv but the first; masked and
+/// surgered as the stage does, permutation seed 0), and a structurally pruned network whose uniform ratio is chosen so
+/// that its MACs are as close as possible to the grouped network's; both are compared with the dense ORT teacher and
+/// with each other, as time ratios with the MAC counts beside them.</summary>
 static class DeploymentBench
 {
     public static int Run(Func<string, string, string> option)
@@ -27,6 +32,7 @@ static class DeploymentBench
         // Structured pruning at each ratio: 0.3 is the demo's; 0.5 keeps channel counts that are multiples of 8 on this
         // teacher (16, 32, 64, 128 → 8, 16, 32, 64), which tests whether ORT's blocked convolutions lose speed on odd counts.
         var ratios = option("--ratios", "0.3,0.5").Split(',').Select(r => double.Parse(r, CultureInfo.InvariantCulture)).ToArray();
+        int blocks = int.Parse(option("--blocks", "4"), CultureInfo.InvariantCulture);
         torch.set_num_threads(threads);
         var dir = Path.Combine(Path.GetTempPath(), "apc-bench-deploy-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
@@ -55,6 +61,11 @@ static class DeploymentBench
         activations.Freeze();
         foreach (var (k, v) in activations.ToTensors()) extra[k] = v;
 
+        // Block-sparse: the teacher's weights masked to G permuted diagonal blocks, then the grouped form; and structured
+        // pruning at the uniform ratio whose MACs come closest to it.
+        var grouped = BlockSparse(teacher.Model, blocks);
+        var (matchedRatio, matched) = StructuredAtMacs(teacher.Model, grouped.MultiplyAccumulates());
+
         var none = new Dictionary<string, Tensor>();
         var rows = new List<(string Name, ClassifierNet Net, IReadOnlyDictionary<string, Tensor> Extra)>
         {
@@ -62,6 +73,10 @@ static class DeploymentBench
             ("int8 QDQ (teacher, w8 a8)", quantized, extra), ("int8's weights in fp32", quantized, none),
         };
         rows.AddRange(structured.Select(s => ($"structured (ratio {s.Ratio.ToString(CultureInfo.InvariantCulture)}, every conv; {s.Net.Arch})", s.Net, (IReadOnlyDictionary<string, Tensor>)none)));
+        rows.Add(($"block-sparse ({blocks} blocks, every conv but the first; {grouped.Arch})", grouped, none));
+        rows.Add(($"structured at the block-sparse MACs (ratio {matchedRatio.ToString("0.###", CultureInfo.InvariantCulture)}, every conv; {matched.Arch})", matched, none));
+        // Runner indices (the TorchSharp teacher is runner 0, row i is runner i + 1).
+        int teacherOrt = 1, blockSparse = rows.Count - 1, matchedStructured = rows.Count;
         var classifiers = new List<OnnxClassifier>();
         var sizes = new List<long>();
         foreach (var (name, net, ext) in rows)
@@ -112,11 +127,62 @@ static class DeploymentBench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"# int8 vs the same weights in fp32 (ORT): batch 1 ×{perBatch[1][int8Float] / perBatch[1][int8]:F2}, batch 64 ×{perBatch[64][int8Float] / perBatch[64][int8]:F2}; " +
             $"int8 file {(double)files[int8] / files[int8Float]:P1} of the fp32 file"));
+        Console.WriteLine();
+        Console.WriteLine($"Block-sparse ({blocks} blocks) against the dense teacher and structured pruning at about its MACs, ONNX Runtime, same run " +
+                          "(time ratios: their ms / block-sparse ms, so > 1 means block-sparse is faster):");
+        Console.WriteLine("| block-sparse against | block-sparse MACs/image | their MACs/image | their MACs / block-sparse MACs | batch 1: time ratio | batch 64: time ratio |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var other in new[] { teacherOrt, matchedStructured })
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {runners[other].Name} | {macs[blockSparse]:N0} | {macs[other]:N0} | {(double)macs[other] / macs[blockSparse]:F2} | " +
+                $"{perBatch[1][other] / perBatch[1][blockSparse]:F2} | {perBatch[64][other] / perBatch[64][blockSparse]:F2} |"));
         foreach (var c in classifiers) c.Dispose();
-        kd.Dispose(); quantized.Dispose();
+        kd.Dispose(); quantized.Dispose(); grouped.Dispose(); matched.Dispose();
         foreach (var s in structured) s.Net.Dispose();
         foreach (var t in extra.Values) t.Dispose();
         Directory.Delete(dir, recursive: true);
         return 0;
+    }
+
+    /// <summary>The grouped form of <paramref name="teacher"/> with <paramref name="blocks"/> blocks in every conv but the
+    /// first (permutation seed 0): a copy masked to its permuted block diagonals, then surgered (as the block-sparse stage
+    /// does after fine-tuning). Eval mode; the caller owns it.</summary>
+    static ClassifierNet BlockSparse(ClassifierNet teacher, int blocks)
+    {
+        using var masked = ModelCopy.Clone(teacher);
+        var options = new BlockSparseOptions(Blocks: blocks, Seed: 0);
+        var spec = masked.Arch with { Blocks = options.LayerBlocks(masked), BlockSeed = options.Seed };
+        var masks = BlockSurgery.Masks(masked, spec);
+        Apc.Training.WeightMasks.Apply(masked, masks);
+        foreach (var m in masks.Values) m.Dispose();
+        var grouped = BlockSurgery.Apply(masked, spec);
+        grouped.eval();
+        return grouped;
+    }
+
+    /// <summary>Structured pruning of every conv at one uniform ratio (filter L1 norm), the ratio chosen by bisection so
+    /// that the pruned network's MACs are as close as possible (in ratio) to <paramref name="targetMacs"/>. MACs fall
+    /// with the ratio in integer channel steps, so the closest of the two ratios around the target is taken.</summary>
+    static (double Ratio, ClassifierNet Net) StructuredAtMacs(ClassifierNet teacher, long targetMacs)
+    {
+        ClassifierNet Prune(double ratio)
+        {
+            var groups = PruningDependencies.Groups(teacher).ToDictionary(g => g.Conv, _ => ratio);
+            var net = ChannelSurgery.Apply(teacher, PruningPlan.FromRatios(teacher, L1FilterCriterion.Instance, groups));
+            net.eval();
+            return net;
+        }
+        long MacsAt(double ratio) { using var net = Prune(ratio); return net.MultiplyAccumulates(); }
+        double above = 0, below = 0.95; // MACs at `above` exceed the target, at `below` they do not (checked)
+        if (MacsAt(above) <= targetMacs) return (above, Prune(above));
+        if (MacsAt(below) > targetMacs) return (below, Prune(below));
+        for (int i = 0; i < 20; i++)
+        {
+            double middle = (above + below) / 2;
+            if (MacsAt(middle) > targetMacs) above = middle; else below = middle;
+        }
+        double Distance(double ratio) => Math.Abs(Math.Log((double)MacsAt(ratio) / targetMacs));
+        double best = Distance(above) < Distance(below) ? above : below;
+        return (best, Prune(best));
     }
 }

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 
 // Benchmarks (not tests): speeds are reported as ratios against a baseline measured in the same run, because
 // this machine is noisy. Usage: dotnet run -c Release --project bench/Apc.Bench -- [attribution|geometry|deployment] [--arch SPEC] [--repeats N]
-// [--batch N] (geometry only)
+// [--batch N] (geometry only) [--teacher CKPT] [--threads N] [--student SPEC] [--ratios LIST] [--blocks G] (deployment only)
 Apc.Util.OneDnnCacheWorkaround.Apply(); // before anything computes
 var argsList = args.ToList();
 string Option(string name, string fallback)

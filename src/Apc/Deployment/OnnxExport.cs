@@ -20,7 +20,10 @@ namespace Apc.Deployment;
 /// The graph follows the network's own node list (<see cref="ClassifierNet.Nodes"/>), so every architecture and every
 /// compressed form (kd students, structurally pruned channel lists, unstructured zeros, quantized grids) exports through
 /// one walk. Every batch norm that follows a convolution is folded into it (<see cref="BatchNormFolding"/>), which is
-/// exact up to float rounding in evaluation mode; dropout is the identity in evaluation mode and is left out.
+/// exact up to float rounding in evaluation mode (a grouped convolution's weight is scaled per output channel like any
+/// other); dropout is the identity in evaluation mode and is left out. The channel permutations around a block-sparse
+/// network's grouped convolutions become Gather on axis 1 with int64 indices, and the grouped convolution a Conv with
+/// its group attribute.
 /// Unstructured sparsity is exported as dense weights holding zeros: ONNX Runtime's CPU kernels are dense.
 ///
 /// A quantized checkpoint becomes a QDQ graph that reproduces its fake-quantized arithmetic:
@@ -195,6 +198,18 @@ public static class OnnxExport
                     }
                     case LayerNode { Kind: LayerKind.Dropout }:
                         break; // the identity in evaluation mode
+                    case LayerNode { Kind: LayerKind.Permute } permute:
+                    {
+                        if (permute.Module is not ChannelPermutation permutation)
+                            throw new ApcException($"layer '{permute.Name}': only ChannelPermutation can be exported as a channel permutation.");
+                        // Output channel i is input channel Order[i]: Gather on the channel axis with the order as indices.
+                        var value = graph.Node("Gather", permute.Name, new[] { x.Value, graph.Int64(permute.Name + ".indices", permutation.Order) },
+                            B.Int("axis", 1));
+                        // A permutation keeps grid values on their grid; restating the grid lets the grouped conv after a
+                        // gather read a dequantized value, as after Flatten.
+                        x = x.Grid is { } grid ? QuantizeDequantize(new Flow(value, null), grid, permute.Name) : new Flow(value, null);
+                        break;
+                    }
                     case LayerNode { Kind: LayerKind.Linear } linear:
                         x = Dense(linear, x);
                         break;

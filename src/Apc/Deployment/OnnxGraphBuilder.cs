@@ -76,6 +76,14 @@ public sealed class OnnxGraphBuilder
         return Add(proto);
     }
 
+    /// <summary>A one-dimensional int64 constant (the indices of a Gather).</summary>
+    public string Int64(string stem, IReadOnlyList<long> values)
+    {
+        var proto = Constant(stem, TensorProto.Types.DataType.Int64, new[] { (long)values.Count });
+        proto.Int64Data.Add(values);
+        return Add(proto);
+    }
+
     /// <summary>Appends a node of the default (ai.onnx) domain and returns its single output's name.</summary>
     public string Node(string opType, string stem, IEnumerable<string> inputs, params AttributeProto[] attributes)
     {

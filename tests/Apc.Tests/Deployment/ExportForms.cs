@@ -36,6 +36,11 @@ internal sealed class ExportForms : IDisposable
             case "w8a8": result.Quantize(8, 8); break;
             case "w4a8": result.Quantize(4, 8); break;
             case "w8a4": result.Quantize(8, 4); break;
+            case "block-sparse": result.Group(); break;
+            case "block-sparse-w8a8":
+                result.Group();
+                result.Quantize(8, 8);
+                break;
             case "pipeline":
                 result.PruneChannels(0.3);
                 result.PruneWeights(0.5);
@@ -64,6 +69,17 @@ internal sealed class ExportForms : IDisposable
         foreach (var (key, value) in Activations.ToTensors()) Extra[key] = value;
     }
 
+    /// <summary>Block-sparse (4 blocks, permutation seed 7): the masked network is kept in <see cref="Masked"/>, the model
+    /// becomes its grouped form.</summary>
+    void Group()
+    {
+        Masked = Model;
+        Model = BlockSparseNets.MaskAndGroup(Masked);
+    }
+
+    /// <summary>The masked network a block-sparse form was made from; null for the other forms.</summary>
+    public ClassifierNet? Masked { get; private set; }
+
     void PruneChannels(double ratio) => Model = TestNets.PruneChannels(Model, ratio);
 
     void PruneWeights(double sparsity) => TestNets.PruneWeights(Model, sparsity);
@@ -72,6 +88,7 @@ internal sealed class ExportForms : IDisposable
     {
         Model.Dispose();
         BeforeQuantization?.Dispose();
+        Masked?.Dispose();
         foreach (var t in Extra.Values) t.Dispose();
     }
 }

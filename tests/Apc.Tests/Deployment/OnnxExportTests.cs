@@ -17,6 +17,8 @@ public class OnnxExportTests
         var data = new TheoryData<string, string>();
         foreach (var form in ExportForms.FloatForms) foreach (var arch in new[] { TestNets.Vgg, TestNets.ResNet }) data.Add(form, arch);
         data.Add("teacher", TestNets.VggSkipPools);
+        data.Add("block-sparse", TestNets.Vgg); // VGG only: ResNet specs refuse blocks
+        data.Add("block-sparse", TestNets.VggSkipPools);
         return data;
     }
 
@@ -24,6 +26,7 @@ public class OnnxExportTests
     {
         var data = new TheoryData<string, string>();
         foreach (var form in ExportForms.QuantizedForms) foreach (var arch in new[] { TestNets.Vgg, TestNets.ResNet }) data.Add(form, arch);
+        data.Add("block-sparse-w8a8", TestNets.Vgg);
         return data;
     }
 
@@ -90,6 +93,39 @@ public class OnnxExportTests
         double toFakeQuantized = (actual - expected).abs().mean().item<float>(), toFloat = (actual - unquantized).abs().mean().item<float>();
         Assert.True(toFakeQuantized < toFloat,
             $"degenerate test: mean |Δlogit| to the fake-quantized model {toFakeQuantized:G4}, to the float network {toFloat:G4}");
+    }
+
+    [Fact]
+    public void BlockSparseExportIsGatherGroupedConvScatterAndComputesTheMaskedNetwork()
+    {
+        // The grouped form's permutations are Gather on the channel axis with the orders as int64 indices, its grouped
+        // convs are Conv with their group attribute (batch norm folded), and ONNX Runtime computes what the masked
+        // network computed before surgery.
+        using var scope = NewDisposeScope();
+        using var dir = new TempFolder();
+        using var forms = ExportForms.Build("block-sparse", TestNets.Vgg);
+        using var onnx = ExportAndLoad(forms, "block-sparse", dir);
+        var graph = onnx.File.Model.Graph;
+
+        var permutations = forms.Model.Nodes.OfType<LayerNode>().Where(n => n.Kind == LayerKind.Permute).ToList();
+        var gathers = graph.Node.Where(n => n.OpType == "Gather").ToList();
+        Assert.Equal(14, permutations.Count);
+        Assert.Equal(permutations.Count, gathers.Count);
+        foreach (var (permutation, gather) in permutations.Zip(gathers))
+        {
+            Assert.Equal(1, gather.Attribute.Single(a => a.Name == "axis").I);
+            var indices = graph.Initializer.Single(t => t.Name == gather.Input[1]);
+            Assert.Equal((int)TensorProto.Types.DataType.Int64, indices.DataType);
+            Assert.Equal(((ChannelPermutation)permutation.Module).Order, indices.Int64Data);
+        }
+        var groups = graph.Node.Where(n => n.OpType == "Conv").Select(n => n.Attribute.Single(a => a.Name == "group").I).ToArray();
+        Assert.Equal(forms.Model.Arch.Blocks!.Select(b => (long)b), groups);
+        Assert.Contains(4L, groups);
+        Assert.DoesNotContain(graph.Node, n => n.OpType == "BatchNormalization");
+
+        var x = TestNets.Inputs(8, seed: 5);
+        var agreement = LogitAgreement.Of(onnx, new TorchClassifier(forms.Masked!), x);
+        Assert.True(agreement.Relative <= 1e-4, $"ONNX Runtime logits differ from the masked network's by {agreement.Relative:G3} of max |logit|");
     }
 
     [Fact]

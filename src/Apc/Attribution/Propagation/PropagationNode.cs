@@ -30,7 +30,7 @@ public sealed class PropagationNode
     /// <summary>Every model node merged into this step, in execution order (conv then batch norm when folded).</summary>
     public IReadOnlyList<string> Names { get; }
 
-    /// <summary>Conv, Linear, MaxPool, AvgPool, ReLU, Flatten, Dropout or Add; never BatchNorm.</summary>
+    /// <summary>Conv, Linear, MaxPool, AvgPool, ReLU, Flatten, Dropout, Permute or Add; never BatchNorm.</summary>
     public LayerKind Kind { get; }
 
     /// <summary>Conv/Linear: the effective weight (batch norm folded in), without autograd history.</summary>
@@ -38,6 +38,10 @@ public sealed class PropagationNode
 
     /// <summary>Conv/Linear: the effective bias (zero when the layer has none and no batch norm follows), or null.</summary>
     public Tensor? Bias { get; private init; }
+
+    /// <summary>Permute: which input channel each output channel is (<see cref="ChannelPermutation.Order"/>); null for
+    /// every other kind.</summary>
+    public IReadOnlyList<long>? ChannelOrder { get; private init; }
 
     /// <summary>Add: the branch whose output is added to the shortcut's.</summary>
     public IReadOnlyList<PropagationNode> Main { get; private init; } = Array.Empty<PropagationNode>();
@@ -64,8 +68,15 @@ public sealed class PropagationNode
     internal static PropagationNode Dense(string name, TorchSharp.Modules.Linear linear, Tensor weight, Tensor? bias) =>
         new(name, new[] { name }, LayerKind.Linear) { Weight = weight, Bias = bias, layers = new[] { (name, (nn.Module<Tensor, Tensor>)linear) } };
 
-    internal static PropagationNode Parameterless(string name, LayerKind kind, nn.Module<Tensor, Tensor> module) =>
-        new(name, new[] { name }, kind) { module = module, layers = new[] { (name, module) } };
+    internal static PropagationNode Parameterless(string name, LayerKind kind, nn.Module<Tensor, Tensor> module)
+    {
+        if (kind == LayerKind.Permute && module is not ChannelPermutation)
+            throw new ApcException($"layer '{name}': only ChannelPermutation can be propagated as a channel permutation.");
+        return new(name, new[] { name }, kind)
+        {
+            module = module, layers = new[] { (name, module) }, ChannelOrder = (module as ChannelPermutation)?.Order,
+        };
+    }
 
     internal static PropagationNode Residual(string name, IReadOnlyList<PropagationNode> main, IReadOnlyList<PropagationNode> shortcut) =>
         new(name, new[] { name }, LayerKind.Add) { Main = main, Shortcut = shortcut };

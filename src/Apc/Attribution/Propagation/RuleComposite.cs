@@ -4,7 +4,8 @@ namespace Apc.Attribution.Propagation;
 
 /// <summary>Chooses a rule for every step of a network (Zennit's "composite"): conv and linear layers by their
 /// position, pooling by kind, residual additions by <see cref="Residual"/>; ReLU, flatten and dropout always pass
-/// relevance through (<see cref="PassRule"/>). LRP, Excitation Backprop and RAP are three composites over the same
+/// relevance through (<see cref="PassRule"/>), and channel permutations always permute it back
+/// (<see cref="PermutationRule"/>). LRP, Excitation Backprop and RAP are three composites over the same
 /// <see cref="RelevancePropagator"/>.</summary>
 /// <param name="Hidden">Rule for conv and linear layers between the first and the last.</param>
 public sealed record RuleComposite(IPropagationRule Hidden)
@@ -34,6 +35,7 @@ public sealed record RuleComposite(IPropagationRule Hidden)
         LayerKind.MaxPool => MaxPool,
         LayerKind.AvgPool => AvgPool,
         LayerKind.ReLU or LayerKind.Flatten or LayerKind.Dropout => PassRule.Instance,
+        LayerKind.Permute => PermutationRule.Instance,
         _ => throw new ApcException($"no propagation rule for step '{node.Name}' of kind {node.Kind}."),
     };
 }

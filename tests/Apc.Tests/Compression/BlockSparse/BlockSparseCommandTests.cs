@@ -43,6 +43,32 @@ public class BlockSparseCommandTests : IClassFixture<CompressCli>
     }
 
     [Fact]
+    public void ExportWritesTheGroupedNetworkAndOnnxRuntimeComputesItsLogits()
+    {
+        using var dir = new TempFolder();
+        var (code, error) = CompressCli.Run("compress", "block-sparse", "--teacher", cli.TeacherPath, "--blocks", "2",
+            "--permutation-seed", "5", "--match", "none", "--epochs", "1", "--out", dir.Path);
+        Assert.True(code == 0, error);
+        var checkpoint = Path.Combine(dir.Path, "model.ckpt");
+        var onnx = Path.Combine(dir.Path, "model.onnx");
+        var summaryPath = Path.Combine(dir.Path, "export.json");
+        (code, error) = Apc.Tests.Cli.CliRunner.Run("export", "--model", checkpoint, "--out", onnx, "--summary", summaryPath);
+        Assert.True(code == 0, error);
+
+        // What the export checked after writing: ONNX Runtime against the checkpoint on its seeded images.
+        var summary = JsonNode.Parse(File.ReadAllText(summaryPath))!;
+        Assert.Equal("block-sparse", summary["source_kind"]!.GetValue<string>());
+        Assert.Equal("float32", summary["precision"]!.GetValue<string>());
+        Assert.True(summary["agreement"]!["relative"]!.GetValue<double>() <= 1e-4, summary.ToJsonString());
+        Assert.Equal(1.0, summary["agreement"]!["label_agreement"]!.GetValue<double>());
+        // The file is the grouped form: its architecture spec with the blocks and seed, 14 channel gathers and grouped convs.
+        var file = Apc.Deployment.OnnxModelFile.Read(onnx);
+        Assert.Equal("vgg11-bn:w=1/16:blocks=1,2,2,2,2,2,2,2:block-seed=5", file.Properties[Apc.Deployment.OnnxMetadata.Arch]);
+        Assert.Equal(14, file.Model.Graph.Node.Count(n => n.OpType == "Gather"));
+        Assert.Equal(7, file.Model.Graph.Node.Count(n => n.OpType == "Conv" && n.Attribute.Single(a => a.Name == "group").I == 2));
+    }
+
+    [Fact]
     public void BlockSparseRunsAsAPipelineStageAndItsOptionsBelongToIt()
     {
         using var dir = new TempFolder();
