@@ -33,7 +33,12 @@ public class CliSurfaceTests
     /// <summary>Runs the CLI in a child process (stdout redirected, as in a pipe): exit code, stdout, stderr.</summary>
     static (int Code, string Out, string Error) Child(params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // A process started in the background of a non-interactive shell (as CI and nohup start the test host)
+        // inherits SIGINT as ignored, and .NET keeps an ignored SIGINT ignored, as Unix programs should. Ctrl-C reaches
+        // a program in a terminal's foreground: perl (Debian's perl-base is essential) restores SIGINT's default
+        // disposition before it becomes apc, so the test sends the signal a user's Ctrl-C would send.
+        var info = new ProcessStartInfo("perl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-e", "$SIG{INT} = 'DEFAULT'; exec @ARGV or die $!", "dotnet" }) info.ArgumentList.Add(a);
         info.ArgumentList.Add(CliRunner.CliDll);
         foreach (var a in args) info.ArgumentList.Add(a);
         using var process = Process.Start(info)!;
@@ -307,7 +312,12 @@ public class CliSurfaceTests
     {
         using var dir = new TempFolder();
         var outDir = dir.File("t");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // A process started in the background of a non-interactive shell (as CI and nohup start the test host)
+        // inherits SIGINT as ignored, and .NET keeps an ignored SIGINT ignored, as Unix programs should. Ctrl-C reaches
+        // a program in a terminal's foreground: perl (Debian's perl-base is essential) restores SIGINT's default
+        // disposition before it becomes apc, so the test sends the signal a user's Ctrl-C would send.
+        var info = new ProcessStartInfo("perl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-e", "$SIG{INT} = 'DEFAULT'; exec @ARGV or die $!", "dotnet" }) info.ArgumentList.Add(a);
         info.ArgumentList.Add(CliRunner.CliDll);
         foreach (var a in new[] { "train", "--arch", "vgg11-bn:w=1/16", "--epochs", "500", "--lr-steps", "", "--out", outDir }.Concat(Data)) info.ArgumentList.Add(a);
         using var process = Process.Start(info)!;
@@ -323,10 +333,10 @@ public class CliSurfaceTests
         process.BeginOutputReadLine();
         try
         {
-            await started.Task.WaitAsync(TimeSpan.FromSeconds(120));
+            await started.Task.WaitAsync(TimeSpan.FromMinutes(10)); // guards against a hang only
             await Task.Delay(500);
             using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(10)); // guards against a hang only
         }
         finally
         {
