@@ -94,8 +94,8 @@ public class BlockSparsePropagationTests
         var model = forms.Grouped;
         var x = TestNets.Inputs(4, seed: 5);
         var targets = TestNets.Targets(0, 1, 2, 4);
-        var logits = TargetLogits(model, x, targets);
-        var totals = LayerTotals(model, x, targets, ((LayerwiseRelevancePropagation)Method("lrp")).Composite(3),
+        var logits = RelevanceTotals.TargetLogits(model, x, targets);
+        var totals = RelevanceTotals.LayerTotals(model, x, targets, ((LayerwiseRelevancePropagation)Method("lrp")).Composite(3),
             InitialRelevance.TargetLogit, out var input);
         Assert.Contains(totals, t => model.Node(t.Layer).Kind == LayerKind.Permute);
         foreach (var (layer, sums) in totals.Append(("input", input)))
@@ -117,9 +117,9 @@ public class BlockSparsePropagationTests
         {
             // RAP: the target logit at every step, whatever the biases.
             var model = forms.Grouped;
-            var logits = TargetLogits(model, x, targets);
+            var logits = RelevanceTotals.TargetLogits(model, x, targets);
             var rap = (RelativeAttributingPropagation)Method("rap");
-            var totals = LayerTotals(model, x, targets, rap.Composite(3), InitialRelevance.TargetLogit, out var input);
+            var totals = RelevanceTotals.LayerTotals(model, x, targets, rap.Composite(3), InitialRelevance.TargetLogit, out var input);
             Assert.Equal(model.Nodes.Count - model.Nodes.Count(n => n.Kind == LayerKind.BatchNorm), totals.Count);
             foreach (var (layer, sums) in totals.Append(("input", input)))
                 for (int b = 0; b < logits.Length; b++)
@@ -129,7 +129,7 @@ public class BlockSparsePropagationTests
         {
             // Excitation Backprop: probabilities sum to 1 at every step (zero biases).
             var eb = (ExcitationBackprop)Method("eb");
-            foreach (var (layer, sums) in LayerTotals(forms.Grouped, x, targets, eb.Composite(), InitialRelevance.TargetOne, out _))
+            foreach (var (layer, sums) in RelevanceTotals.LayerTotals(forms.Grouped, x, targets, eb.Composite(), InitialRelevance.TargetOne, out _))
                 foreach (var s in sums) Assert.True(Math.Abs(s - 1) < 1e-5, $"eb {layer}: probabilities sum to {s}");
         }
     }
@@ -152,25 +152,5 @@ public class BlockSparsePropagationTests
         Assert.True(back.equal(input * 10).all().item<bool>());
         var error = Assert.Throws<ApcException>(() => PermutationRule.Instance.Propagate(step, input, relevance[.., ..3]));
         Assert.Contains("channel permutation 'p' of 4 channels got relevance [2,3,3,3]", error.Message);
-    }
-
-    static float[] TargetLogits(ClassifierNet model, Tensor x, Tensor targets)
-    {
-        using var _ = no_grad();
-        return TestNets.Values(model.call(x).gather(1, targets.unsqueeze(1)).squeeze(1));
-    }
-
-    /// <summary>Per-sample relevance totals at every top-level step's output, from the logits down.</summary>
-    static List<(string Layer, float[] Sums)> LayerTotals(ClassifierNet model, Tensor x, Tensor targets, RuleComposite composite,
-        InitialRelevance start, out float[] input)
-    {
-        var topLevel = model.Nodes.Select(n => n.Name).ToHashSet();
-        var totals = new List<(string, float[])>();
-        var relevance = RelevancePropagator.Propagate(model, x, targets, composite, start, observer: (layer, r) =>
-        {
-            if (topLevel.Contains(layer)) totals.Add((layer, TestNets.Values(r.reshape(r.shape[0], -1).sum(1))));
-        });
-        input = TestNets.Values(relevance.reshape(relevance.shape[0], -1).sum(1));
-        return totals;
     }
 }

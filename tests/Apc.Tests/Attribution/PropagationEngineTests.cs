@@ -38,7 +38,7 @@ public class PropagationEngineTests
         using var model = TestNets.Build(arch, seed: 3, zeroBiases: true);
         var x = TestNets.Inputs(4, seed: 5);
         var targets = TestNets.Targets(0, 1, 2, 4);
-        var logits = Logits(model, x, targets);
+        var logits = RelevanceTotals.TargetLogits(model, x, targets);
         var lrp = AttributionMethods.Create("lrp", new AttributionOptions { Normalization = TestNets.Normalization });
         var sums = TestNets.Values(lrp.Attribute(model, x, targets).sum(new long[] { 1, 2 }));
         for (int b = 0; b < logits.Length; b++)
@@ -55,9 +55,9 @@ public class PropagationEngineTests
         using var model = TestNets.Build(arch, seed: 4);
         var x = TestNets.Inputs(3, seed: 6);
         var targets = TestNets.Targets(3, 0, 2);
-        var logits = Logits(model, x, targets);
+        var logits = RelevanceTotals.TargetLogits(model, x, targets);
         var rap = new RelativeAttributingPropagation(new AttributionOptions { Normalization = TestNets.Normalization });
-        var totals = LayerTotals(model, x, targets, rap.Composite(3), InitialRelevance.TargetLogit, out var input);
+        var totals = RelevanceTotals.LayerTotals(model, x, targets, rap.Composite(3), InitialRelevance.TargetLogit, out var input);
         Assert.Equal(model.Nodes.Count - model.Nodes.Count(n => n.Kind == LayerKind.BatchNorm), totals.Count);
         foreach (var (layer, sums) in totals.Append(("input", input)))
             for (int b = 0; b < logits.Length; b++)
@@ -79,7 +79,7 @@ public class PropagationEngineTests
         var x = TestNets.Inputs(3, seed: 7);
         var targets = TestNets.Targets(1, 4, 0);
         var eb = new ExcitationBackprop(new AttributionOptions());
-        var totals = LayerTotals(model, x, targets, eb.Composite(), InitialRelevance.TargetOne, out _);
+        var totals = RelevanceTotals.LayerTotals(model, x, targets, eb.Composite(), InitialRelevance.TargetOne, out _);
         Assert.NotEmpty(totals);
         // Every top-level step's output, down to the stem's; pixels are not a layer of EB (they may be negative).
         foreach (var (layer, sums) in totals)
@@ -97,7 +97,7 @@ public class PropagationEngineTests
         var x = TestNets.Inputs(3, seed: 7);
         var targets = TestNets.Targets(1, 4, 0);
         var eb = new ExcitationBackprop(new AttributionOptions());
-        foreach (var (layer, sums) in LayerTotals(model, x, targets, eb.Composite(), InitialRelevance.TargetOne, out _))
+        foreach (var (layer, sums) in RelevanceTotals.LayerTotals(model, x, targets, eb.Composite(), InitialRelevance.TargetOne, out _))
             foreach (var s in sums) Assert.True(s > 0.5 && s <= 1 + 1e-5, $"{layer}: probabilities sum to {s}");
         AssertReadoutIsADistribution(model, x, targets, eb, total: null);
     }
@@ -124,7 +124,7 @@ public class PropagationEngineTests
         var x = TestNets.Inputs(2, seed: 8);
         var targets = TestNets.Targets(2, 3);
         var eb = new ExcitationBackprop(new AttributionOptions { Contrastive = true });
-        var totals = LayerTotals(model, x, targets, eb.Composite(), InitialRelevance.TargetOne, out _);
+        var totals = RelevanceTotals.LayerTotals(model, x, targets, eb.Composite(), InitialRelevance.TargetOne, out _);
         // Target and dual each carry probability 1; below the logits their difference carries 0.
         foreach (var (layer, sums) in totals.Skip(1))
             foreach (var s in sums) Assert.True(Math.Abs(s) < 1e-5, $"{layer}: contrastive signal sums to {s}");
@@ -144,26 +144,6 @@ public class PropagationEngineTests
         // The inner ReLU of the last block receives the main branch's share, at most the whole probability.
         var inner = RelevancePropagator.Propagate(model, x, targets, eb.Composite(), InitialRelevance.TargetOne, "layer4.1.relu1");
         foreach (var s in TestNets.Values(inner.sum(new long[] { 1, 2, 3 }))) Assert.InRange(s, 0f, 1f + 1e-5f);
-    }
-
-    static float[] Logits(ClassifierNet model, Tensor x, Tensor targets)
-    {
-        using var _ = no_grad();
-        return TestNets.Values(model.call(x).gather(1, targets.unsqueeze(1)).squeeze(1));
-    }
-
-    /// <summary>Per-sample relevance totals at every top-level step's output, from the logits down.</summary>
-    static List<(string Layer, float[] Sums)> LayerTotals(ClassifierNet model, Tensor x, Tensor targets, RuleComposite composite,
-        InitialRelevance start, out float[] input)
-    {
-        var topLevel = model.Nodes.Select(n => n.Name).ToHashSet();
-        var totals = new List<(string, float[])>();
-        var relevance = RelevancePropagator.Propagate(model, x, targets, composite, start, observer: (layer, r) =>
-        {
-            if (topLevel.Contains(layer)) totals.Add((layer, TestNets.Values(r.reshape(r.shape[0], -1).sum(1))));
-        });
-        input = TestNets.Values(relevance.reshape(relevance.shape[0], -1).sum(1));
-        return totals;
     }
 
     static IEnumerable<PropagationNode> Flatten(IEnumerable<PropagationNode> nodes) =>
