@@ -52,6 +52,8 @@ public sealed class ExportCommand : Command<ExportSettings>
         if (Directory.Exists(settings.Out)) throw new ApcException($"--out '{settings.Out}' is a folder; give a file name ending in .onnx.");
         if (File.Exists(settings.Out) && !settings.Force) throw new ApcException($"--out '{settings.Out}' exists; pass --force to replace it.");
         if (settings.Threads > 0) TorchSharp.torch.set_num_threads(settings.Threads);
+        if (OnnxModelFile.IsOnnxPath(settings.Model))
+            throw new ApcException($"--model '{settings.Model}' is already an ONNX model; export reads the checkpoint (.ckpt) it was made from.");
         using var checkpoint = ModelLoading.Load(settings.Model, "cpu", "--model");
         var proto = OnnxExport.Build(checkpoint, FileChecksum.Sha256(settings.Model));
         AtomicFile.WriteAllBytes(settings.Out, proto.ToByteArray());

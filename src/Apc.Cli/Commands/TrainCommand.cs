@@ -32,9 +32,8 @@ public sealed class TrainSettings : OptimizerSettings
     public double Lr { get; init; } = 0.05;
 
     [CommandOption("--lr-steps <EPOCHS>")]
-    [Description("Comma-separated epochs at which the learning rate is divided by 10.")]
-    [DefaultValue("8,11")]
-    public string LrSteps { get; init; } = "8,11";
+    [Description("Comma-separated epochs at which the learning rate is divided by 10 (\"\" for none). Default: after ⌊60%⌋ and ⌊85%⌋ of --epochs, i.e. 8,11 for 12 epochs.")]
+    public string? LrSteps { get; init; }
 
     [CommandOption("--out <DIR>")]
     [Description("Output folder: model.ckpt, metrics.json, train-state.ckpt.")]
@@ -49,8 +48,12 @@ public sealed class TrainSettings : OptimizerSettings
     [Description("Replace what --out holds (another run's model and training state) and start afresh.")]
     public bool Force { get; init; }
 
-    public TrainingOptions ToTrainingOptions() => new TrainingOptions(
-        Epochs, BatchSize, Lr, Momentum, WeightDecay, LrStepsWithin(ParseEpochList(LrSteps, "--lr-steps"), Epochs), 0.1, Seed, Device, Threads).Validated();
+    public TrainingOptions ToTrainingOptions()
+    {
+        if (Epochs < 1) throw new UsageException($"--epochs {Epochs}: give at least 1 epoch.");
+        var steps = LrSteps is null ? CompressStages.DecaySteps(Epochs) : LrStepsWithin(ParseEpochList(LrSteps, "--lr-steps"), Epochs);
+        return new TrainingOptions(Epochs, BatchSize, Lr, Momentum, WeightDecay, steps, 0.1, Seed, Device, Threads).Validated();
+    }
 
     public static int[] ParseEpochList(string text, string option) =>
         string.IsNullOrWhiteSpace(text) ? Array.Empty<int>() :

@@ -212,8 +212,19 @@ public abstract class MapMatcher : IAttributionMatcher
                     "not a spatial [N,C,H,W] activation; choose a convolutional, pooling or ReLU layer.");
             if (t.shape[2] != s.shape[2] || t.shape[3] != s.shape[3])
                 throw new UsageException($"--match-layers: layer '{layers[i].Layer}' is {t.shape[2]}x{t.shape[3]} in the teacher ({teacher.Arch}) " +
-                    $"but {s.shape[2]}x{s.shape[3]} in the student ({student.Arch}); matched maps must have the same spatial size.");
+                    $"but {s.shape[2]}x{s.shape[3]} in the student ({student.Arch}); matched maps must have the same spatial size" +
+                    GeometryHint(teacher.Arch, student.Arch));
         }
+    }
+
+    /// <summary>A student whose max-pools differ from the teacher's is the usual cause: name the spec that has the
+    /// teacher's (e.g. a default kd student without the shipped teacher's ":skip-pools=4").</summary>
+    static string GeometryHint(ArchSpec teacher, ArchSpec student)
+    {
+        var skipped = string.Join(',', teacher.SkipPools ?? Array.Empty<int>());
+        if (teacher.Family != student.Family || skipped == string.Join(',', student.SkipPools ?? Array.Empty<int>())) return ".";
+        var suggestion = student with { SkipPools = teacher.SkipPools };
+        return $"; the teacher {(skipped.Length == 0 ? "builds every max-pool" : $"skips the max-pools of stages {skipped}")}: give the student the same, e.g. --student {suggestion}.";
     }
 
     /// <summary>Maps [P,H,W] of every layer, the rounds' pairs concatenated in order.</summary>

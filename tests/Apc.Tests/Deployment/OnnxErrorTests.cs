@@ -98,6 +98,11 @@ public class OnnxErrorTests
         Assert.Contains("is an ONNX model", error);
         Assert.Single(error.Trim().Split('\n'));
 
+        (code, error) = CliRunner.Run("export", "--model", onnx, "--out", dir.File("again.onnx"));
+        Assert.Equal(1, code);
+        Assert.Contains("is already an ONNX model; export reads the checkpoint (.ckpt)", error);
+        Assert.Single(error.Trim().Split('\n'));
+
         File.WriteAllBytes(dir.File("cut.onnx"), File.ReadAllBytes(onnx)[..1000]);
         (code, error) = CliRunner.Run("info", dir.File("cut.onnx"));
         Assert.Equal(1, code);

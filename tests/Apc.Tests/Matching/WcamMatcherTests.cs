@@ -274,5 +274,12 @@ public class WcamMatcherTests
             MatchingNets.MatchLoss(Matchers.Create(Wcam("default")), teacher, resnet, images, new Dictionary<string, double>()));
         Assert.Contains("same spatial size", size.Message);
         Assert.DoesNotContain('\n', size.Message);
+
+        // A student of the teacher's family whose max-pools differ: the message names the spec with the teacher's.
+        using var skipping = MatchingNets.Frozen(MatchingNets.Create(MatchingNets.Teacher + ":skip-pools=4", seed: 4));
+        var geometry = Assert.Throws<UsageException>(() =>
+            MatchingNets.MatchLoss(Matchers.Create(Wcam("default")), skipping, student, images, new Dictionary<string, double>()));
+        var suggested = student.Arch with { SkipPools = new[] { 4 } };
+        Assert.Contains($"skips the max-pools of stages 4: give the student the same, e.g. --student {suggested}", geometry.Message);
     }
 }
