@@ -50,7 +50,7 @@ public sealed class TrainSettings : OptimizerSettings
 
     public TrainingOptions ToTrainingOptions()
     {
-        if (Epochs < 1) throw new UsageException($"--epochs {Epochs}: give at least 1 epoch.");
+        if (Epochs < 1) throw new UsageException("--epochs must be at least 1.");
         var steps = LrSteps is null ? CompressStages.DecaySteps(Epochs) : LrStepsWithin(ParseEpochList(LrSteps, "--lr-steps"), Epochs);
         return new TrainingOptions(Epochs, BatchSize, Lr, Momentum, WeightDecay, steps, 0.1, Seed, Device, Threads).Validated();
     }

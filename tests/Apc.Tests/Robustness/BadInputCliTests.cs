@@ -32,8 +32,8 @@ public class BadInputCliTests
         AssertOneLine(2, CliRunner.Run("evaluate", "--model", "m.ckpt", "--threads", "100000"), "--threads must be in [0,", "cores");
         AssertOneLine(2, CliRunner.Run("evaluate", "--model", "m.ckpt", "--batch-size", "10000000"), "--batch-size must be in [1, 4096]");
         AssertOneLine(2, CliRunner.Run("train", "--epochs", "3", "--lr-steps", "2,5"), "--lr-steps: epoch 5 is beyond --epochs 3");
-        AssertOneLine(2, CliRunner.Run("train", "--epochs", "0"), "--epochs 0: give at least 1 epoch");
-        AssertOneLine(2, CliRunner.Run("train", "--epochs", "-1"), "--epochs -1: give at least 1 epoch");
+        AssertOneLine(2, CliRunner.Run("train", "--epochs", "0"), "--epochs must be at least 1");
+        AssertOneLine(2, CliRunner.Run("train", "--epochs", "-1"), "--epochs must be at least 1");
         AssertOneLine(2, CliRunner.Run("evaluate", "--model", "m.ckpt", "--dataset", "voc:/data/VOC2012", "--data-root", "/tmp"), "--data-root is for fashion-scenes");
         AssertOneLine(2, CliRunner.Run("demo", "--seeds", "0,0"), "--seeds: seed 0 is given more than once");
         AssertOneLine(2, CliRunner.Run("explain", "--model", "m.ckpt", "--image", "a.png", "--index", "3"), "--image and --index exclude each other");
