@@ -90,7 +90,7 @@ public class PruningPlanTests
     public void BadOptionsAreOneLineUsageErrors()
     {
         Assert.Throws<UsageException>(() => new StructuredPruningOptions().Validated()); // nothing to prune
-        Assert.Throws<UsageException>(() => new StructuredPruningOptions(Ratio: 0.3, Criterion: "l2").Validated());
+        Assert.Throws<UsageException>(() => new StructuredPruningOptions(Ratio: 0.3, Criterion: "no-such-criterion").Validated());
         Assert.Throws<UsageException>(() => new StructuredPruningOptions(Preset: "paper").Validated());
         Assert.Throws<UsageException>(() => new StructuredPruningOptions(Ratio: 0.3, Rounds: 0).Validated());
         Assert.Throws<UsageException>(() => StructuredPruningOptions.ParseLayerRatios("conv1_1=1.2"));
