@@ -49,4 +49,13 @@ static class EarlyChecks
     }
 
     public static string[] Methods(string list) => MethodNames.ParseList(list);
+
+    /// <summary>On an ONNX model (<paramref name="onnx"/>) only the perturbation methods run: the first gradient
+    /// method among <paramref name="methods"/> is a one-line usage error that names the ones that work.</summary>
+    public static void PerturbationOnlyOnOnnx(IEnumerable<IAttributionMethod> methods, bool onnx)
+    {
+        if (onnx && methods.FirstOrDefault(m => m is not IPerturbationMethod) is { } gradient)
+            throw new UsageException($"--methods {gradient.Name}: needs gradients, which an ONNX model does not give; " +
+                $"on ONNX models use {string.Join(", ", AttributionMethods.PerturbationNames)}.");
+    }
 }

@@ -12,7 +12,7 @@ using Spectre.Console.Cli;
 
 namespace Apc.Cli.Commands;
 
-public sealed class EvaluateSettings : DataSettings
+public sealed class EvaluateSettings : PerturbationSettings
 {
     [CommandOption("--model <MODEL>", isRequired: true)]
     [Description("The model to evaluate: a checkpoint (.ckpt), or an ONNX export (.onnx) run in ONNX Runtime.")]
@@ -33,41 +33,6 @@ public sealed class EvaluateSettings : DataSettings
     public string? Methods { get; init; }
 
     public const string DefaultMethods = "gradcam,lrp,excitation-backprop,rap";
-
-    [CommandOption("--patch <PX>")]
-    [Description("Occlusion: side of the occluding square patch in pixels.")]
-    [DefaultValue(8)]
-    public int Patch { get; init; } = 8;
-
-    [CommandOption("--stride <PX>")]
-    [Description("Occlusion: step between patch positions in pixels.")]
-    [DefaultValue(4)]
-    public int Stride { get; init; } = 4;
-
-    [CommandOption("--masks <N>")]
-    [Description("RISE: number of random masks.")]
-    [DefaultValue(500)]
-    public int Masks { get; init; } = 500;
-
-    [CommandOption("--cell <PX>")]
-    [Description("RISE: side of a mask cell in pixels.")]
-    [DefaultValue(8)]
-    public int Cell { get; init; } = 8;
-
-    [CommandOption("--keep <P>")]
-    [Description("RISE: probability that a mask cell is kept.")]
-    [DefaultValue(0.5)]
-    public double Keep { get; init; } = 0.5;
-
-    [CommandOption("--baseline <VALUE>")]
-    [Description("Occlusion and RISE: value of occluded or masked pixels, in normalised units (0 = the data set's mean).")]
-    [DefaultValue(0.0)]
-    public double Baseline { get; init; }
-
-    [CommandOption("--perturbation-batch <N>")]
-    [Description("Occlusion and RISE: at most this many perturbed images per forward pass (bounds memory).")]
-    [DefaultValue(64)]
-    public int PerturbationBatch { get; init; } = 64;
 
     [CommandOption("--layer <NAME>")]
     [Description("Layer for Grad-CAM-type methods and Excitation Backprop's read-out (default: the ReLU after the last conv).")]
@@ -109,16 +74,10 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
         var methods = (settings.Methods ?? (Deployment.OnnxModelFile.IsOnnxPath(settings.Model) ? "" : EvaluateSettings.DefaultMethods))
             .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(MethodNames.Canonical).ToArray();
         if (methods.Length == 0 && settings.Methods is not null) throw new UsageException("--methods: give at least one attribution method.");
-        var attribution = new AttributionOptions
-        {
-            Layer = settings.Layer, PatchSize = settings.Patch, PatchStride = settings.Stride, Masks = settings.Masks, CellSize = settings.Cell,
-            KeepProbability = settings.Keep, Baseline = settings.Baseline, InternalBatchSize = settings.PerturbationBatch, Seed = settings.Seed,
-        };
+        var attribution = settings.AttributionOptions(settings.Layer);
         // Validates names and options before any work.
         var created = methods.Select(m => AttributionMethods.Create(m, attribution)).ToList();
-        if (onnx && created.FirstOrDefault(m => m is not IPerturbationMethod) is { } gradient)
-            throw new UsageException($"--methods {gradient.Name}: needs gradients, which an ONNX model does not give; " +
-                $"on ONNX models use {string.Join(", ", AttributionMethods.PerturbationNames)}.");
+        EarlyChecks.PerturbationOnlyOnOnnx(created, onnx);
         AtomicFile.EnsureWritableFolder(settings.Out);
         using var model = ModelLoading.LoadClassifier(settings.Model, settings.Device, "--model", settings.Threads);
         using var reference = settings.Reference is null ? null : ModelLoading.LoadClassifier(settings.Reference, settings.Device, "--reference", settings.Threads);

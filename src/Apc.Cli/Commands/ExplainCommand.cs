@@ -14,14 +14,14 @@ using Spectre.Console.Cli;
 
 namespace Apc.Cli.Commands;
 
-public sealed class ExplainSettings : DataSettings
+public sealed class ExplainSettings : PerturbationSettings
 {
-    [CommandOption("--model <CKPT>", isRequired: true)]
-    [Description("The checkpoint whose attributions are drawn.")]
+    [CommandOption("--model <MODEL>", isRequired: true)]
+    [Description("The model whose attributions are drawn: a checkpoint (.ckpt), or an ONNX export (.onnx) run in ONNX Runtime, which the perturbation methods (occlusion, rise) explain.")]
     public string Model { get; init; } = "";
 
-    [CommandOption("--reference <CKPT>")]
-    [Description("A reference model (the teacher): the picture shows image | reference | model for every method.")]
+    [CommandOption("--reference <MODEL>")]
+    [Description("A reference model (the teacher; .ckpt or .onnx): the picture shows image | reference | model for every method.")]
     public string? Reference { get; init; }
 
     [CommandOption("--image <FILE>")]
@@ -63,10 +63,14 @@ public sealed class ExplainCommand : Command<ExplainSettings>
         var methods = EarlyChecks.Methods(settings.Methods);
         var requested = ParseIndices(context, settings);
         CheckSaveMaps(settings.SaveMaps);
+        var attributionOptions = settings.AttributionOptions(settings.Layer);
+        bool onnx = Deployment.OnnxModelFile.IsOnnxPath(settings.Model) || Deployment.OnnxModelFile.IsOnnxPath(settings.Reference);
+        EarlyChecks.PerturbationOnlyOnOnnx(methods.Select(m => AttributionMethods.Create(m, attributionOptions)), onnx);
         AtomicFile.EnsureWritableFolder(settings.Out);
-        using var model = ModelLoading.Load(settings.Model, settings.Device, "--model");
-        using var reference = settings.Reference is null ? null : ModelLoading.Load(settings.Reference, settings.Device, "--reference");
-        if (settings.Layer is not null) model.Model.ResolveLayer(settings.Layer);
+        using var model = ModelLoading.LoadClassifier(settings.Model, settings.Device, "--model", settings.Threads);
+        using var reference = settings.Reference is null ? null : ModelLoading.LoadClassifier(settings.Reference, settings.Device, "--reference", settings.Threads);
+        if (settings.Layer is not null) model.Checkpoint?.Model.ResolveLayer(settings.Layer);
+        if (settings.Threads > 0) TorchSharp.torch.set_num_threads(settings.Threads);
         IDataset data;
         int[] indices;
         if (settings.Image is not null)
@@ -76,19 +80,18 @@ public sealed class ExplainCommand : Command<ExplainSettings>
         }
         else
         {
-            var splits = DatasetFactory.Open(ModelLoading.ForModel(settings.ToDataOptions(), model));
+            var splits = DatasetFactory.Open(ModelLoading.ForModel(settings.ToDataOptions(), model.Info));
             data = splits.Val.HasMasks || splits.Test is null ? splits.Val : splits.Test;
             indices = requested!;
             var outside = indices.Where(i => i >= data.Count).ToList();
             if (outside.Count > 0 && outside[0] is var past)
                 throw new UsageException($"--index {past}: {data.Name} has {Plural.Of(data.Count, "image")} (indices 0 to {data.Count - 1}).");
-            Evaluation.Evaluator.CheckCompatible(model.Model, data, "--model");
+            Evaluation.Evaluator.CheckCompatible(model.Classifier.Config, data, "--model");
         }
-        if (reference is not null) Evaluation.Evaluator.CheckCompatible(reference.Model, data, "--reference");
-        var models = new List<(string, ClassifierNet?)>();
-        if (reference is not null) models.Add(("reference", reference.Model));
-        models.Add(("model", model.Model));
-        var attributionOptions = new AttributionOptions { Layer = settings.Layer };
+        if (reference is not null) Evaluation.Evaluator.CheckCompatible(reference.Classifier.Config, data, "--reference");
+        var models = new List<(string, IImageClassifier?)>();
+        if (reference is not null) models.Add(("reference", reference.Classifier));
+        models.Add(("model", model.Classifier));
         var (grid, cells) = AttributionGallery.Build(models, data, indices, methods, settings.Class, attributionOptions, DeviceParser.Parse(settings.Device));
         if (settings.SaveMaps is { } mapsPath)
         {

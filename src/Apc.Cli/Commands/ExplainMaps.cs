@@ -20,7 +20,7 @@ namespace Apc.Cli.Commands;
 /// </list></summary>
 public static class ExplainMaps
 {
-    public static Dictionary<string, Tensor> Collect(IReadOnlyList<(string Label, ClassifierNet Model)> models, IDataset data,
+    public static Dictionary<string, Tensor> Collect(IReadOnlyList<(string Label, IImageClassifier Model)> models, IDataset data,
         IReadOnlyList<int> indices, IReadOnlyList<long> targets, IReadOnlyList<string> methods, AttributionOptions options, Device device)
     {
         if (indices.Count != targets.Count) throw new ArgumentException("one target per image", nameof(targets));
@@ -33,13 +33,13 @@ public static class ExplainMaps
         tensors["targets"] = tensor(targets.ToArray());
         foreach (var (label, model) in models)
         {
-            model.eval();
-            using (no_grad()) tensors[$"logits.{label}"] = model.call(images).detach().cpu().contiguous().clone();
+            (model as TorchClassifier)?.Network.eval();
+            tensors[$"logits.{label}"] = model.Logits(images).contiguous().clone();
             foreach (var name in methods)
             {
                 var method = AttributionMethods.Create(name, options with { Normalization = data.Normalization });
                 using var scope = NewDisposeScope();
-                var maps = method.Attribute(model, images, classes).detach().cpu().to_type(ScalarType.Float32).contiguous().clone();
+                var maps = Apc.Reporting.AttributionGallery.Attribute(method, model, images, classes).detach().cpu().to_type(ScalarType.Float32).contiguous().clone();
                 tensors[$"maps.{label}.{method.Name}"] = maps.MoveToOuterDisposeScope();
             }
         }

@@ -152,7 +152,8 @@ public static class Evaluator
     /// <summary>A model evaluated on a data set must take its images and predict its classes.</summary>
     public static void CheckCompatible(ClassifierNet model, IDataset data, string option) => CheckCompatible(model.Config, data, option);
 
-    static void CheckCompatible(ModelConfig c, IDataset data, string option)
+    /// <summary>Throws a one-line <see cref="ApcException"/> when a model of input and output sizes <paramref name="c"/> cannot run on <paramref name="data"/>; <paramref name="option"/> names the model in the message.</summary>
+    public static void CheckCompatible(ModelConfig c, IDataset data, string option)
     {
         // The data follow --model (its image size), so a --reference that differs must be told apart from a bad --dataset.
         bool isReference = option == "--reference";

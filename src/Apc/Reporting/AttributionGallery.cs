@@ -31,6 +31,17 @@ public static class AttributionGallery
     public static (byte[] Grid, IReadOnlyList<Cell> Cells) Build(
         IReadOnlyList<(string Label, ClassifierNet? Model)> models, IDataset data, IReadOnlyList<int> indices,
         IReadOnlyList<string> methods, string? className = null, AttributionOptions? options = null, Device? device = null,
+        string? title = null) =>
+        Build(models.Select(m => (m.Label, m.Model is null ? null : (IImageClassifier)new TorchClassifier(m.Model))).ToList(),
+            data, indices, methods, className, options, device, title);
+
+    /// <summary>The same pictures for models given as functions from images to logits
+    /// (<see cref="IImageClassifier"/>): a TorchSharp network (<see cref="TorchClassifier"/>) runs every method; any
+    /// other classifier, e.g. an ONNX export in ONNX Runtime, runs the perturbation methods
+    /// (<see cref="IPerturbationMethod"/>) and its panels for gradient methods say "needs gradients".</summary>
+    public static (byte[] Grid, IReadOnlyList<Cell> Cells) Build(
+        IReadOnlyList<(string Label, IImageClassifier? Model)> models, IDataset data, IReadOnlyList<int> indices,
+        IReadOnlyList<string> methods, string? className = null, AttributionOptions? options = null, Device? device = null,
         string? title = null)
     {
         if (models.Count == 0) throw new ArgumentException("at least one model is needed", nameof(models));
@@ -47,7 +58,7 @@ public static class AttributionGallery
             if (index < 0 || index >= data.Count) throw new UsageException($"--index {index} is outside {data.Name} (0..{data.Count - 1}).");
         device ??= CPU;
         var attributors = methods.Select(m => AttributionMethods.Create(m, (options ?? new AttributionOptions()) with { Normalization = data.Normalization })).ToList();
-        foreach (var (_, model) in models) model?.eval();
+        foreach (var (_, model) in models) (model as TorchClassifier)?.Network.eval();
         var shape = data.Shape;
         var rows = new List<IReadOnlyList<byte[]?>>();
         var rowLabels = new List<string>();
@@ -60,10 +71,7 @@ public static class AttributionGallery
             var logits = new Dictionary<int, float[]>();
             for (int m = 0; m < models.Count; m++)
                 if (models[m].Model is { } model)
-                {
-                    using var _ = no_grad();
-                    logits[m] = model.call(image).cpu()[0].contiguous().data<float>().ToArray();
-                }
+                    logits[m] = model.Logits(image)[0].contiguous().data<float>().ToArray();
             int target;
             if (fixedClass is { } f) target = f;
             else
@@ -106,13 +114,13 @@ public static class AttributionGallery
         return (ImageGrid.Compose(rows, rowLabels, columns, new GridStyle { Title = title }), cells);
     }
 
-    private static (byte[] Png, string Text) Panel(IAttributionMethod method, ClassifierNet model, Tensor image, Tensor targets, float logit,
+    private static (byte[] Png, string Text) Panel(IAttributionMethod method, IImageClassifier model, Tensor image, Tensor targets, float logit,
         byte[] display, Data.ImageShape shape, HeatmapStyle style, float[]? mask, string label)
     {
         float[] map;
         try
         {
-            map = method.Attribute(model, image, targets).cpu()[0].contiguous().data<float>().ToArray();
+            map = Attribute(method, model, image, targets).cpu()[0].contiguous().data<float>().ToArray();
         }
         catch (ApcException e) when (e is not UsageException)
         {
@@ -124,6 +132,16 @@ public static class AttributionGallery
         var png = HeatmapOverlay.RenderPng(display, shape.Channels, shape.Height, shape.Width, map, style, mask, caption, text.Notice);
         return (png, text.Notice is null ? caption : $"{caption}\n{text.Notice}");
     }
+
+    /// <summary>Maps [B,H,W] of <paramref name="method"/> for <paramref name="model"/>: perturbation methods on any
+    /// classifier, gradient methods on a TorchSharp network only (an <see cref="ApcException"/> otherwise).</summary>
+    public static Tensor Attribute(IAttributionMethod method, IImageClassifier model, Tensor images, Tensor targets) => (method, model) switch
+    {
+        (IPerturbationMethod perturbation, TorchClassifier torch) => perturbation.Attribute(torch.Network, images, targets),
+        (IPerturbationMethod perturbation, _) => perturbation.Attribute(model, images, targets),
+        (_, TorchClassifier torch) => method.Attribute(torch.Network, images, targets),
+        _ => throw new ApcException($"{method.Name} needs gradients, which this model (ONNX Runtime) does not give"),
+    };
 
     private static (byte[] Png, string Text) NoMap(byte[] display, Data.ImageShape shape, HeatmapStyle style, float[]? mask, string label, string why)
     {

@@ -88,10 +88,12 @@ public class OnnxErrorTests
         Assert.Contains("occlusion, rise", error);
         Assert.Single(error.Trim().Split('\n'));
 
-        (code, error) = CliRunner.Run("explain", "--model", onnx, "--index", "0", "--out", dir.File("x"));
-        Assert.Equal(1, code);
-        Assert.Contains("is an ONNX model", error);
+        (code, error) = CliRunner.Run(new[] { "explain", "--model", onnx, "--index", "0", "--out", dir.File("x") }.Concat(data).ToArray());
+        Assert.Equal(2, code); // the default methods are gradient methods
+        Assert.Contains("needs gradients", error);
         Assert.Contains("occlusion, rise", error);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.False(Directory.Exists(dir.File("x")));
 
         (code, error) = CliRunner.Run(new[] { "compress", "kd", "--teacher", onnx, "--out", dir.File("c") }.Concat(data).ToArray());
         Assert.Equal(1, code);
@@ -114,5 +116,41 @@ public class OnnxErrorTests
         (code, error) = CliRunner.Run("export", "--model", checkpoint, "--out", onnx);
         Assert.Equal(1, code);
         Assert.Contains("--force", error);
+    }
+
+    [Fact]
+    public void ExplainDrawsOcclusionMapsOfTheExportedFileEqualToThoseOfItsCheckpoint()
+    {
+        using var dir = new TempFolder();
+        // One grey channel and ten classes, as the fashion-scenes images the command explains.
+        var checkpoint = dir.File("teacher.ckpt");
+        using (var model = Apc.Models.ModelFactory.Create(new Apc.Models.ModelConfig(Apc.Models.ArchSpec.Parse(TestNets.Vgg), 1, 10, 32)))
+        {
+            model.eval();
+            ModelCheckpoint.Save(checkpoint, ExportForms.Info(model, "teacher") with { Normalization = new(new[] { 0.3f }, new[] { 0.3f }) }, model);
+        }
+        OnnxExport.Export(checkpoint, dir.File("model.onnx"));
+        var maps = dir.File("maps.safetensors");
+        var (code, error) = CliRunner.Run("explain", "--model", dir.File("model.onnx"), "--reference", checkpoint, "--methods", "occlusion,rise",
+            "--masks", "40", "--patch", "8", "--stride", "4", "--dataset", "fashion-scenes", "--train-size", "64", "--val-size", "16",
+            "--index", "0,3", "--save-maps", maps, "--out", dir.File("x"));
+        Assert.True(code == 0, error);
+        Assert.True(File.Exists(Path.Combine(dir.File("x"), "explain.png")));
+        var tensors = Apc.Cli.Commands.ExplainMaps.Load(maps);
+        try
+        {
+            foreach (var method in new[] { "occlusion", "rise" })
+            {
+                var onnxMaps = tensors[$"maps.model.{method}"];
+                var torchMaps = tensors[$"maps.reference.{method}"];
+                Assert.Equal(new long[] { 2, 32, 32 }, onnxMaps.shape);
+                Assert.True(onnxMaps.abs().max().item<float>() > 0, $"{method}: the maps are all zero, so the comparison would be vacuous");
+                var scale = torchMaps.abs().max().item<float>();
+                var difference = (onnxMaps - torchMaps).abs().max().item<float>();
+                Assert.True(difference <= 1e-4 * scale, $"{method}: ONNX Runtime and TorchSharp maps differ by {difference} (scale {scale})");
+            }
+            Assert.True((tensors["logits.model"] - tensors["logits.reference"]).abs().max().item<float>() <= 1e-4 * tensors["logits.reference"].abs().max().item<float>());
+        }
+        finally { foreach (var t in tensors.Values) t.Dispose(); }
     }
 }
