@@ -50,12 +50,15 @@ static class EarlyChecks
 
     public static string[] Methods(string list) => MethodNames.ParseList(list);
 
-    /// <summary>On an ONNX model (<paramref name="onnx"/>) only the perturbation methods run: the first gradient
-    /// method among <paramref name="methods"/> is a one-line usage error that names the ones that work.</summary>
-    public static void PerturbationOnlyOnOnnx(IEnumerable<IAttributionMethod> methods, bool onnx)
+    /// <summary>On an ONNX model only the perturbation methods run: the first gradient method among
+    /// <paramref name="methods"/> is a one-line usage error that names the ONNX model (the first of
+    /// <paramref name="models"/>, option → path, whose path ends in .onnx) and the methods that work.</summary>
+    public static void PerturbationOnlyOnOnnx(IEnumerable<IAttributionMethod> methods, params (string Option, string? Path)[] models)
     {
-        if (onnx && methods.FirstOrDefault(m => m is not IPerturbationMethod) is { } gradient)
-            throw new UsageException($"--methods {gradient.Name}: needs gradients, which an ONNX model does not give; " +
-                $"on ONNX models use {string.Join(", ", AttributionMethods.PerturbationNames)}.");
+        var onnx = models.FirstOrDefault(m => Deployment.OnnxModelFile.IsOnnxPath(m.Path));
+        if (onnx.Path is null) return;
+        if (methods.FirstOrDefault(m => m is not IPerturbationMethod) is { } gradient)
+            throw new UsageException($"--methods {gradient.Name}: needs gradients, which {onnx.Option} '{onnx.Path}' (an ONNX model) does not give; " +
+                $"on ONNX models use {string.Join(", ", AttributionMethods.PerturbationNames)}, or give the checkpoint it was exported from.");
     }
 }

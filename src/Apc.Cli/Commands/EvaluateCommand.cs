@@ -70,14 +70,13 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
     {
         var format = settings.OutputFormat;
         var console = ConsoleFor.Format(format);
-        bool onnx = Deployment.OnnxModelFile.IsOnnxPath(settings.Model) || Deployment.OnnxModelFile.IsOnnxPath(settings.Reference);
         var methods = (settings.Methods ?? (Deployment.OnnxModelFile.IsOnnxPath(settings.Model) ? "" : EvaluateSettings.DefaultMethods))
             .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(MethodNames.Canonical).ToArray();
         if (methods.Length == 0 && settings.Methods is not null) throw new UsageException("--methods: give at least one attribution method.");
         var attribution = settings.AttributionOptions(settings.Layer);
         // Validates names and options before any work.
         var created = methods.Select(m => AttributionMethods.Create(m, attribution)).ToList();
-        EarlyChecks.PerturbationOnlyOnOnnx(created, onnx);
+        EarlyChecks.PerturbationOnlyOnOnnx(created, ("--model", settings.Model), ("--reference", settings.Reference));
         AtomicFile.EnsureWritableFolder(settings.Out);
         using var model = ModelLoading.LoadClassifier(settings.Model, settings.Device, "--model", settings.Threads);
         using var reference = settings.Reference is null ? null : ModelLoading.LoadClassifier(settings.Reference, settings.Device, "--reference", settings.Threads);

@@ -64,8 +64,7 @@ public sealed class ExplainCommand : Command<ExplainSettings>
         var requested = ParseIndices(context, settings);
         CheckSaveMaps(settings.SaveMaps);
         var attributionOptions = settings.AttributionOptions(settings.Layer);
-        bool onnx = Deployment.OnnxModelFile.IsOnnxPath(settings.Model) || Deployment.OnnxModelFile.IsOnnxPath(settings.Reference);
-        EarlyChecks.PerturbationOnlyOnOnnx(methods.Select(m => AttributionMethods.Create(m, attributionOptions)), onnx);
+        EarlyChecks.PerturbationOnlyOnOnnx(methods.Select(m => AttributionMethods.Create(m, attributionOptions)), ("--model", settings.Model), ("--reference", settings.Reference));
         AtomicFile.EnsureWritableFolder(settings.Out);
         using var model = ModelLoading.LoadClassifier(settings.Model, settings.Device, "--model", settings.Threads);
         using var reference = settings.Reference is null ? null : ModelLoading.LoadClassifier(settings.Reference, settings.Device, "--reference", settings.Threads);

@@ -88,6 +88,12 @@ public class OnnxErrorTests
         Assert.Contains("occlusion, rise", error);
         Assert.Single(error.Trim().Split('\n'));
 
+        // The message names the ONNX model, here the reference, not an option the user did not give.
+        (code, error) = CliRunner.Run(new[] { "evaluate", "--model", checkpoint, "--reference", onnx, "--out", dir.File("e") }.Concat(data).ToArray());
+        Assert.Equal(2, code);
+        Assert.Contains($"--reference '{onnx}' (an ONNX model)", error);
+        Assert.Single(error.Trim().Split('\n'));
+
         (code, error) = CliRunner.Run(new[] { "explain", "--model", onnx, "--index", "0", "--out", dir.File("x") }.Concat(data).ToArray());
         Assert.Equal(2, code); // the default methods are gradient methods
         Assert.Contains("needs gradients", error);
