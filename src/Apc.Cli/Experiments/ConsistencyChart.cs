@@ -18,9 +18,14 @@ public static class ConsistencyChart
             var cells = stats.Cells.Where(c => c.Metric == $"{method}.cosine" && c.Compression != "teacher").ToList();
             if (cells.Count == 0) continue;
             var series = new List<IntervalSeries>();
+            var missing = new List<string>();
             foreach (var m in config.Matchers)
             {
                 var of = groups.Select(g => cells.FirstOrDefault(c => c.Compression == g && c.Matcher == m)).ToList();
+                for (int g = 0; g < groups.Count; g++)
+                    if (of[g] is null || !double.IsFinite(of[g]!.Estimate.Mean))
+                        missing.Add($"{groups[g]} {ExperimentResults.MatcherTitle(m).TrimStart('+', ' ')}" +
+                            (results.Runs.Any(r => r.Run.Compression == groups[g] && r.Run.Matcher == m) ? "" : " (not run)"));
                 if (of.All(c => c is null)) continue;
                 var shown = of.Select(c => c is null ? Evaluation.Statistics.Estimate.None
                     : c.Estimate.HasInterval ? c.Estimate
@@ -37,7 +42,9 @@ public static class ConsistencyChart
                 "teacher–student cosine (mean over pairs)",
                 groups, series, new LinePlotOptions { Width = 900, Height = 480 });
             yield return ($"consistency-{method}.png", png,
-                $"Teacher–student cosine of {method} maps per compression method and matcher (higher = the compressed model explains like the teacher); {whiskers}.");
+                $"Teacher–student cosine of {method} maps per compression method and matcher (higher = the compressed model explains like the teacher); {whiskers}." +
+                (missing.Count == 0 ? "" : $" No point for {string.Join(", ", missing)}: no (image, class) pair that both the model and the teacher predict correctly, so no cosine" +
+                    (missing.Any(x => x.EndsWith("(not run)", StringComparison.Ordinal)) ? ", or no finished run" : "") + "."));
         }
     }
 }

@@ -142,8 +142,12 @@ public static class ExperimentReport
         {
             var series = FidelitySeries(results, method);
             if (series.Count == 0) continue;
+            var (xMin, xMax, yMin, yMax) = FidelityLimits(series);
             var png = Plots.LinePlot($"{method}: attribution fidelity vs compression", "compression ratio (teacher bits / model bits)",
-                "teacher–student cosine", series, new LinePlotOptions { ConnectPoints = false, Width = 900 });
+                "teacher–student cosine", series, new LinePlotOptions
+                {
+                    ConnectPoints = false, Width = 900, XMin = xMin, XMax = xMax, YMin = yMin, YMax = yMax,
+                });
             yield return ($"fidelity-{method}.png", png, $"Attribution fidelity ({method}) against compression ratio: colour and size = matcher (smaller markers drawn inside larger ones where points coincide), shape = compression method ({string.Join(", ", config.Compressions.Select(c => c.Name))}); mean over seeds");
         }
     }
@@ -176,6 +180,20 @@ public static class ExperimentReport
             }
         }
         return series;
+    }
+
+    /// <summary>Axis ranges of a fidelity plot, so that it never magnifies differences of rounding: x from 0 (ratio 1
+    /// is the teacher) to 10 % past the largest ratio; y spans at least 0.05 of cosine, centred on the points, and
+    /// stops just above 1 (cosine's maximum), so two points 1e-5 apart look as close as they are.</summary>
+    public static (double XMin, double XMax, double YMin, double YMax) FidelityLimits(IReadOnlyList<PlotSeries> series)
+    {
+        var xs = series.SelectMany(s => s.X).Where(double.IsFinite).DefaultIfEmpty(1).ToList();
+        var ys = series.SelectMany(s => s.Y).Where(double.IsFinite).DefaultIfEmpty(1).ToList();
+        double xMax = Math.Max(2, xs.Max() * 1.1);
+        const double minSpan = 0.05;
+        double low = ys.Min(), high = ys.Max(), pad = Math.Max(minSpan - (high - low), 0) / 2 + 0.1 * (high - low);
+        double yMax = Math.Min(1.005, high + pad), yMin = Math.Min(low - pad, yMax - minSpan);
+        return (0, xMax, yMin, yMax);
     }
 
     /// <summary>Marker size of the <paramref name="matcher"/>-th matcher in a fidelity plot: 18, 14, 10, then 6 pixels.

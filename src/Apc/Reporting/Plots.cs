@@ -59,6 +59,8 @@ public static class Plots
             plot.ShowLegend(Edge.Right);
         if (options.YMin is { } low && options.YMax is { } high)
             plot.Axes.SetLimitsY(low, high);
+        if (options.XMin is { } left && options.XMax is { } right)
+            plot.Axes.SetLimitsX(left, right);
         var png = plot.GetImageBytes(options.Width, options.Height, ImageFormat.Png);
         return LabelFont.SystemFamilyName is null ? AddNoFontNotice(png, title) : png;
     }

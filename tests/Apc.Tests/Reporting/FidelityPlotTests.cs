@@ -45,4 +45,46 @@ public class FidelityPlotTests
         var png = Plots.LinePlot("f", "ratio", "cosine", series, new LinePlotOptions { ConnectPoints = false, Width = 300, Height = 200 });
         Assert.Equal((300, 200), PngHeader.Size(png));
     }
+
+    [Fact]
+    public void AxesNeverMagnifyDifferencesOfRounding()
+    {
+        var close = new[] { new PlotSeries("a", [2.05], [0.96501]), new PlotSeries("b", [2.05001], [0.96502]) };
+        var (xMin, xMax, yMin, yMax) = ExperimentReport.FidelityLimits(close);
+        Assert.Equal(0, xMin);
+        Assert.True(xMax >= 2.05001 * 1.1);
+        Assert.True(yMax - yMin >= 0.05 - 1e-12, $"y span {yMax - yMin}");
+        Assert.True(yMin < 0.96501 && 0.96502 < yMax);
+        Assert.True(yMax <= 1.005);
+
+        // Far-apart points keep their own range (padded by 10 %), never cut.
+        var far = new[] { new PlotSeries("a", [30], [0.2]), new PlotSeries("b", [1.5], [0.99]) };
+        (xMin, xMax, yMin, yMax) = ExperimentReport.FidelityLimits(far);
+        Assert.True(xMax >= 33 && yMin < 0.2 && yMax > 0.99 && yMax <= 1.005);
+    }
+
+    [Fact]
+    public void TheConsistencyChartSaysWhichPointsItCannotDraw()
+    {
+        var config = new ExperimentConfig
+        {
+            Compressions = [new() { Method = "kd" }, new() { Method = "structured" }],
+            Matchers = ["none", "wcam"],
+            Evaluation = new() { Methods = ["gradcam"] },
+        };
+        // kd without matching predicts nothing the teacher also predicts: its run has no cosine.
+        var results = new ExperimentResults(config,
+        [
+            Run("teacher", "none", 1000, 1),
+            new(new ExperimentRun(0, "kd", "kd", "none", "", "", ""), new Dictionary<string, double> { ["nonzero_parameters"] = 100 }, null, null),
+            Run("kd", "wcam", 100, 0.9),
+            Run("structured", "none", 100, 0.6), Run("structured", "wcam", 100, 0.8),
+        ]);
+        var (file, png, caption) = Assert.Single(ConsistencyChart.Build(results));
+        Assert.Equal("consistency-gradcam.png", file);
+        Assert.True(png.Length > 0);
+        Assert.Contains("No point for kd naive:", caption);
+        Assert.DoesNotContain("structured naive", caption);
+        Assert.DoesNotContain("not run", caption);
+    }
 }
