@@ -73,7 +73,8 @@ public class TrainCommandTests
         using var straight = new TempFolder();
         using var killed = new TempFolder();
         string[] Args(string dir) => CliRunner.TinyTrain(dir, "--epochs", "3", "--train-size", "1024", "--threads", "1");
-        Assert.Equal(0, CliRunner.Run(Args(straight.Path)).Code);
+        var (code, error) = CliRunner.Run(Args(straight.Path));
+        Assert.True(code == 0, $"uninterrupted run: exit {code}: {error}");
 
         // Start the same run in a child process and kill -9 it once epoch 1 has been saved and epoch 2 is under way.
         using (var process = CliRunner.Start(Args(killed.Path)))
@@ -89,7 +90,8 @@ public class TrainCommandTests
         using (var partial = ModelCheckpoint.Load(killed.File("train-state.ckpt")))
             Assert.True(partial.Info.Metrics["completed_epoch"]!.GetValue<int>() < 3);
 
-        Assert.Equal(0, CliRunner.Run(Args(killed.Path).Append("--resume").ToArray()).Code);
+        (code, error) = CliRunner.Run(Args(killed.Path).Append("--resume").ToArray());
+        Assert.True(code == 0, $"resumed run: exit {code}: {error}; folder holds {string.Join(", ", Directory.GetFileSystemEntries(killed.Path).Select(Path.GetFileName))}");
         using var a = ModelCheckpoint.Load(straight.File("train-state.ckpt"));
         using var b = ModelCheckpoint.Load(killed.File("train-state.ckpt"));
         foreach (var (key, value) in a.Model.state_dict())

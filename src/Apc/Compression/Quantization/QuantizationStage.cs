@@ -22,7 +22,7 @@ namespace Apc.Compression.Quantization;
 /// compression objective (BCE + the matcher's β·L_AM against the frozen teacher): float master weights, every
 /// forward on fake-quantized weights and activations, straight-through gradients (<see cref="MasterWeights"/>),
 /// activation ranges following the batches (exponential moving average); the model best on validation is kept
-/// with the ranges it was validated with. The checkpoint (kind "quantize") holds the quantized float weights, the
+/// with the ranges it was validated with, the post-training-quantized start (epoch 0, ptq-start.ckpt) included. The checkpoint (kind "quantize") holds the quantized float weights, the
 /// integer weights and scales and the activation grids; <see cref="QuantizedModel.Attach(ModelCheckpoint)"/>
 /// re-installs the activation grids after loading.
 /// </remarks>
@@ -39,6 +39,9 @@ public sealed class QuantizationStage : ICompressionStage
 
     /// <summary>The checked options.</summary>
     public QuantizationOptions Options { get; }
+
+    /// <summary>The post-training-quantized starting point of QAT (its epoch-0 candidate), in the stage's folder.</summary>
+    const string StartName = "ptq-start.ckpt";
     /// <inheritdoc/>
     public string Method => Kind;
 
@@ -123,6 +126,13 @@ public sealed class QuantizationStage : ICompressionStage
             context.Monitor?.Message($"post-training quantization: val mAP {report.MapPerClass:P1} (calibrated on {Plural.Of(calibrated, "image")}); " +
                 "fine-tuning on the quantized network");
             compression = Describe(model, calibrated, MetricsJson(report, epoch: 0));
+            // The starting point is a candidate too: QAT keeps it when no epoch beats it on validation.
+            using var start = NewDisposeScope();
+            var startExtra = masters.QuantizedTensors();
+            foreach (var (k, v) in activations.ToTensors()) startExtra[k] = v;
+            foreach (var (k, v) in WeightMasks.CopiesForExtra(context.Masks)) startExtra[k] = v;
+            ModelCheckpoint.Save(Path.Combine(context.OutDir, StartName),
+                context.Template with { Kind = Kind, Metrics = MetricsJson(report, epoch: 0), Compression = compression }, model, startExtra);
         }
         activations.Track();
 
@@ -155,11 +165,17 @@ public sealed class QuantizationStage : ICompressionStage
         }
 
         // The trainer's best checkpoint also carries the training state (masters, ranges): keep only the model, its
-        // quantization and its masks.
+        // quantization and its masks. When post-training quantization alone scored higher on validation than every
+        // QAT epoch, the starting point is the result (metrics.json says so: best_epoch 0).
         activations.Remove();
+        var startPath = Path.Combine(context.OutDir, StartName);
+        double startMap = compression["ptq"]?["map_per_class"]?.GetValue<double>() ?? double.NegativeInfinity;
+        bool keepStart = File.Exists(startPath) && startMap > fit.Best.MapPerClass;
+        if (keepStart)
+            context.Monitor?.Message($"post-training quantization (val mAP {startMap:P1}) beat every QAT epoch (best {fit.Best.MapPerClass:P1}): keeping it");
         Dictionary<string, Tensor> extra;
         CheckpointInfo info;
-        using (var best = ModelCheckpoint.Load(fit.CheckpointPath))
+        using (var best = ModelCheckpoint.Load(keepStart ? startPath : fit.CheckpointPath))
         {
             ModelCopy.CopyState(best.Model, model);
             extra = best.Extra.Where(kv => kv.Key.StartsWith(QuantizedModel.Prefix, StringComparison.Ordinal)
@@ -174,6 +190,12 @@ public sealed class QuantizationStage : ICompressionStage
         if (File.Exists(metricsPath) && JsonNode.Parse(File.ReadAllText(metricsPath)) is JsonObject summary)
         {
             summary["compression"] = compression.DeepClone();
+            if (keepStart && compression["ptq"] is JsonObject start)
+            {
+                summary["best_epoch"] = 0;
+                foreach (var key in new[] { "map_per_class", "map_per_image", "f1", "accuracy" }) summary[key] = start[key]?.DeepClone();
+                summary["kept"] = "post-training quantization (epoch 0): no QAT epoch scored higher on validation";
+            }
             AtomicFile.WriteJson(metricsPath, summary);
         }
         return new StageResult(model, extra, compression, fit, fit.CheckpointPath);

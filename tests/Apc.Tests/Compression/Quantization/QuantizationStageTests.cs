@@ -1,4 +1,7 @@
 using Apc.Checkpoints;
+using Apc.Compression;
+using Apc.Matching;
+using Apc.Training;
 using Apc.Compression.Quantization;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -121,6 +124,46 @@ public class QuantizationStageTests
         Assert.True(QuantizedModel.Attach(loaded));
         using var reloaded = QuantTestSetup.Logits(loaded.Model, images);
         TensorAssert.Same(logits, reloaded, "logits after save, load and attach");
+    }
+
+    [Fact]
+    public void QuantizationAwareTrainingKeepsThePostTrainingQuantizedStartWhenNoEpochBeatsIt()
+    {
+        var data = QuantTestSetup.Data();
+        // A teacher that has learnt the tiny task (bright cells per class), so that wrecking it shows in mAP.
+        using var teacherDir = new TempFolder();
+        using var teacher = QuantTestSetup.NewModel();
+        var fit = Trainer.Fit(new TrainingRun(teacher, data, new MultiLabelLoss(),
+            new TrainingOptions(Epochs: 6, BatchSize: 16, LearningRate: 0.05, Seed: 1), teacherDir.Path, QuantTestSetup.Template()));
+        using (var best = ModelCheckpoint.Load(fit.CheckpointPath)) Apc.Models.ModelCopy.CopyState(best.Model, teacher);
+        teacher.eval();
+        Assert.True(fit.Best.MapPerClass > 0.9, $"the teacher did not learn the task (val mAP {fit.Best.MapPerClass:P1})");
+
+        // QAT at a rate that ruins the network in its one epoch: the post-training-quantized start must be the result.
+        using var dir = new TempFolder();
+        var ruinous = new StageContext(teacher, teacher, data, NoMatching.Instance,
+            new TrainingOptions(Epochs: 1, BatchSize: 16, LearningRate: 5, Seed: 5), dir.Path, QuantTestSetup.Template());
+        var qat = new QuantizationStage(new QuantizationOptions(Bits: 8, CalibrationImages: 32)).Run(ruinous);
+        using var model = qat.Model;
+        var epochMap = Assert.Single(qat.Training!.History).MapPerClass;
+        var metrics = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir.Path, "metrics.json")))!;
+        using var loaded = ModelCheckpoint.Load(qat.CheckpointPath);
+        var startMap = loaded.Info.Compression!["ptq"]!["map_per_class"]!.GetValue<double>();
+        Assert.True(startMap > epochMap, $"the rate did not ruin the network (start {startMap:P1}, epoch 1 {epochMap:P1})");
+        Assert.Equal(0, metrics["best_epoch"]!.GetValue<int>());
+        Assert.Equal(startMap, metrics["map_per_class"]!.GetValue<double>());
+        Assert.Equal(startMap, loaded.Info.Metrics["map_per_class"]!.GetValue<double>());
+
+        // The kept network is post-training quantization's: the same logits as a PTQ-only run, after reloading.
+        using var ptqDir = new TempFolder();
+        var ptq = new QuantizationStage(new QuantizationOptions(Bits: 8, Qat: false, CalibrationImages: 32)).Run(
+            QuantTestSetup.Context(teacher, data, ptqDir.Path));
+        using var ptqModel = ptq.Model;
+        using var images = QuantTestSetup.ValImages(data);
+        Assert.True(QuantizedModel.Attach(loaded));
+        using var kept = QuantTestSetup.Logits(loaded.Model, images);
+        using var expected = QuantTestSetup.Logits(ptqModel, images);
+        TensorAssert.Same(expected, kept, "the kept start's logits against post-training quantization alone");
     }
 
     [Fact]
