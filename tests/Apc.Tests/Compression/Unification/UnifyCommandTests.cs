@@ -92,4 +92,25 @@ public class UnifyCommandTests : IClassFixture<CompressCli>
         Assert.Equal(2, code);
         Assert.Contains("--rho is an option of unify", error);
     }
+
+    [Fact]
+    public void AnExperimentPlanRunsUnifyAsACompressStageAndChecksItsOptionsFirst()
+    {
+        var config = new Apc.Cli.Experiments.ExperimentConfig
+        {
+            Teacher = new Apc.Cli.Experiments.ExperimentConfig.TeacherSection { Checkpoint = cli.TeacherPath },
+            Compressions = [new Apc.Cli.Experiments.ExperimentConfig.CompressionSection { Method = "unify", Options = ["--zero-fraction", "0.6", "--block-shape", "2x2"] }],
+            Matchers = ["none", "wcam"],
+            Seeds = [0],
+            Evaluation = new() { Methods = ["gradcam"], Examples = [0] },
+        };
+        config.Validate("plan.json");
+        var (stages, _) = Apc.Cli.Experiments.ExperimentPlan.Build(config, "out", "cpu", 1);
+        var compress = stages.Single(s => s.Id == "s0-unify-wcam").Arguments;
+        Assert.Equal(new[] { "compress", "unify" }, compress.Take(2));
+        Assert.Contains("--zero-fraction", compress);
+
+        var bad = config with { Compressions = [new Apc.Cli.Experiments.ExperimentConfig.CompressionSection { Method = "unify", Options = ["--zero-fraction", "2"] }] };
+        Assert.Contains("--zero-fraction must be in [0, 1)", Assert.ThrowsAny<ApcException>(() => bad.Validate("plan.json")).Message);
+    }
 }
