@@ -86,7 +86,7 @@ public sealed class PipelineSettings : CompressSettings, IKdOptions, IStructured
     public double? ZeroFraction { get; init; }
 
     [CommandOption("--rho <RHO>")]
-    [Description("(unify) " + CompressHelp.Rho + " Default 0.1.")]
+    [Description("(unify) " + CompressHelp.Rho + " Default 0.5.")]
     public double? Rho { get; init; }
 
     [CommandOption("--rho-growth <G>")]

@@ -29,7 +29,7 @@ public sealed class UnifySettings : CompressSettings, IUnifyOptions
     public double? ZeroFraction { get; init; }
 
     [CommandOption("--rho <RHO>")]
-    [Description(CompressHelp.Rho + " Default 0.1.")]
+    [Description(CompressHelp.Rho + " Default 0.5.")]
     public double? Rho { get; init; }
 
     [CommandOption("--rho-growth <G>")]

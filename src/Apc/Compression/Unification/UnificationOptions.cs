@@ -15,7 +15,7 @@ namespace Apc.Compression.Unification;
 public sealed record UnificationOptions(
     BlockShape? Block = null,
     double ZeroFraction = 0.5,
-    double Rho = 0.1,
+    double Rho = 0.5,
     double RhoGrowth = 2,
     int AdmmIterations = 3,
     int AdmmEpochs = 1)
