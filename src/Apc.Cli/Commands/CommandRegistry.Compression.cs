@@ -10,7 +10,7 @@ public static partial class CommandRegistry
         // sub-command's --help (spectre.console.cli issue 3), so every option belongs to the sub-command's type.
         config.AddBranch("compress", compress =>
         {
-            compress.SetDescription("Compress a teacher (kd, structured, unstructured, block-sparse, quantize, or a pipeline of them) while matching its attribution maps.");
+            compress.SetDescription("Compress a teacher (kd, structured, unstructured, block-sparse, unify, quantize, or a pipeline of them) while matching its attribution maps.");
             compress.AddCommand<CompressCommand<KdSettings>>("kd")
                 .WithDescription("Knowledge distillation into a smaller student network.")
                 .WithExample("compress", "kd", "--teacher", "runs/teacher/model.ckpt", "--match", "wcam", "--out", "runs/kd-wcam")
@@ -24,6 +24,9 @@ public static partial class CommandRegistry
             compress.AddCommand<CompressCommand<BlockSparseSettings>>("block-sparse")
                 .WithDescription("Block-sparse convs: block-diagonal weights in random permuted bases, fine-tuned, then grouped convs (fewer weights and MACs).")
                 .WithExample("compress", "block-sparse", "--teacher", "runs/teacher/model.ckpt", "--blocks", "4", "--match", "wcam", "--out", "runs/block-sparse-wcam");
+            compress.AddCommand<CompressCommand<UnifySettings>>("unify")
+                .WithDescription("Weight unification: blocks of conv weights share one magnitude (a fraction at zero), trained with ADMM, then fine-tuned.")
+                .WithExample("compress", "unify", "--teacher", "runs/teacher/model.ckpt", "--block-shape", "1x4", "--zero-fraction", "0.5", "--match", "wcam", "--out", "runs/unify-wcam");
             compress.AddCommand<CompressCommand<QuantizeSettings>>("quantize")
                 .WithDescription("Quantization: integer grids for weights and activations, calibrated, then quantization-aware fine-tuning.")
                 .WithExample("compress", "quantize", "--teacher", "runs/teacher/model.ckpt", "--bits", "4", "--out", "runs/quantize-wcam")

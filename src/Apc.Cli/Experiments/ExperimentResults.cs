@@ -222,7 +222,7 @@ public sealed class ExperimentResults
     public (string[] Headers, List<string[]> Rows) Table(string compression)
     {
         var methods = Config.Evaluation.Methods;
-        bool sparse = Config.Compressions.First(c => c.Name == compression).Method == "unstructured";
+        bool sparse = Config.Compressions.First(c => c.Name == compression).Method is "unstructured" or "unify"; // zero blocks of unify are pruned weights
         var headers = new List<string> { "model", sparse ? "sparsity %" : "parameters", "MACs", "mAP %", "F1 %" };
         foreach (var m in methods) headers.AddRange(new[] { $"{m} pointing %", $"{m} AUC %", $"{m} cosine", $"{m} pairs" });
         var rows = new List<string[]>();

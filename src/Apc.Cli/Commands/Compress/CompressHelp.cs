@@ -23,6 +23,13 @@ static class CompressHelp
     public const string LayerBlocks = "Per-layer blocks, e.g. conv1_1=1,conv5_3=8 (set or override single convs; 1 = dense).";
     public const string PermutationSeed = "Seed of the channel permutations (kept in the architecture spec as block-seed).";
 
+    public const string BlockShape = "Unification block RxS: R output filters x S consecutive weights of a filter (input channel, then kernel position); smaller blocks at the edges.";
+    public const string ZeroFraction = "Fraction of all conv blocks unified to zero (pruned), those of smallest magnitude; the others keep one magnitude each.";
+    public const string Rho = "ADMM penalty rho of the first iteration (weight rho/2 of |W - Z + U|^2 in the loss).";
+    public const string RhoGrowth = "Factor applied to rho after every ADMM iteration (1 = constant).";
+    public const string AdmmIterations = "ADMM iterations (W-step, projection, dual step) before the hard projection; 0 = project at once. --epochs, --lr and --lr-steps set the fine-tuning that follows.";
+    public const string AdmmEpochs = "Training epochs of each ADMM W-step (at --lr, constant).";
+
     public const string Bits = "Weight bits, 2..8.";
     public const string ActivationBits = "Activation bits, 2..8.";
     public const string QuantizeCalibrationImages = "Training images whose activation ranges calibrate the activation grids.";

@@ -3,6 +3,7 @@ using Apc.Compression;
 using Apc.Compression.BlockSparse;
 using Apc.Compression.Pruning;
 using Apc.Compression.Quantization;
+using Apc.Compression.Unification;
 using Apc.Training;
 
 namespace Apc.Cli.Commands;
@@ -12,7 +13,7 @@ namespace Apc.Cli.Commands;
 /// small factory below. An option left unset takes the library's default.</summary>
 public static class CompressStages
 {
-    public static readonly string[] Methods = { "kd", "structured", "unstructured", "block-sparse", "quantize" };
+    public static readonly string[] Methods = { "kd", "structured", "unstructured", "block-sparse", "unify", "quantize" };
     public const string Pipeline = "pipeline";
 
     public const int KdEpochs = 6, FineTuneEpochs = 3;
@@ -45,6 +46,7 @@ public static class CompressStages
         ("structured", IStructuredOptions structured) => Structured(structured, s),
         ("unstructured", IUnstructuredOptions unstructured) => Unstructured(unstructured, s),
         ("block-sparse", IBlockSparseOptions blocks) => BlockSparse(blocks, s),
+        ("unify", IUnifyOptions unify) => Unify(unify, s),
         ("quantize", IQuantizeOptions quantize) => Quantize(quantize, s),
         _ => throw new UsageException($"unknown compression method '{method}'; valid: {string.Join(", ", Methods)}."),
     };
@@ -113,6 +115,24 @@ public static class CompressStages
             b.PermutationSeed ?? defaults.Seed).Validated();
         var config = new JsonObject { ["blocks"] = options.Blocks, ["layer_blocks"] = b.LayerBlocks, ["permutation_seed"] = options.Seed };
         return new PipelineStep(new BlockSparseStage(options), Schedule(s, fromScratch: false), config);
+    }
+
+    static PipelineStep Unify(IUnifyOptions u, CompressSettings s)
+    {
+        var defaults = new UnificationOptions();
+        var options = new UnificationOptions(
+            u.BlockShape is null ? null : BlockShape.Parse(u.BlockShape),
+            u.ZeroFraction ?? defaults.ZeroFraction,
+            u.Rho ?? defaults.Rho,
+            u.RhoGrowth ?? defaults.RhoGrowth,
+            u.AdmmIterations ?? defaults.AdmmIterations,
+            u.AdmmEpochs ?? defaults.AdmmEpochs).Validated();
+        var config = new JsonObject
+        {
+            ["block_shape"] = options.EffectiveBlock.ToString(), ["zero_fraction"] = options.ZeroFraction, ["rho"] = options.Rho,
+            ["rho_growth"] = options.RhoGrowth, ["admm_iterations"] = options.AdmmIterations, ["admm_epochs"] = options.AdmmEpochs,
+        };
+        return new PipelineStep(new UnificationStage(options), Schedule(s, fromScratch: false), config);
     }
 
     static PipelineStep Quantize(IQuantizeOptions q, CompressSettings s)

@@ -8,7 +8,7 @@ namespace Apc.Cli.Commands;
 /// <summary>apc compress pipeline: several methods in order (--stages), each starting from the previous one's network.
 /// It takes the options of every method; an option of a method that is not among --stages is a usage error. An option
 /// two methods share (--rounds, --calibration-images) applies to every stage that has it.</summary>
-public sealed class PipelineSettings : CompressSettings, IKdOptions, IStructuredOptions, IUnstructuredOptions, IBlockSparseOptions, IQuantizeOptions
+public sealed class PipelineSettings : CompressSettings, IKdOptions, IStructuredOptions, IUnstructuredOptions, IBlockSparseOptions, IUnifyOptions, IQuantizeOptions
 {
     public const string DefaultStages = "structured,kd,quantize";
 
@@ -77,6 +77,30 @@ public sealed class PipelineSettings : CompressSettings, IKdOptions, IStructured
     [Description("(block-sparse) " + CompressHelp.PermutationSeed + " Default 0.")]
     public int? PermutationSeed { get; init; }
 
+    [CommandOption("--block-shape <RxS>")]
+    [Description("(unify) " + CompressHelp.BlockShape + " Default 1x4.")]
+    public string? BlockShape { get; init; }
+
+    [CommandOption("--zero-fraction <Z>")]
+    [Description("(unify) " + CompressHelp.ZeroFraction + " Default 0.5.")]
+    public double? ZeroFraction { get; init; }
+
+    [CommandOption("--rho <RHO>")]
+    [Description("(unify) " + CompressHelp.Rho + " Default 0.5.")]
+    public double? Rho { get; init; }
+
+    [CommandOption("--rho-growth <G>")]
+    [Description("(unify) " + CompressHelp.RhoGrowth + " Default 2.")]
+    public double? RhoGrowth { get; init; }
+
+    [CommandOption("--admm-iterations <N>")]
+    [Description("(unify) " + CompressHelp.AdmmIterations + " Default 3.")]
+    public int? AdmmIterations { get; init; }
+
+    [CommandOption("--admm-epochs <N>")]
+    [Description("(unify) " + CompressHelp.AdmmEpochs + " Default 1.")]
+    public int? AdmmEpochs { get; init; }
+
     [CommandOption("--bits <N>")]
     [Description("(quantize) " + CompressHelp.Bits + " Default 8.")]
     public int? Bits { get; init; }
@@ -98,6 +122,7 @@ public sealed class PipelineSettings : CompressSettings, IKdOptions, IStructured
     {
         (typeof(IKdOptions), "kd"), (typeof(IStructuredOptions), "structured"),
         (typeof(IUnstructuredOptions), "unstructured"), (typeof(IBlockSparseOptions), "block-sparse"), (typeof(IQuantizeOptions), "quantize"),
+        (typeof(IUnifyOptions), "unify"),
     };
 
     /// <summary>Refuses a method option that no stage of --stages reads (it would be silently unused).</summary>
