@@ -23,6 +23,11 @@ static class CompressHelp
     public const string LayerBlocks = "Per-layer blocks, e.g. conv1_1=1,conv5_3=8 (set or override single convs; 1 = dense).";
     public const string PermutationSeed = "Seed of the channel permutations (kept in the architecture spec as block-seed).";
 
+    public const string IndexBits = "Index bits b per kernel, 1..8: every conv with k×k > 1 (the first included; 1×1 convs stay float) gets a codebook of 2^b kernels from seeded k-means (--seed).";
+    public const string LayerIndexBits = "Per-layer index bits, e.g. conv1_1=0,conv5_3=6 (set or override single convs; 0 = leave float).";
+    public const string CodebookBits = "Bits of the codebook's values, 2..8: one symmetric grid per layer (the paper's 6).";
+    public const string KmeansIterations = "Most Lloyd iterations of each layer's k-means (it stops when no kernel changes entry).";
+
     public const string Bits = "Weight bits, 2..8.";
     public const string ActivationBits = "Activation bits, 2..8.";
     public const string QuantizeCalibrationImages = "Training images whose activation ranges calibrate the activation grids.";

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Apc.Compression;
 using Apc.Compression.BlockSparse;
+using Apc.Compression.KernelQuantization;
 using Apc.Compression.Pruning;
 using Apc.Compression.Quantization;
 using Apc.Training;
@@ -12,7 +13,7 @@ namespace Apc.Cli.Commands;
 /// small factory below. An option left unset takes the library's default.</summary>
 public static class CompressStages
 {
-    public static readonly string[] Methods = { "kd", "structured", "unstructured", "block-sparse", "quantize" };
+    public static readonly string[] Methods = { "kd", "structured", "unstructured", "block-sparse", "quantize", "kernel-quantize" };
     public const string Pipeline = "pipeline";
 
     public const int KdEpochs = 6, FineTuneEpochs = 3;
@@ -46,6 +47,7 @@ public static class CompressStages
         ("unstructured", IUnstructuredOptions unstructured) => Unstructured(unstructured, s),
         ("block-sparse", IBlockSparseOptions blocks) => BlockSparse(blocks, s),
         ("quantize", IQuantizeOptions quantize) => Quantize(quantize, s),
+        ("kernel-quantize", IKernelQuantizeOptions kernels) => KernelQuantize(kernels, s),
         _ => throw new UsageException($"unknown compression method '{method}'; valid: {string.Join(", ", Methods)}."),
     };
 
@@ -113,6 +115,23 @@ public static class CompressStages
             b.PermutationSeed ?? defaults.Seed).Validated();
         var config = new JsonObject { ["blocks"] = options.Blocks, ["layer_blocks"] = b.LayerBlocks, ["permutation_seed"] = options.Seed };
         return new PipelineStep(new BlockSparseStage(options), Schedule(s, fromScratch: false), config);
+    }
+
+    static PipelineStep KernelQuantize(IKernelQuantizeOptions k, CompressSettings s)
+    {
+        var defaults = new KernelQuantizationOptions();
+        var options = new KernelQuantizationOptions(
+            k.IndexBits ?? defaults.IndexBits,
+            k.LayerIndexBits is null ? null : KernelQuantizationOptions.ParseLayerIndexBits(k.LayerIndexBits),
+            k.CodebookBits ?? defaults.CodebookBits,
+            k.KmeansIterations ?? defaults.Iterations,
+            s.Seed).Validated();
+        var config = new JsonObject
+        {
+            ["index_bits"] = options.IndexBits, ["layer_index_bits"] = k.LayerIndexBits, ["codebook_bits"] = options.CodebookBits,
+            ["kmeans_iterations"] = options.Iterations,
+        };
+        return new PipelineStep(new KernelQuantizationStage(options), Schedule(s, fromScratch: false), config);
     }
 
     static PipelineStep Quantize(IQuantizeOptions q, CompressSettings s)
