@@ -97,17 +97,20 @@ public sealed class KernelCodebook : IDisposable
     /// <summary>levels·scale for stored levels [K, ...] and a scale [1].</summary>
     public static Tensor Dequantize(Tensor levels, Tensor scale) => levels.to(float32).mul(scale.to(float32).reshape(1));
 
-    /// <summary>Straight-through update after an optimizer step: the step each kernel's weight took from fq(C)[index] is
-    /// added to its codebook entry, summed over the entry's kernels; the optimizer's step is linear in the gradient, so this
-    /// is its step for the codebook under the gradient ∂L/∂C_j = Σ_{index = j} ∂L/∂W (the chain rule through the
-    /// gather; the rounding to the grid passes the gradient straight through).</summary>
+    /// <summary>Straight-through update after an optimizer step: entry j moves by the mean of the steps its kernels' weights
+    /// took from fq(C)[index]. The loss's gradient for the entry is the sum over its kernels, ∂L/∂C_j = Σ_{index = j} ∂L/∂W
+    /// (the chain rule through the gather; the rounding to the grid passes it straight through); SGD's step is linear in
+    /// the gradient, so the mean is that step divided by the entry's n_j kernels: a per-entry step size that keeps an
+    /// entry's step on the scale of one weight's whatever n_j is (with the sum it grew with n_j, up to about 1,000 here,
+    /// and the same --lr could not serve small and large layers; docs/compression.md has the comparison).</summary>
     public void Step(Tensor weightAfter)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         Follow(weightAfter.device);
         var taken = weightAfter.detach().reshape(Kernels, KernelSize).sub(Codebook().index(index));
-        master.index_add_(0, index, taken, 1);
+        var counts = bincount(index, minlength: Entries).to(master.dtype).clamp_min(1).unsqueeze(1);
+        master.add_(zeros_like(master).index_add_(0, index, taken, 1).div_(counts));
     }
 
     /// <summary>Replaces the master and indices (resuming).</summary>

@@ -8,8 +8,8 @@ namespace Apc.Compression.KernelQuantization;
 /// <summary>The kernel codebooks of a network being kernel-quantized, and the network's conv weights kept equal to them.
 /// Built by per-layer k-means over the kernels (<see cref="KernelKMeans"/>); from then on every quantized conv weight holds
 /// fq(C)[index] (<see cref="KernelCodebook"/>), so every forward, validation and checkpoint sees the quantized network.
-/// After each optimizer step <see cref="AfterStep"/> moves each codebook by the steps its kernels took and writes the
-/// weights again (straight-through, as <see cref="Quantization.MasterWeights"/> does for per-weight quantization).
+/// After each optimizer step <see cref="AfterStep"/> moves each codebook entry by the mean of the steps its kernels took
+/// (<see cref="KernelCodebook.Step"/>) and writes the weights again (straight-through, as <see cref="Quantization.MasterWeights"/> does for per-weight quantization).
 /// Assignments stay fixed after k-means.</summary>
 /// <remarks>Checkpoint tensors, per quantized conv weight P: "kq/P.codebook" (int8 levels [K, k_h, k_w]), "kq/P.scale"
 /// (float32 [1]) and "kq/P.index" (uint8 [O, I]); W = codebook·scale gathered by index (<see cref="Rebuild"/>). Training

@@ -45,7 +45,7 @@ public static class KernelKMeans
             run = i;
             centres = Update(x, assignment, centres);
             var next = Assign(x, centres).Index;
-            bool settled = next.equal(assignment).item<bool>();
+            bool settled = next.equal(assignment).all().item<bool>();
             assignment = next;
             if (settled) break;
         }

@@ -130,7 +130,7 @@ public sealed class KernelQuantizationStage : ICompressionStage
         {
             foreach (var (name, weight) in rebuilt)
                 using (var actual = parameters[name].detach().cpu())
-                    if (!actual.equal(weight).item<bool>())
+                    if (!actual.equal(weight).all().item<bool>())
                         throw new InvalidOperationException($"checkpoint '{source}': weight '{name}' is not its codebook[index].");
         }
         finally
