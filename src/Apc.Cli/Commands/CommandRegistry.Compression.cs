@@ -10,7 +10,7 @@ public static partial class CommandRegistry
         // sub-command's --help (spectre.console.cli issue 3), so every option belongs to the sub-command's type.
         config.AddBranch("compress", compress =>
         {
-            compress.SetDescription("Compress a teacher (kd, structured, unstructured, block-sparse, unify, quantize, or a pipeline of them) while matching its attribution maps.");
+            compress.SetDescription("Compress a teacher (kd, structured, unstructured, block-sparse, unify, quantize, kernel-quantize, or a pipeline of them) while matching its attribution maps.");
             compress.AddCommand<CompressCommand<KdSettings>>("kd")
                 .WithDescription("Knowledge distillation into a smaller student network.")
                 .WithExample("compress", "kd", "--teacher", "runs/teacher/model.ckpt", "--match", "wcam", "--out", "runs/kd-wcam")
@@ -31,6 +31,9 @@ public static partial class CommandRegistry
                 .WithDescription("Quantization: integer grids for weights and activations, calibrated, then quantization-aware fine-tuning.")
                 .WithExample("compress", "quantize", "--teacher", "runs/teacher/model.ckpt", "--bits", "4", "--out", "runs/quantize-wcam")
                 .WithExample("compress", "quantize", "--teacher", "runs/teacher/model.ckpt", "--no-qat", "--format", "json", "--out", "runs/ptq");
+            compress.AddCommand<CompressCommand<KernelQuantizeSettings>>("kernel-quantize")
+                .WithDescription("Kernel quantization: per conv a codebook of 2^b k×k kernels (k-means), a b-bit index per kernel, the codebook on a 6-bit grid, then fine-tuning of the codebooks.")
+                .WithExample("compress", "kernel-quantize", "--teacher", "runs/teacher/model.ckpt", "--index-bits", "4", "--match", "wcam", "--out", "runs/kernel-quantize-wcam");
             compress.AddCommand<CompressCommand<PipelineSettings>>("pipeline")
                 .WithDescription("Several methods in order, each starting from the previous one's network.")
                 .WithExample("compress", "pipeline", "--teacher", "runs/teacher/model.ckpt", "--stages", "structured,kd,quantize", "--out", "runs/pipeline");

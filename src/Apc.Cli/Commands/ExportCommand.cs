@@ -14,7 +14,7 @@ namespace Apc.Cli.Commands;
 public sealed class ExportSettings : Settings.CommonSettings
 {
     [CommandOption("--model <CKPT>", isRequired: true)]
-    [Description("The checkpoint to export (any kind: teacher, kd, structured, unstructured, block-sparse, unify, quantize, pipeline).")]
+    [Description("The checkpoint to export (any kind: teacher, kd, structured, unstructured, block-sparse, unify, quantize, kernel-quantize, pipeline).")]
     public string Model { get; init; } = "";
 
     [CommandOption("--out <FILE>", isRequired: true)]

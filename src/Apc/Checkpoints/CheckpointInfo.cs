@@ -6,7 +6,7 @@ namespace Apc.Checkpoints;
 
 /// <summary>What a checkpoint says about itself: enough to rebuild the network, feed it correctly, name its
 /// outputs and know where it came from. Stored as JSON at the head of the file.</summary>
-/// <param name="Kind">teacher, kd, structured, unstructured, block-sparse, unify, quantize, pipeline or imported.</param>
+/// <param name="Kind">teacher, kd, structured, unstructured, block-sparse, unify, quantize, kernel-quantize, pipeline or imported.</param>
 /// <param name="Arch">Canonical <see cref="ArchSpec"/> text.</param>
 /// <param name="Dataset">The data set spec it was trained on (e.g. fashion-scenes, voc:/data/VOC2012).</param>
 /// <param name="Provenance">Command line, tool version, time, seed and full configuration.</param>

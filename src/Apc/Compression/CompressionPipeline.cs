@@ -40,18 +40,18 @@ public sealed class CompressionPipeline : ICompressionStage
     public static string StepFolder(string outDir, int index, string method) =>
         Path.Combine(outDir, $"stage-{index.ToString(CultureInfo.InvariantCulture)}-{method}");
 
-    /// <summary>Rejects orders whose later steps would undo earlier ones: quantization must be last (the other stages
-    /// retrain float weights), and unstructured pruning may only be followed by kd or quantize (any number), which keep its masks
+    /// <summary>Rejects orders whose later steps would undo earlier ones: quantization and kernel quantization must be last
+    /// (the other stages retrain float weights), and unstructured pruning may only be followed by kd or quantize (any number), which keep its masks
     /// (<see cref="StageContext.Masks"/>); structured pruning would cut the masked tensors and a second unstructured
     /// stage would start its own schedule. After block-sparse, structured pruning and a second block-sparse stage are refused
     /// (the grouped convs are not theirs to cut). Unify must be last too: any later training would move a block's weights apart.</summary>
     public static void CheckOrder(IReadOnlyList<string> methods)
     {
-        if (methods.Count == 0) throw new UsageException("--stages: give at least one of kd, structured, unstructured, block-sparse, unify, quantize.");
+        if (methods.Count == 0) throw new UsageException("--stages: give at least one of kd, structured, unstructured, block-sparse, unify, quantize, kernel-quantize.");
         for (int i = 0; i < methods.Count - 1; i++)
         {
-            if (methods[i] == "quantize")
-                throw new UsageException($"--stages {string.Join(',', methods)}: quantize must be the last stage.");
+            if (methods[i] is "quantize" or "kernel-quantize")
+                throw new UsageException($"--stages {string.Join(',', methods)}: {methods[i]} must be the last stage.");
             if (methods[i] == "unify")
                 throw new UsageException($"--stages {string.Join(',', methods)}: unify must be the last stage (a later stage would retrain its shared magnitudes apart).");
             if (methods[i] == "block-sparse")

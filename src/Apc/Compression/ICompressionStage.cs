@@ -1,6 +1,6 @@
 namespace Apc.Compression;
 
-/// <summary>One compression step (kd, structured, unstructured, block-sparse, unify, quantize). A pipeline chains stages; each
+/// <summary>One compression step (kd, structured, unstructured, block-sparse, unify, quantize, kernel-quantize). A pipeline chains stages; each
 /// stage receives the model the previous stage produced and matches attributions to the original teacher.</summary>
 public interface ICompressionStage
 {

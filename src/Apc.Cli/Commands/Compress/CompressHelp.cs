@@ -29,6 +29,10 @@ static class CompressHelp
     public const string RhoGrowth = "Factor applied to rho after every ADMM iteration (1 = constant).";
     public const string AdmmIterations = "ADMM iterations (W-step, projection, dual step) before the hard projection; 0 = project at once. --epochs, --lr and --lr-steps set the fine-tuning that follows.";
     public const string AdmmEpochs = "Training epochs of each ADMM W-step (at --lr, constant).";
+    public const string IndexBits = "Index bits b per kernel, 1..8: every conv with k×k > 1 (the first included; 1×1 convs stay float) gets a codebook of 2^b kernels from seeded k-means (--seed).";
+    public const string LayerIndexBits = "Per-layer index bits, e.g. conv1_1=0,conv5_3=6 (set or override single convs; 0 = leave float).";
+    public const string CodebookBits = "Bits of the codebook's values, 2..8: one symmetric grid per layer (the paper's 6).";
+    public const string KmeansIterations = "Most Lloyd iterations of each layer's k-means (it stops when no kernel changes entry).";
 
     public const string Bits = "Weight bits, 2..8.";
     public const string ActivationBits = "Activation bits, 2..8.";

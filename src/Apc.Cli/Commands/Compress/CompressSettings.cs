@@ -5,14 +5,14 @@ using Spectre.Console.Cli;
 
 namespace Apc.Cli.Commands;
 
-/// <summary>Options of every apc compress sub-command (kd, structured, unstructured, block-sparse, unify, quantize, pipeline): the teacher,
+/// <summary>Options of every apc compress sub-command (kd, structured, unstructured, block-sparse, unify, quantize, kernel-quantize, pipeline): the teacher,
 /// the output folder, attribution matching and the fine-tuning schedule. Each method's own options live in its
 /// settings type (<see cref="KdSettings"/>, <see cref="StructuredSettings"/>, ...), so `apc compress METHOD --help`
 /// lists only what applies and another method's option is a usage error. Schedule options left unset take the
 /// method's defaults (docs/compression.md).</summary>
 public abstract class CompressSettings : OptimizerSettings
 {
-    /// <summary>The sub-command: kd, structured, unstructured, block-sparse, unify, quantize or pipeline.</summary>
+    /// <summary>The sub-command: kd, structured, unstructured, block-sparse, unify, quantize, kernel-quantize or pipeline.</summary>
     public abstract string Method { get; }
 
     /// <summary>The methods this run applies, in order: the one named, or a pipeline's stages.</summary>

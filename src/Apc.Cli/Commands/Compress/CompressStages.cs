@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Apc.Compression;
 using Apc.Compression.BlockSparse;
+using Apc.Compression.KernelQuantization;
 using Apc.Compression.Pruning;
 using Apc.Compression.Quantization;
 using Apc.Compression.Unification;
@@ -13,7 +14,7 @@ namespace Apc.Cli.Commands;
 /// small factory below. An option left unset takes the library's default.</summary>
 public static class CompressStages
 {
-    public static readonly string[] Methods = { "kd", "structured", "unstructured", "block-sparse", "unify", "quantize" };
+    public static readonly string[] Methods = { "kd", "structured", "unstructured", "block-sparse", "unify", "quantize", "kernel-quantize" };
     public const string Pipeline = "pipeline";
 
     public const int KdEpochs = 6, FineTuneEpochs = 3;
@@ -48,6 +49,7 @@ public static class CompressStages
         ("block-sparse", IBlockSparseOptions blocks) => BlockSparse(blocks, s),
         ("unify", IUnifyOptions unify) => Unify(unify, s),
         ("quantize", IQuantizeOptions quantize) => Quantize(quantize, s),
+        ("kernel-quantize", IKernelQuantizeOptions kernels) => KernelQuantize(kernels, s),
         _ => throw new UsageException($"unknown compression method '{method}'; valid: {string.Join(", ", Methods)}."),
     };
 
@@ -133,6 +135,23 @@ public static class CompressStages
             ["rho_growth"] = options.RhoGrowth, ["admm_iterations"] = options.AdmmIterations, ["admm_epochs"] = options.AdmmEpochs,
         };
         return new PipelineStep(new UnificationStage(options), Schedule(s, fromScratch: false), config);
+    }
+
+    static PipelineStep KernelQuantize(IKernelQuantizeOptions k, CompressSettings s)
+    {
+        var defaults = new KernelQuantizationOptions();
+        var options = new KernelQuantizationOptions(
+            k.IndexBits ?? defaults.IndexBits,
+            k.LayerIndexBits is null ? null : KernelQuantizationOptions.ParseLayerIndexBits(k.LayerIndexBits),
+            k.CodebookBits ?? defaults.CodebookBits,
+            k.KmeansIterations ?? defaults.Iterations,
+            s.Seed).Validated();
+        var config = new JsonObject
+        {
+            ["index_bits"] = options.IndexBits, ["layer_index_bits"] = k.LayerIndexBits, ["codebook_bits"] = options.CodebookBits,
+            ["kmeans_iterations"] = options.Iterations,
+        };
+        return new PipelineStep(new KernelQuantizationStage(options), Schedule(s, fromScratch: false), config);
     }
 
     static PipelineStep Quantize(IQuantizeOptions q, CompressSettings s)

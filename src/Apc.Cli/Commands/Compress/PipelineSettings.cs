@@ -8,7 +8,8 @@ namespace Apc.Cli.Commands;
 /// <summary>apc compress pipeline: several methods in order (--stages), each starting from the previous one's network.
 /// It takes the options of every method; an option of a method that is not among --stages is a usage error. An option
 /// two methods share (--rounds, --calibration-images) applies to every stage that has it.</summary>
-public sealed class PipelineSettings : CompressSettings, IKdOptions, IStructuredOptions, IUnstructuredOptions, IBlockSparseOptions, IUnifyOptions, IQuantizeOptions
+public sealed class PipelineSettings : CompressSettings, IKdOptions, IStructuredOptions, IUnstructuredOptions, IBlockSparseOptions, IUnifyOptions, IQuantizeOptions,
+    IKernelQuantizeOptions
 {
     public const string DefaultStages = "structured,kd,quantize";
 
@@ -117,12 +118,29 @@ public sealed class PipelineSettings : CompressSettings, IKdOptions, IStructured
     [Description("(quantize) " + CompressHelp.RangeMomentum + " Default 0.99.")]
     public double? RangeMomentum { get; init; }
 
+    [CommandOption("--index-bits <B>")]
+    [Description("(kernel-quantize) " + CompressHelp.IndexBits + " Default 4.")]
+    public int? IndexBits { get; init; }
+
+    [CommandOption("--layer-index-bits <LIST>")]
+    [Description("(kernel-quantize) " + CompressHelp.LayerIndexBits)]
+    public string? LayerIndexBits { get; init; }
+
+    [CommandOption("--codebook-bits <N>")]
+    [Description("(kernel-quantize) " + CompressHelp.CodebookBits + " Default 6.")]
+    public int? CodebookBits { get; init; }
+
+    [CommandOption("--kmeans-iterations <N>")]
+    [Description("(kernel-quantize) " + CompressHelp.KmeansIterations + " Default 30.")]
+    public int? KmeansIterations { get; init; }
+
     /// <summary>The method interfaces and the methods they belong to: which stage reads which option follows from the types.</summary>
     static readonly (Type Options, string Method)[] Owners =
     {
         (typeof(IKdOptions), "kd"), (typeof(IStructuredOptions), "structured"),
         (typeof(IUnstructuredOptions), "unstructured"), (typeof(IBlockSparseOptions), "block-sparse"), (typeof(IQuantizeOptions), "quantize"),
         (typeof(IUnifyOptions), "unify"),
+        (typeof(IKernelQuantizeOptions), "kernel-quantize"),
     };
 
     /// <summary>Refuses a method option that no stage of --stages reads (it would be silently unused).</summary>
