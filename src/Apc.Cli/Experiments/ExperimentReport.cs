@@ -110,27 +110,32 @@ public static class ExperimentReport
     static double Ratio(ExperimentResults.RunValues run, double teacherNonzero)
     {
         if (!run.Values.TryGetValue("nonzero_parameters", out var nonzero) || nonzero <= 0) return double.NaN;
-        double bits = FindNumber(run.Metrics, "bits") ?? 32;
-        return teacherNonzero * 32 / (nonzero * bits);
+        var (bits, countsZeros) = BitsPerWeight(run.Metrics?["compression"]);
+        // unify's and kernel-quantize's bits are per weight of the whole tensor, their zero blocks' flags included.
+        double weights = countsZeros && run.Values.TryGetValue("parameters", out var all) && all > 0 ? all : nonzero;
+        return teacherNonzero * 32 / (weights * bits);
     }
 
-    static double? FindNumber(JsonNode? node, string key)
+    /// <summary>Bits per stored weight of a compressed network and whether they are counted over every weight, zeros
+    /// included (unify, kernel-quantize) or over the non-zero ones (quantize): quantize's weight bits, unify's bits
+    /// per conv weight, kernel-quantize's bits per conv parameter (a pipeline's last such stage); else 32 (float).
+    /// Only these named per-weight facts count: other "bits" fields (e.g. unify's total bit count) are not per weight.</summary>
+    public static (double Bits, bool CountsZeros) BitsPerWeight(JsonNode? compression)
     {
-        switch (node)
+        if (compression is null) return (32, false);
+        if (compression["stages"] is JsonArray stages)
+            foreach (var stage in stages.Reverse())
+                if (BitsPerWeight(stage?["compression"] ?? stage) is { Bits: < 32 } found) return found;
+        string? method = compression["method"] is JsonValue m && m.TryGetValue<string>(out var name) ? name : null;
+        string? key = method switch
         {
-            case JsonObject obj:
-                foreach (var (k, v) in obj)
-                {
-                    if (k == key && v is JsonValue value && value.TryGetValue<double>(out var d)) return d;
-                    if (FindNumber(v, key) is { } inner) return inner;
-                }
-                return null;
-            case JsonArray array:
-                foreach (var v in array) if (FindNumber(v, key) is { } inner) return inner;
-                return null;
-            default:
-                return null;
-        }
+            "quantize" => "bits",
+            "unify" => "bits_per_weight",
+            "kernel-quantize" => "bits_per_conv_parameter",
+            _ => null,
+        };
+        return key is not null && compression[key] is JsonValue v && v.TryGetValue<double>(out var bits) && bits > 0
+            ? (bits, method != "quantize") : (32, false);
     }
 
     /// <summary>Per attribution method: teacher–student cosine against compression ratio. Points of different

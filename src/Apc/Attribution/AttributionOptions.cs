@@ -71,6 +71,8 @@ public sealed record AttributionOptions
         if (double.IsNaN(Baseline) || double.IsInfinity(Baseline)) throw new UsageException($"attribution option baseline must be a finite number (got {Baseline}).");
         if (PatchSize < 1) throw new UsageException($"attribution option patch size must be at least 1 pixel (got {PatchSize}).");
         if (PatchStride < 1) throw new UsageException($"attribution option patch stride must be at least 1 pixel (got {PatchStride}).");
+        if (PatchStride > PatchSize)
+            throw new UsageException($"occlusion stride {PatchStride} px is larger than the patch ({PatchSize} px): pixels between patches would be covered by none and get no value; use a stride of at most the patch size.");
         if (Masks < 1) throw new UsageException($"attribution option masks must be at least 1 (got {Masks}).");
         if (CellSize < 1) throw new UsageException($"attribution option cell size must be at least 1 pixel (got {CellSize}).");
         if (!(KeepProbability > 0 && KeepProbability <= 1)) throw new UsageException($"attribution option keep probability must be in (0, 1] (got {KeepProbability}).");

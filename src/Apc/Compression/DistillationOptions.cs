@@ -4,7 +4,8 @@ namespace Apc.Compression;
 /// <param name="Student">The student: an architecture spec built with the teacher's input channels, classes and
 /// image size and trained from scratch, or the path of an apc checkpoint whose weights the student starts from
 /// (it must have the teacher's classes, input channels and image size). The default is a quarter of the default
-/// teacher's width (vgg16-bn:w=1/4), as the reference's student was an eighth of the full VGG16's.</param>
+/// teacher's width with its geometry (vgg16-bn:w=1/4:skip-pools=4, so that the matched maps have one size), as the
+/// reference's student was an eighth of the full VGG16's.</param>
 /// <param name="Alpha">α in (1−α)·BCE + α·KD (0.9 in the reference).</param>
 /// <param name="Temperature">T of the per-class binary distillation (4 in the reference).</param>
 public sealed record DistillationOptions(
@@ -13,7 +14,7 @@ public sealed record DistillationOptions(
     double Temperature = DistillationOptions.DefaultTemperature)
 {
     /// <summary>The default student architecture.</summary>
-    public const string DefaultStudent = "vgg16-bn:w=1/16";
+    public const string DefaultStudent = "vgg16-bn:w=1/16:skip-pools=4";
 
     /// <summary>α of the reference (method.md §3.2), the default of --kd-alpha.</summary>
     public const double DefaultAlpha = 0.9;

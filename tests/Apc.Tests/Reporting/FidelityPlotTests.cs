@@ -87,4 +87,27 @@ public class FidelityPlotTests
         Assert.DoesNotContain("structured naive", caption);
         Assert.DoesNotContain("not run", caption);
     }
+
+    [Fact]
+    public void CompressionRatiosUseEachMethodsBitsPerWeight()
+    {
+        System.Text.Json.Nodes.JsonNode Json(string text) => System.Text.Json.Nodes.JsonNode.Parse(text)!;
+        Assert.Equal((4.0, false), ExperimentReport.BitsPerWeight(Json("""{"method":"quantize","bits":4,"activation_bits":8}""")));
+        // unify also reports its total bit count as "bits"; only the per-weight figure is a bit width.
+        Assert.Equal((4.75, true), ExperimentReport.BitsPerWeight(Json("""{"method":"unify","bits":4367526,"bits_per_weight":4.75}""")));
+        Assert.Equal((0.457, true), ExperimentReport.BitsPerWeight(Json("""{"method":"kernel-quantize","index_bits":4,"codebook_bits":6,"bits_per_conv_parameter":0.457}""")));
+        Assert.Equal((32.0, false), ExperimentReport.BitsPerWeight(Json("""{"method":"structured","layers":[{"bits":3}]}""")));
+        Assert.Equal((32.0, false), ExperimentReport.BitsPerWeight(null));
+        Assert.Equal((4.0, false), ExperimentReport.BitsPerWeight(Json(
+            """{"method":"pipeline","stages":[{"method":"structured","compression":{"method":"structured"}},{"method":"quantize","compression":{"method":"quantize","bits":4}}]}""")));
+
+        // Ratio = teacher bits / model bits: unify at 4.75 bits over all its weights (half of them in zero blocks) is 32/4.75.
+        var config = new ExperimentConfig { Compressions = [new() { Method = "unify" }], Matchers = ["none"], Evaluation = new() { Methods = ["gradcam"] } };
+        var unify = new ExperimentResults.RunValues(new ExperimentRun(0, "unify", "unify", "none", "", "", ""),
+            new Dictionary<string, double> { ["parameters"] = 1000, ["nonzero_parameters"] = 500, ["gradcam.cosine"] = 0.9 },
+            Json("""{"compression":{"method":"unify","bits":4750,"bits_per_weight":4.75}}""").AsObject(), null);
+        var results = new ExperimentResults(config, [Run("teacher", "none", 1000, 1), unify]);
+        var point = Assert.Single(ExperimentReport.FidelitySeries(results, "gradcam"));
+        Assert.Equal(32 / 4.75, point.X[0], 9);
+    }
 }

@@ -7,6 +7,7 @@ static class CompressHelp
     public const string Student = "Student architecture (built with the teacher's classes and input) or a .ckpt to start from.";
     public const string KdAlpha = "Weight α of distillation in (1−α)·BCE + α·KD.";
     public const string Temperature = "Distillation temperature T.";
+    public const string FineTuneKd = "Weight α of logit distillation from the teacher while fine-tuning: (1−α)·BCE + α·KD at temperature 4 (+ β·L_AM). Default 0 (none); with --match none it is the control that tells a gain of matching maps from one of any teacher signal.";
 
     public const string Ratio = "Fraction of filters removed per pruned conv (reference 0.3; default 0.5 on every conv when neither --preset nor --layer-ratios is given).";
     public const string Criterion = "Filter ranking: l1 (filter norm) or attribution.";

@@ -94,7 +94,7 @@ public static class CompressStages
             ["ratio"] = options.Ratio, ["preset"] = options.Preset, ["layer_ratios"] = p.LayerRatios, ["criterion"] = options.Criterion,
             ["iterations"] = options.Rounds, ["calibration_images"] = options.CalibrationImages,
         };
-        return new PipelineStep(new StructuredPruningStage(options), Schedule(s, fromScratch: false), config);
+        return new PipelineStep(new StructuredPruningStage(options) { Distillation = FineTuneDistillation(s, config) }, Schedule(s, fromScratch: false), config);
     }
 
     static PipelineStep Unstructured(IUnstructuredOptions u, CompressSettings s)
@@ -105,7 +105,7 @@ public static class CompressStages
         {
             ["rounds"] = options.Rounds, ["rate"] = options.Rate, ["include_linear"] = options.IncludeLinear, ["final_sparsity"] = options.FinalSparsity,
         };
-        return new PipelineStep(new UnstructuredPruningStage(options), Schedule(s, fromScratch: false), config);
+        return new PipelineStep(new UnstructuredPruningStage(options) { Distillation = FineTuneDistillation(s, config) }, Schedule(s, fromScratch: false), config);
     }
 
     static PipelineStep BlockSparse(IBlockSparseOptions b, CompressSettings s)
@@ -152,6 +152,19 @@ public static class CompressStages
             ["kmeans_iterations"] = options.Iterations,
         };
         return new PipelineStep(new KernelQuantizationStage(options), Schedule(s, fromScratch: false), config);
+    }
+
+    /// <summary>The fine-tuning's logit distillation of a pruning sub-command (--finetune-kd > 0), recorded in the step's
+    /// <paramref name="config"/> (so a cached stage is only reused with the same α and T); null when there is none, and
+    /// then the config is left as it was (earlier stages stay recognised).</summary>
+    static DistillationOptions? FineTuneDistillation(CompressSettings s, JsonObject config)
+    {
+        if (s is not IFineTuneDistillationOptions { FineTuneKd: { } alpha } || alpha == 0) return null;
+        if (!(alpha > 0 && alpha <= 1)) throw new UsageException($"--finetune-kd must be in [0, 1] (got {alpha}).");
+        var options = new DistillationOptions("the network being fine-tuned", alpha, DistillationOptions.DefaultTemperature).Validated();
+        config["kd_alpha"] = options.Alpha;
+        config["temperature"] = options.Temperature;
+        return options;
     }
 
     static PipelineStep Quantize(IQuantizeOptions q, CompressSettings s)

@@ -14,8 +14,14 @@ public interface IStructuredOptions
     int? Rounds { get; }
 }
 
+/// <summary>Logit distillation while a pruning stage fine-tunes (apc compress structured and unstructured).</summary>
+public interface IFineTuneDistillationOptions
+{
+    double? FineTuneKd { get; }
+}
+
 /// <summary>apc compress structured: removes whole filters of convs, then fine-tunes.</summary>
-public sealed class StructuredSettings : CompressSettings, IStructuredOptions
+public sealed class StructuredSettings : CompressSettings, IStructuredOptions, IFineTuneDistillationOptions
 {
     public override string Method => "structured";
 
@@ -42,4 +48,8 @@ public sealed class StructuredSettings : CompressSettings, IStructuredOptions
     [CommandOption("--rounds <N>")]
     [Description(CompressHelp.StructuredRounds + " Default 1.")]
     public int? Rounds { get; init; }
+
+    [CommandOption("--finetune-kd <ALPHA>")]
+    [Description(CompressHelp.FineTuneKd)]
+    public double? FineTuneKd { get; init; }
 }

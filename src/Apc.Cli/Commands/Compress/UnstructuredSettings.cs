@@ -12,7 +12,7 @@ public interface IUnstructuredOptions
 }
 
 /// <summary>apc compress unstructured: zeroes the smallest weights in rounds, fine-tuning after each.</summary>
-public sealed class UnstructuredSettings : CompressSettings, IUnstructuredOptions
+public sealed class UnstructuredSettings : CompressSettings, IUnstructuredOptions, IFineTuneDistillationOptions
 {
     public override string Method => "unstructured";
 
@@ -27,4 +27,8 @@ public sealed class UnstructuredSettings : CompressSettings, IUnstructuredOption
     [CommandOption("--include-linear")]
     [Description(CompressHelp.IncludeLinear)]
     public bool IncludeLinear { get; init; }
+
+    [CommandOption("--finetune-kd <ALPHA>")]
+    [Description(CompressHelp.FineTuneKd)]
+    public double? FineTuneKd { get; init; }
 }

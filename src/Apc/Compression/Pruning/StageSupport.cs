@@ -11,14 +11,15 @@ namespace Apc.Compression.Pruning;
 /// objective keeping the best-on-validation weights, and write the stage's final checkpoint.</summary>
 internal static class StageSupport
 {
-    /// <summary>Fine-tunes with BCE + β·L_AM against the frozen teacher (CompressionObjective without distillation),
+    /// <summary>Fine-tunes with BCE + β·L_AM against the frozen teacher (CompressionObjective; with
+    /// <paramref name="distillation"/> also α·KD of the teacher's logits, (1−α)·BCE),
     /// with <paramref name="masks"/> (if any) held in every step and saved in every checkpoint, then puts the
     /// best-on-validation weights back into <paramref name="model"/>. Returns the training result
     /// and the best checkpoint's description (with its metrics).</summary>
     public static (TrainingResult Training, CheckpointInfo Best) FineTune(StageContext context, ClassifierNet model, string dir,
-        CheckpointInfo template, IReadOnlyDictionary<string, Tensor>? masks = null)
+        CheckpointInfo template, IReadOnlyDictionary<string, Tensor>? masks = null, DistillationOptions? distillation = null)
     {
-        var objective = new CompressionObjective(context.Teacher, context.Matcher);
+        var objective = new CompressionObjective(context.Teacher, context.Matcher, distillation);
         var result = Trainer.Fit(new TrainingRun(model, context.Data, objective, context.Training, dir, template,
             context.Resume, context.Monitor, Masks: masks));
         if (template.Compression is not null) AddCompression(Path.Combine(dir, "metrics.json"), template.Compression);

@@ -20,6 +20,11 @@ public sealed class StructuredPruningStage : ICompressionStage
 
     /// <summary>The checked options.</summary>
     public StructuredPruningOptions Options { get; }
+
+    /// <summary>Logit distillation from the teacher while fine-tuning: the objective becomes (1−α)·BCE + α·KD (+ β·L_AM),
+    /// with α and T from these options (their Student is not used); null (the default) = no KD term. With no matcher
+    /// this is the "any teacher signal" control for attribution matching.</summary>
+    public DistillationOptions? Distillation { get; init; }
     /// <inheritdoc/>
     public string Method => "structured";
 
@@ -67,7 +72,7 @@ public sealed class StructuredPruningStage : ICompressionStage
                 AtomicFile.WriteJson(Path.Combine(dir, "plan.json"), plan.ToJson());
                 compression = Describe(input.Arch, current, groups, ratios, keptOriginal, iteration, parametersBefore, macsBefore);
                 var template = context.Template with { Kind = Method, Compression = compression };
-                (training, best) = StageSupport.FineTune(context, current, dir, template);
+                (training, best) = StageSupport.FineTune(context, current, dir, template, distillation: Distillation);
             }
             var path = Options.Rounds == 1 ? training!.CheckpointPath : StageSupport.SaveFinal(context, current, best!, dir);
             return new StageResult(current, new Dictionary<string, TorchSharp.torch.Tensor>(), compression, training, path);

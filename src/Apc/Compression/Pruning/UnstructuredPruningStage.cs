@@ -22,6 +22,11 @@ public sealed class UnstructuredPruningStage : ICompressionStage
 
     /// <summary>The checked options.</summary>
     public UnstructuredPruningOptions Options { get; }
+
+    /// <summary>Logit distillation from the teacher while fine-tuning: the objective becomes (1−α)·BCE + α·KD (+ β·L_AM),
+    /// with α and T from these options (their Student is not used); null (the default) = no KD term. With no matcher
+    /// this is the "any teacher signal" control for attribution matching.</summary>
+    public DistillationOptions? Distillation { get; init; }
     /// <inheritdoc/>
     public string Method => "unstructured";
 
@@ -57,7 +62,7 @@ public sealed class UnstructuredPruningStage : ICompressionStage
                 dir = Path.Combine(context.OutDir, $"round-{round}");
                 var template = context.Template with { Kind = Method, Compression = Describe(model, pruned, round, sparsity, parametersBefore) };
                 var roundMasks = masks;
-                (training, best) = StageSupport.FineTune(context, model, dir, template, roundMasks);
+                (training, best) = StageSupport.FineTune(context, model, dir, template, roundMasks, Distillation);
             }
             var compression = Describe(model, pruned, Options.Rounds, Options.FinalSparsity, parametersBefore);
             var extra = MagnitudePruning.ToExtra(masks);

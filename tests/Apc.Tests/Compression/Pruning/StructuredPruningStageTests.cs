@@ -10,6 +10,27 @@ namespace Apc.Tests.Compression.Pruning;
 public class StructuredPruningStageTests
 {
     [Fact]
+    public void FineTuningWithLogitDistillationAddsTheKdTermWithWeightAlpha()
+    {
+        using var dir = new TempFolder();
+        using var teacher = Build("vgg11-bn:w=1/16");
+        var distillation = new Apc.Compression.DistillationOptions("the network being fine-tuned", Alpha: 0.3, Temperature: 4);
+        var result = new StructuredPruningStage(new StructuredPruningOptions(Ratio: 0.5)) { Distillation = distillation }
+            .Run(Context(teacher, teacher, dir.Path));
+        using var pruned = result.Model;
+        var epoch = Assert.Single(result.Training!.History);
+        Assert.True(epoch.LossParts.ContainsKey("kd") && epoch.LossParts["kd"] > 0, string.Join(", ", epoch.LossParts.Keys));
+        // The loss is (1−α)·BCE + α·KD, batch by batch, so also in the epoch's means.
+        var expected = 0.7 * epoch.LossParts["bce"] + 0.3 * epoch.LossParts["kd"];
+        Assert.True(Math.Abs(epoch.TrainLoss - expected) <= 1e-5 * Math.Abs(expected), $"{epoch.TrainLoss} vs {expected}");
+
+        using var plainDir = new TempFolder();
+        var plain = new StructuredPruningStage(new StructuredPruningOptions(Ratio: 0.5)).Run(Context(teacher, teacher, plainDir.Path));
+        plain.Model.Dispose();
+        Assert.DoesNotContain("kd", Assert.Single(plain.Training!.History).LossParts.Keys);
+    }
+
+    [Fact]
     public void OneShotL1PruningGivesASmallerFineTunedNetworkAndDescribesIt()
     {
         using var dir = new TempFolder();
