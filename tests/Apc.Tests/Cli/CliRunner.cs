@@ -28,6 +28,24 @@ public static class CliRunner
         return process;
     }
 
+    /// <summary>Runs the CLI as a child process to its end: its exit code and everything it wrote to stderr. Long
+    /// training runs use this, so that the test host's other work does not share their process (and its garbage
+    /// collector) with them.</summary>
+    public static (int Code, string Error) RunChild(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(CliDll);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        using var process = Process.Start(info)!;
+        var error = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (error) error.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        process.WaitForExit();
+        lock (error) return (process.ExitCode, error.ToString());
+    }
+
     /// <summary>A tiny train command line; an option in <paramref name="more"/> replaces the default one (apc refuses an
     /// option given twice).</summary>
     public static string[] TinyTrain(string outDir, params string[] more)
