@@ -67,7 +67,7 @@ public static class ApcApp
         if (unknown.Success && args.Count > 1 && args[0] == "compress"
             && CompressOptionOwners.UnknownOptionMessage(args[1], "--" + unknown.Groups["name"].Value) is { } owned)
             return owned;
-        var conversion = System.Text.RegularExpressions.Regex.Match(message, "^Failed to convert '(?<value>.*)' to (?<type>\\w+)\\.?$", System.Text.RegularExpressions.RegexOptions.Singleline);
+        var conversion = System.Text.RegularExpressions.Regex.Match(message, "^Failed to convert '(?<value>.*)' to (?<type>[\\w`]+)\\.?$", System.Text.RegularExpressions.RegexOptions.Singleline);
         if (!conversion.Success) return message;
         string value = conversion.Groups["value"].Value;
         string wanted = conversion.Groups["type"].Value switch
@@ -75,6 +75,7 @@ public static class ApcApp
             "Int32" or "Int64" or "Int16" => "a whole number",
             "Double" or "Single" or "Decimal" => "a number",
             "Boolean" => "true or false",
+            "Nullable`1" => "a number", // every optional value option of apc is a number (int? or double?)
             var type => $"a value of type {type}",
         };
         string? option = null;

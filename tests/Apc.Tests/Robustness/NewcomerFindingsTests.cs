@@ -128,6 +128,10 @@ public class NewcomerFindingsTests
         // The same words where a plan is checked without running (ApcApp.Check).
         var e = Assert.Throws<UsageException>(() => Apc.Cli.ApcApp.Check(["train", "--batch-size", "x"]));
         Assert.Equal("--batch-size: 'x' is not a whole number.", e.Message);
+        // An optional number (double?, int?) is named as a number, not as .NET's Nullable`1.
+        (code, error) = CliRunner.Run("compress", "structured", "--teacher", "t.ckpt", "--ratio", "abc");
+        Assert.Equal(2, code);
+        Assert.Equal("error: --ratio: 'abc' is not a number.", error.Trim());
     }
 
     [Fact]
