@@ -84,14 +84,18 @@ public sealed class InfoCommand : Command<InfoSettings>
 
     internal static string Join(float[] values) => string.Join(", ", values.Select(v => v.ToString("G4", CultureInfo.InvariantCulture)));
 
-    internal static IEnumerable<(string, string)> Flatten(string prefix, JsonObject obj)
+    /// <summary>The rows of a JSON object for the table, nested keys joined by dots ("compression.bits"), history left out.</summary>
+    public static IEnumerable<(string, string)> Flatten(string prefix, JsonObject obj)
     {
         foreach (var (key, value) in obj)
         {
             if (key == "history") continue;
             if (value is JsonObject inner) foreach (var row in Flatten($"{prefix}{key}.", inner)) yield return row;
             else if (value is JsonValue v && v.TryGetValue<double>(out var d))
-                yield return (prefix + key, d.ToString("G6", CultureInfo.InvariantCulture));
+                // Counts (bits, MACs, bytes) in full, other numbers to 6 significant digits.
+                yield return (prefix + key, d == Math.Floor(d) && Math.Abs(d) < 1e15
+                    ? d.ToString("0", CultureInfo.InvariantCulture) : d.ToString("G6", CultureInfo.InvariantCulture));
+            else if (value is JsonValue text && text.TryGetValue<string>(out var words)) yield return (prefix + key, words);
             else if (value is not null) yield return (prefix + key, value.ToJsonString());
         }
     }

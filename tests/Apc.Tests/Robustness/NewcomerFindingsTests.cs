@@ -149,4 +149,15 @@ public class NewcomerFindingsTests
         Assert.Contains(missing, error);
         Assert.DoesNotContain("pass --data-root", error);
     }
+
+    [Fact]
+    public void InfoShowsCountsInFullAndTextUnescaped()
+    {
+        var facts = System.Text.Json.Nodes.JsonNode.Parse("""{"compression":{"bits":4367526,"macs_before":99700736,"ratio":0.457113025,"weight_tensors":"quant/<param>.int8"}}""")!.AsObject();
+        var rows = Apc.Cli.Commands.InfoCommand.Flatten("", facts).ToDictionary(r => r.Item1, r => r.Item2);
+        Assert.Equal("4367526", rows["compression.bits"]);
+        Assert.Equal("99700736", rows["compression.macs_before"]);
+        Assert.Equal("0.457113", rows["compression.ratio"]);
+        Assert.Equal("quant/<param>.int8", rows["compression.weight_tensors"]);
+    }
 }
