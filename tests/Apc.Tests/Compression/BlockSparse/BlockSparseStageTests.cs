@@ -17,12 +17,6 @@ public class BlockSparseStageTests
     static ArchSpec Grouped(ClassifierNet dense, BlockSparseOptions options) =>
         dense.Arch with { Blocks = options.LayerBlocks(dense), BlockSeed = options.Seed };
 
-    static Tensor Logits(ClassifierNet model, Tensor x)
-    {
-        model.eval();
-        using var _ = no_grad();
-        return model.call(x);
-    }
 
     [Fact]
     public void SurgeredNetworkComputesTheMaskedNetworksLogits()

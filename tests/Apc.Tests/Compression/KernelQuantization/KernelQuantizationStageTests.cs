@@ -13,12 +13,6 @@ public class KernelQuantizationStageTests
 {
     const string Arch = "vgg11-bn:w=1/16"; // widths 4, 8, 16, 16, 32, 32, 32, 32
 
-    static Tensor Logits(ClassifierNet model, Tensor x)
-    {
-        model.eval();
-        using var _ = no_grad();
-        return model.call(x);
-    }
 
     [Theory]
     [InlineData(MatchingKind.None, 0.0)]

@@ -38,6 +38,14 @@ internal static class PruningTestNets
 
     public static ClassifierNet Clone(ClassifierNet model) => ModelCopy.Clone(model);
 
+    /// <summary>Logits of <paramref name="model"/> in evaluation mode, without autograd history.</summary>
+    public static Tensor Logits(ClassifierNet model, Tensor images)
+    {
+        model.eval();
+        using var _ = no_grad();
+        return model.call(images);
+    }
+
     public static Tensor Param(ClassifierNet model, string name) =>
         model.named_parameters().Single(p => p.name == name).parameter;
 

@@ -15,12 +15,6 @@ public class UnificationStageTests
 {
     const string Arch = "vgg11-bn:w=1/16";
 
-    static Tensor Logits(ClassifierNet model, Tensor x)
-    {
-        model.eval();
-        using var _ = no_grad();
-        return model.call(x);
-    }
 
     [Theory]
     [InlineData(MatchingKind.None, 0.0)]
