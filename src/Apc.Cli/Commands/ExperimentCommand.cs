@@ -109,7 +109,7 @@ public sealed class DemoCommand : Command<DemoSettings>
         var outDir = settings.Out ?? (settings.Quick ? "runs/demo-quick" : settings.Full ? "runs/demo-full" : "runs/demo");
         var teacher = config.Teacher.Checkpoint is null ? $"train a teacher ({config.Teacher.Arch})" : "start from the shipped teacher";
         AnsiConsole.MarkupLine($"[bold]apc demo{(settings.Quick ? " --quick" : settings.Full ? " --full" : "")}[/]: {Markup.Escape(teacher)} on fashion-scenes, compress it with " +
-            $"{string.Join(", ", config.Compressions.Select(c => c.Name))} × {string.Join(", ", config.Matchers)}, evaluate with " +
+            $"{string.Join("; ", config.Compressions.Select(c => $"{c.Name} × {string.Join(", ", config.MatchersOf(c))}"))}, evaluate with " +
             $"{string.Join(", ", config.Evaluation.Methods)}. Output: {Markup.Escape(outDir)}");
         if (settings.OnSlurm) return Submit(config, outDir, settings, settings.Force, slurm);
         ExperimentRunner.Run(config, outDir, settings.Force, settings.Device, settings.Threads, Apc.Util.CommandLine.Format(context.Arguments.Prepend("apc")));

@@ -19,11 +19,11 @@ public static class ConsistencyChart
             if (cells.Count == 0) continue;
             var series = new List<IntervalSeries>();
             var missing = new List<string>();
-            foreach (var m in config.Matchers)
+            foreach (var m in config.AllMatchers)
             {
                 var of = groups.Select(g => cells.FirstOrDefault(c => c.Compression == g && c.Matcher == m)).ToList();
                 for (int g = 0; g < groups.Count; g++)
-                    if (of[g] is null || !double.IsFinite(of[g]!.Estimate.Mean))
+                    if (config.MatchersOf(config.Compressions[g]).Contains(m) && of[g] is null || !double.IsFinite(of[g]!.Estimate.Mean))
                         missing.Add($"{groups[g]} {ExperimentResults.MatcherTitle(m).TrimStart('+', ' ')}" +
                             (results.Runs.Any(r => r.Run.Compression == groups[g] && r.Run.Matcher == m) ? "" : " (not run)"));
                 if (of.All(c => c is null)) continue;

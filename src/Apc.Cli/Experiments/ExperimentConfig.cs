@@ -22,6 +22,10 @@ public sealed record ExperimentConfig
     /// <summary>β for every matcher other than none (apc compress --match-weight); null = the reference's 100.</summary>
     public double? MatchWeight { get; init; }
     public EvaluationSection Evaluation { get; init; } = new();
+    /// <summary>Paired differences beyond the built-in ones (WCAM − naive, WCAM − AT, stochastic WCAM − naive, each within one
+    /// compression): any two runs of the plan, e.g. WCAM against a control compressed another way
+    /// (<c>{"model": "structured/wcam", "baseline": "structured-kd/none", "title": "WCAM − logit KD"}</c>).</summary>
+    public IReadOnlyList<ComparisonSection> Comparisons { get; init; } = Array.Empty<ComparisonSection>();
     public IReadOnlyList<int> Seeds { get; init; } = new[] { 0 };
     /// <summary>Export every model (teacher included) to ONNX and evaluate the exported file in ONNX Runtime; null = no
     /// deployment stages.</summary>
@@ -71,8 +75,35 @@ public sealed record ExperimentConfig
         /// <summary>β of this compression's matchers, overriding the plan's <see cref="ExperimentConfig.MatchWeight"/>
         /// (a matcher's own ":weight=" still wins); null = the plan's.</summary>
         public double? MatchWeight { get; init; }
+        /// <summary>The matchers this compression runs with, instead of the plan's <see cref="ExperimentConfig.Matchers"/>
+        /// (a control such as logit distillation without matching runs with ["none"] only); null = the plan's.</summary>
+        public IReadOnlyList<string>? Matchers { get; init; }
         public string Name => Label ?? Method;
     }
+
+    /// <summary>One extra paired difference: <see cref="Model"/> − <see cref="Baseline"/>, each "compression/matcher"
+    /// (the compression's label or method, then one of its matchers), over the seeds both ran. <see cref="Title"/> names
+    /// it in tables (default "WCAM − structured-kd naive").</summary>
+    public sealed record ComparisonSection
+    {
+        public string Model { get; init; } = "";
+        public string Baseline { get; init; } = "";
+        public string? Title { get; init; }
+
+        /// <summary>"structured/wcam" → ("structured", "wcam").</summary>
+        public static (string Compression, string Matcher) Split(string run)
+        {
+            int slash = run.IndexOf('/');
+            return slash <= 0 || slash == run.Length - 1 ? ("", "") : (run[..slash], run[(slash + 1)..]);
+        }
+    }
+
+    /// <summary>The matchers <paramref name="compression"/> runs with: its own list, else the plan's.</summary>
+    public IReadOnlyList<string> MatchersOf(CompressionSection compression) => compression.Matchers ?? Matchers;
+
+    /// <summary>Every matcher some compression runs with: the plan's in its order, then compressions' own.</summary>
+    [JsonIgnore] public IReadOnlyList<string> AllMatchers =>
+        Matchers.Concat(Compressions.SelectMany(MatchersOf)).Distinct().Where(m => Compressions.Any(c => MatchersOf(c).Contains(m))).ToList();
 
     public sealed record EvaluationSection
     {
@@ -137,16 +168,37 @@ public sealed record ExperimentConfig
                 throw Bad($"'evaluation.methods' holds '{alias}'; write '{Commands.MethodNames.Canonical(alias)}', the name the evaluations write.");
             foreach (var m in Evaluation.Methods) Attribution.AttributionMethods.Create(m);
             foreach (var m in Matchers) MatcherArgs(m);
+            foreach (var c in Compressions)
+                if (c?.Matchers is { } own)
+                    foreach (var m in own) MatcherArgs(m);
         }
         catch (UsageException e) { throw Bad(e.Message); }
         foreach (var c in Compressions)
         {
             if (c is null || string.IsNullOrWhiteSpace(c.Method)) throw Bad("a compression has no 'method'.");
             RequirePlainName(c.Name, c.Label is null ? "compression method" : "compression label", Bad);
-            foreach (var m in Matchers) RequirePlainName($"{c.Name}-{MatcherLabel(m)}", $"run folder of '{c.Name}' with matcher '{m}'", Bad);
+            if (c.Matchers is { Count: 0 }) throw Bad($"compression '{c.Name}' has an empty 'matchers'; leave it out to run the plan's matchers.");
+            if (c.Matchers?.GroupBy(m => m).FirstOrDefault(g => g.Count() > 1) is { } twice)
+                throw Bad($"compression '{c.Name}' lists matcher '{twice.Key}' more than once.");
+            foreach (var m in MatchersOf(c)) RequirePlainName($"{c.Name}-{MatcherLabel(m)}", $"run folder of '{c.Name}' with matcher '{m}'", Bad);
         }
         var names = Compressions.Select(c => c.Name).ToList();
         if (names.Distinct().Count() != names.Count) throw Bad("compression labels must be unique.");
+        if (Comparisons is null) throw Bad("'comparisons' is null; leave it out for none.");
+        foreach (var cmp in Comparisons)
+        {
+            if (cmp is null) throw Bad("a comparison is null.");
+            foreach (var (what, run) in new[] { ("model", cmp.Model), ("baseline", cmp.Baseline) })
+            {
+                var (compression, runMatcher) = ComparisonSection.Split(run ?? "");
+                var section = Compressions.FirstOrDefault(c => c.Name == compression);
+                if (section is null)
+                    throw Bad($"comparison {what} '{run}' must be \"compression/matcher\" with a compression of the plan ({string.Join(", ", names)}).");
+                if (!MatchersOf(section).Contains(runMatcher))
+                    throw Bad($"comparison {what} '{run}': compression '{compression}' does not run with matcher '{runMatcher}' (it runs {string.Join(", ", MatchersOf(section))}).");
+            }
+            if (cmp.Model == cmp.Baseline) throw Bad($"comparison '{cmp.Model}' compares a run with itself.");
+        }
         if (Evaluation.Examples is null) throw Bad("'evaluation.examples' is null.");
         if (Evaluation.Examples.FirstOrDefault(i => i < 0) is var before and < 0) throw Bad($"'evaluation.examples' holds {before}; indices start at 0.");
         if (Evaluation.Split is not ("val" or "test")) throw Bad($"'evaluation.split' is '{Evaluation.Split}'; expected \"val\" or \"test\".");

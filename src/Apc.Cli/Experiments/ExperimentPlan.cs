@@ -85,7 +85,7 @@ public static class ExperimentPlan
             runs.Add(new ExperimentRun(seed, "teacher", "teacher", "-", teacherDir, teacher, Path.Combine(teacherEval, "evaluation.json"), teacherDeployed));
 
             foreach (var c in config.Compressions)
-                foreach (var m in config.Matchers)
+                foreach (var m in config.MatchersOf(c))
                 {
                     var label = $"{c.Name}-{ExperimentConfig.MatcherLabel(m)}";
                     var runDir = Path.Combine(seedDir, label);

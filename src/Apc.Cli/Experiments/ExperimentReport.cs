@@ -67,7 +67,7 @@ public static class ExperimentReport
             {
                 loaded.Add(Load(teacherRun.Run.ModelPath));
                 var models = new List<(string, ClassifierNet?)> { ("teacher", loaded[0].Model) };
-                foreach (var m in config.Matchers)
+                foreach (var m in config.MatchersOf(c))
                 {
                     // A missing run keeps its column, with "no map" panels, so columns mean the same in every grid.
                     var run = results.Runs.FirstOrDefault(r => r.Run.Seed == seed && r.Run.Compression == c.Name && r.Run.Matcher == m);
@@ -164,12 +164,13 @@ public static class ExperimentReport
     {
         var config = results.Config;
         var series = new List<PlotSeries>();
+        var allMatchers = config.AllMatchers.ToList();
         for (int ci = 0; ci < config.Compressions.Count; ci++)
         {
             var c = config.Compressions[ci];
-            for (int mi = 0; mi < config.Matchers.Count; mi++)
+            foreach (var m in config.MatchersOf(c))
             {
-                var m = config.Matchers[mi];
+                int mi = allMatchers.IndexOf(m);
                 var seeds = results.Runs.Where(r => r.Run.Compression == c.Name && r.Run.Matcher == m).ToList();
                 var ratios = seeds.Select(r =>
                 {

@@ -197,7 +197,7 @@ public sealed class ExperimentResults
     public IEnumerable<(string Label, string Matcher, IReadOnlyList<RunValues> Seeds)> Rows(string compression)
     {
         yield return ("Teacher", "-", Runs.Where(r => r.Run.Compression == "teacher").ToList());
-        foreach (var m in Config.Matchers)
+        foreach (var m in Config.Compressions.FirstOrDefault(c => c.Name == compression) is { } section ? Config.MatchersOf(section) : Config.Matchers)
             yield return (MatcherTitle(m), m, Runs.Where(r => r.Run.Compression == compression && r.Run.Matcher == m).ToList());
     }
 
@@ -277,7 +277,7 @@ public sealed class ExperimentResults
         }
         Add("Teacher", Runs.Where(r => r.Run.Compression == "teacher").ToList());
         foreach (var c in Config.Compressions)
-            foreach (var m in Config.Matchers)
+            foreach (var m in Config.MatchersOf(c))
                 Add($"{c.Name} {MatcherTitle(m)}", Runs.Where(r => r.Run.Compression == c.Name && r.Run.Matcher == m).ToList());
         return (headers.ToArray(), rows);
     }

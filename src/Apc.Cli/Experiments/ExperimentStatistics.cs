@@ -31,12 +31,16 @@ public sealed class ExperimentStatistics
 
     public sealed record SeedDifference(int Seed, double Mean, int? Pairs);
 
-    /// <summary>Matcher − Baseline in one compression, for one metric (Attribution null: a model-level metric).
+    /// <summary>Matcher − Baseline, for one metric (Attribution null: a model-level metric): within one compression, or,
+    /// for a plan's extra comparison, against a run of <see cref="BaselineCompression"/>.
     /// <see cref="OverSeeds"/>: the Student-t interval over the per-seed means, which, unlike the bootstrap over images,
     /// includes how the result varies from one training run to the next (no interval with one seed).</summary>
     public sealed record Difference(string Compression, string Comparison, string Matcher, string Baseline, string? Attribution, string Metric,
-        Estimate Estimate, string Interval, int? Images, IReadOnlyList<SeedDifference> Seeds)
+        Estimate Estimate, string Interval, int? Images, IReadOnlyList<SeedDifference> Seeds, string? BaselineCompression = null)
     {
+        /// <summary>The baseline's compression: <see cref="BaselineCompression"/>, else the model's own.</summary>
+        public string BaselineRun => BaselineCompression ?? Compression;
+
         public Estimate OverSeeds => TInterval.Of(Seeds.Select(s => s.Mean).Where(double.IsFinite));
     }
 
@@ -133,13 +137,21 @@ public sealed class ExperimentStatistics
         }
 
         var differences = new List<Difference>();
-        foreach (var c in config.Compressions)
-            foreach (var (matcher, baseline) in Comparisons(config.Matchers))
+        var wanted = config.Compressions.SelectMany(c => Comparisons(config.MatchersOf(c))
+                .Select(p => (Compression: c.Name, p.Matcher, BaselineCompression: c.Name, p.Baseline, Title: $"{ShortTitle(p.Matcher)} − {ShortTitle(p.Baseline)}")))
+            .Concat(config.Comparisons.Select(extra =>
             {
-                var comparison = $"{ShortTitle(matcher)} − {ShortTitle(baseline)}";
+                var (compression, matcher) = ExperimentConfig.ComparisonSection.Split(extra.Model);
+                var (baselineCompression, baseline) = ExperimentConfig.ComparisonSection.Split(extra.Baseline);
+                var title = extra.Title ?? $"{ShortTitle(matcher)} − {(baselineCompression == compression ? "" : baselineCompression + " ")}{ShortTitle(baseline)}";
+                return (compression, matcher, baselineCompression, baseline, title);
+            }));
+        foreach (var (compression, matcher, baselineCompression, baseline, comparison) in wanted)
+            {
+                string? otherCompression = baselineCompression == compression ? null : baselineCompression;
                 var seedRuns = config.Seeds.Select(seed => (Seed: seed,
-                        A: results.Runs.FirstOrDefault(r => r.Run.Seed == seed && r.Run.Compression == c.Name && r.Run.Matcher == matcher),
-                        B: results.Runs.FirstOrDefault(r => r.Run.Seed == seed && r.Run.Compression == c.Name && r.Run.Matcher == baseline)))
+                        A: results.Runs.FirstOrDefault(r => r.Run.Seed == seed && r.Run.Compression == compression && r.Run.Matcher == matcher),
+                        B: results.Runs.FirstOrDefault(r => r.Run.Seed == seed && r.Run.Compression == baselineCompression && r.Run.Matcher == baseline)))
                     .Where(s => s.A is not null && s.B is not null).ToList();
                 foreach (var metric in ModelMetrics)
                 {
@@ -148,8 +160,8 @@ public sealed class ExperimentStatistics
                         .Select(s => new SeedDifference(s.Seed, s.A!.Values[metric] - s.B!.Values[metric], null)).ToList();
                     if (perSeed.Count == 0) continue;
                     var estimate = TInterval.Of(perSeed.Select(s => s.Mean));
-                    differences.Add(new Difference(c.Name, comparison, matcher, baseline, null, metric, estimate,
-                        estimate.HasInterval ? SeedInterval : NoInterval, null, perSeed));
+                    differences.Add(new Difference(compression, comparison, matcher, baseline, null, metric, estimate,
+                        estimate.HasInterval ? SeedInterval : NoInterval, null, perSeed, otherCompression));
                 }
                 foreach (var m in methods)
                     foreach (var metric in PairRecords.MetricNames)
@@ -162,8 +174,8 @@ public sealed class ExperimentStatistics
                         if (groups.Count == 0) continue;
                         var result = ClusterBootstrap.Mean(groups.Select(g => g.Group).ToList(), bootstrap);
                         var perSeed = groups.Select((g, i) => new SeedDifference(g.Seed, result.GroupMeans[i], result.GroupValues[i])).ToList();
-                        differences.Add(new Difference(c.Name, comparison, matcher, baseline, m, metric, result.Overall,
-                            result.Overall.HasInterval ? BootstrapDescription(bootstrap) : "none (fewer than two images)", result.Clusters, perSeed));
+                        differences.Add(new Difference(compression, comparison, matcher, baseline, m, metric, result.Overall,
+                            result.Overall.HasInterval ? BootstrapDescription(bootstrap) : "none (fewer than two images)", result.Clusters, perSeed, otherCompression));
                     }
             }
         return new ExperimentStatistics(cells, differences, bootstrap);
@@ -203,6 +215,7 @@ public sealed class ExperimentStatistics
             {
                 ["compression"] = d.Compression, ["comparison"] = d.Comparison, ["matcher"] = d.Matcher, ["baseline"] = d.Baseline,
             };
+            if (d.BaselineCompression is { } other) json["baseline_compression"] = other;
             if (d.Attribution is not null) json["attribution"] = d.Attribution;
             json["metric"] = d.Metric;
             json["mean"] = N(d.Estimate.Mean);
@@ -249,7 +262,8 @@ public sealed class ExperimentStatistics
         foreach (var m in methods) headers.AddRange([$"{m} cosine", $"{m} pointing %", $"{m} pointing gap (pp)", $"{m} AUC %"]);
         var rows = new List<string[]>();
         var rowKeys = new List<(string Compression, string Row)> { ("teacher", "Teacher") };
-        rowKeys.AddRange(config.Matchers.Select(m => (compression, ExperimentResults.MatcherTitle(m))));
+        var section = config.Compressions.FirstOrDefault(c => c.Name == compression);
+        rowKeys.AddRange((section is null ? config.Matchers : config.MatchersOf(section)).Select(m => (compression, ExperimentResults.MatcherTitle(m))));
         foreach (var (comp, row) in rowKeys)
         {
             string Gap(string metric) =>
@@ -272,7 +286,7 @@ public sealed class ExperimentStatistics
         var mine = Differences.Where(d => d.Compression == compression).ToList();
         if (mine.Count == 0) return sb.ToString();
         sb.AppendLine();
-        sb.AppendLine("Paired differences (matcher − baseline, same compression). Attribution metrics: mean over the (seed, image, class) pairs " +
+        sb.AppendLine("Paired differences (matcher − baseline: same compression unless the comparison names the baseline's). Attribution metrics: mean over the (seed, image, class) pairs " +
                       $"both models scored, 95 % {BootstrapInterval}; pointing and AUC in percentage points. mAP and F1: per-seed differences " +
                       "in percentage points, 95 % Student-t interval over seeds. Per-seed means are in results.json.");
         sb.AppendLine();

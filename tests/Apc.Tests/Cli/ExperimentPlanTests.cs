@@ -136,7 +136,14 @@ public class ExperimentPlanTests
     {
         // The Slurm collect job and --status read OUT/config.json; derived properties must not be written into it.
         using var dir = new TempFolder();
-        foreach (var config in new[] { DemoConfigs.Study([0, 1], false), DemoConfigs.Full([0]), DemoConfigs.Quick([0]) })
+        var quick = DemoConfigs.Quick([0]);
+        var first = quick.Compressions[0];
+        var withControl = quick with
+        {
+            Compressions = [.. quick.Compressions, first with { Label = "control", Matchers = ["none"] }],
+            Comparisons = [new ExperimentConfig.ComparisonSection { Model = $"{first.Name}/wcam", Baseline = "control/none", Title = "WCAM − control" }],
+        };
+        foreach (var config in new[] { DemoConfigs.Study([0, 1], false), DemoConfigs.Full([0]), quick, withControl })
         {
             ExperimentRunner.WriteConfig(config, dir.Path);
             var back = ExperimentConfig.Load(Path.Combine(dir.Path, "config.json"));
@@ -144,6 +151,9 @@ public class ExperimentPlanTests
                 System.Text.Json.JsonSerializer.Serialize(back, ExperimentConfig.Options));
             Assert.Equal(config.Evaluation.Split, back.Evaluation.Split);
             Assert.Equal(config.Deployment!.Images, back.Deployment!.Images);
+            Assert.Equal(config.Comparisons, back.Comparisons);
+            Assert.Equal(config.Compressions.Select(c => c.Matchers is null ? "" : string.Join(',', c.Matchers)),
+                back.Compressions.Select(c => c.Matchers is null ? "" : string.Join(',', c.Matchers)));
         }
     }
 }

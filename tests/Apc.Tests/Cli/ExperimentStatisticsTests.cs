@@ -6,9 +6,9 @@ namespace Apc.Tests.Cli;
 
 public class ExperimentStatisticsTests
 {
-    static ExperimentResults.RunValues Run(TempFolder dir, int seed, string matcher, double map, PairRecords pairs)
+    static ExperimentResults.RunValues Run(TempFolder dir, int seed, string matcher, double map, PairRecords pairs, string compression = "kd")
     {
-        var folder = dir.File($"seed-{seed}-{matcher}");
+        var folder = dir.File($"seed-{seed}-{compression}-{matcher}");
         Directory.CreateDirectory(folder);
         var evaluation = Path.Combine(folder, "evaluation.json");
         File.WriteAllText(Path.Combine(folder, "pairs.json"), new JsonObject
@@ -16,7 +16,7 @@ public class ExperimentStatisticsTests
             ["format"] = PairsFile.Format, ["methods"] = new JsonObject { ["gradcam"] = PairsFile.ToJson(pairs) },
         }.ToJsonString());
         var values = new Dictionary<string, double> { ["map_per_class"] = map, ["gradcam.cosine"] = pairs.Cosine!.Average(), ["gradcam.pairs"] = pairs.Count };
-        return new ExperimentResults.RunValues(new ExperimentRun(seed, "kd", "kd", matcher, folder, Path.Combine(folder, "model.ckpt"), evaluation),
+        return new ExperimentResults.RunValues(new ExperimentRun(seed, compression, "kd", matcher, folder, Path.Combine(folder, "model.ckpt"), evaluation),
             values, null, new JsonObject { ["pairs_file"] = "pairs.json" });
     }
 
@@ -75,6 +75,84 @@ public class ExperimentStatisticsTests
         var rows = markdown.Split('\n').Select(line => string.Join(' ', line.Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToList();
         Assert.Contains(rows, r => r.StartsWith("| gradcam | WCAM − naive | +0.200 [", StringComparison.Ordinal) && r.EndsWith("| 3 (3 images) |", StringComparison.Ordinal));
         Assert.Contains(rows, r => r.StartsWith("| WCAM − naive | +20.0 [", StringComparison.Ordinal)); // mAP in percentage points
+    }
+
+    [Fact]
+    public void APlansOwnComparisonPairsRunsOfTwoCompressionsOverTheImagesBothScored()
+    {
+        using var dir = new TempFolder();
+        // A control compressed another way (e.g. logit distillation without matching) runs with "none" only, and the
+        // plan compares WCAM with it.
+        var config = new ExperimentConfig
+        {
+            Compressions =
+            [
+                new ExperimentConfig.CompressionSection { Method = "kd" },
+                new ExperimentConfig.CompressionSection { Method = "kd", Label = "kd-control", Matchers = ["none"] },
+            ],
+            Matchers = ["none", "wcam"],
+            Comparisons = [new ExperimentConfig.ComparisonSection { Model = "kd/wcam", Baseline = "kd-control/none", Title = "WCAM − control" }],
+            Evaluation = new ExperimentConfig.EvaluationSection { Methods = ["gradcam"] },
+            Seeds = [0, 1],
+        };
+        // Seed 0: WCAM and the control share (0,1) and (1,3): 0.9 − 0.4 = 0.5 and 0.7 − 0.6 = 0.1. Seed 1 shares (0,1):
+        // 0.9 − 0.6 = 0.3. Mean over the 3 pairs 0.3; per seed 0.3 and 0.3. mAP: 0.8 − 0.75 and 0.9 − 0.7.
+        var runs = new[]
+        {
+            Run(dir, 0, "wcam", 0.8, Pairs([0, 0, 1], [1, 2, 3], [0.9, 0.8, 0.7])),
+            Run(dir, 0, "none", 0.7, Pairs([0, 1, 2], [1, 3, 0], [0.6, 0.5, 0.4])),
+            Run(dir, 0, "none", 0.75, Pairs([0, 1], [1, 3], [0.4, 0.6]), "kd-control"),
+            Run(dir, 1, "wcam", 0.9, Pairs([0], [1], [0.9])),
+            Run(dir, 1, "none", 0.6, Pairs([0], [1], [0.8])),
+            Run(dir, 1, "none", 0.7, Pairs([0, 2], [1, 2], [0.6, 0.1]), "kd-control"),
+        };
+        var stats = ExperimentStatistics.Compute(new ExperimentResults(config, runs));
+
+        var cosine = stats.Differences.Single(d => d.Comparison == "WCAM − control" && d.Attribution == "gradcam" && d.Metric == "cosine");
+        Assert.Equal(("kd", "wcam", "kd-control", "none"), (cosine.Compression, cosine.Matcher, cosine.BaselineRun, cosine.Baseline));
+        Assert.Equal(0.3, cosine.Estimate.Mean, 12);
+        Assert.Equal(3, cosine.Estimate.N);
+        Assert.Equal([0.3, 0.3], cosine.Seeds.Select(x => Math.Round(x.Mean, 12)));
+        var map = stats.Differences.Single(d => d.Comparison == "WCAM − control" && d.Metric == "map_per_class");
+        Assert.Equal(0.125, map.Estimate.Mean, 12);
+        // The built-in comparison is still there, and the control (matchers: none) has none of its own.
+        Assert.Contains(stats.Differences, d => d.Comparison == "WCAM − naive" && d.Compression == "kd" && d.BaselineRun == "kd");
+        Assert.DoesNotContain(stats.Differences, d => d.Compression == "kd-control");
+        // The control's table has the teacher and its one row; the comparison is listed under the model's compression.
+        Assert.Equal(["Teacher", "naive"], new ExperimentResults(config, runs).Rows("kd-control").Select(r => r.Label));
+        Assert.Contains("| WCAM − control |", stats.Markdown(config, "kd").Replace("  ", " "), StringComparison.Ordinal);
+        var json = stats.DifferencesJson().Single(d => (string?)d!["comparison"] == "WCAM − control" && (string?)d!["metric"] == "cosine")!;
+        Assert.Equal("kd-control", (string?)json["baseline_compression"]);
+
+        // The plan runs the control with its own matchers only.
+        var (stages, planned) = ExperimentPlan.Build(config with { Teacher = new ExperimentConfig.TeacherSection { Checkpoint = "t.ckpt" } }, "out", "cpu", 1);
+        Assert.Equal(["kd/none", "kd/wcam", "kd-control/none"], planned.Where(r => r.Seed == 0 && r.Compression != "teacher").Select(r => $"{r.Compression}/{r.Matcher}"));
+        Assert.DoesNotContain(stages, s => s.Id.StartsWith("s0-kd-control-wcam", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("kd/wcam", "nope/none", "comparison baseline 'nope/none' must be \"compression/matcher\" with a compression of the plan (kd, kd-control)")]
+    [InlineData("kd/wcam", "kd-control/wcam", "comparison baseline 'kd-control/wcam': compression 'kd-control' does not run with matcher 'wcam' (it runs none)")]
+    [InlineData("kd-wcam", "kd/none", "comparison model 'kd-wcam' must be")]
+    [InlineData("kd/wcam", "kd/wcam", "comparison 'kd/wcam' compares a run with itself")]
+    public void ABadComparisonIsRefusedBeforeAnythingRuns(string model, string baseline, string message)
+    {
+        var config = new ExperimentConfig
+        {
+            Teacher = new ExperimentConfig.TeacherSection { Checkpoint = null },
+            Compressions =
+            [
+                new ExperimentConfig.CompressionSection { Method = "kd" },
+                new ExperimentConfig.CompressionSection { Method = "kd", Label = "kd-control", Matchers = ["none"] },
+            ],
+            Matchers = ["none", "wcam"],
+            Comparisons = [new ExperimentConfig.ComparisonSection { Model = model, Baseline = baseline }],
+        };
+        var e = Assert.Throws<Apc.ApcException>(() => config.Validate("plan.json"));
+        Assert.StartsWith("experiment config 'plan.json': ", e.Message, StringComparison.Ordinal);
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+        var empty = config with { Comparisons = [], Compressions = [new ExperimentConfig.CompressionSection { Method = "kd", Matchers = [] }] };
+        Assert.Contains("compression 'kd' has an empty 'matchers'", Assert.Throws<Apc.ApcException>(() => empty.Validate("plan.json")).Message, StringComparison.Ordinal);
     }
 
     /// <summary>An evaluation folder as `apc evaluate` writes it (only what the collection reads).</summary>
