@@ -14,6 +14,11 @@ public class ExecutorSettings : CommonSettings
     [DefaultValue("local")]
     public string Executor { get; init; } = "local";
 
+    [CommandOption("--jobs <N>")]
+    [Description("With --executor local: stages run at once, each as its own process (default 1: one after another in this process). Without --threads each gets cores ÷ N threads; on 2 cores --jobs 2 finishes a plan sooner.")]
+    [DefaultValue(1)]
+    public int Jobs { get; init; } = 1;
+
     [CommandOption("--dry-run")]
     [Description("With --executor slurm: write the sbatch scripts and the job graph to OUT/slurm/ and submit nothing.")]
     public bool DryRun { get; init; }
@@ -51,6 +56,8 @@ public class ExecutorSettings : CommonSettings
         var options = new SlurmOptions(Partition, Time, CpusPerTask, Mem, Gres).Validated();
         if (!OnSlurm && (DryRun || options.Directives().Any()))
             throw new UsageException("--dry-run, --partition, --time, --cpus-per-task, --mem and --gres apply to --executor slurm only.");
+        if (Jobs < 1) throw new UsageException($"--jobs must be at least 1; got {Jobs}.");
+        if (OnSlurm && Jobs != 1) throw new UsageException("--jobs applies to --executor local only; Slurm runs every stage that can run.");
         return options;
     }
 

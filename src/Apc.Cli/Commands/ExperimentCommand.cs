@@ -52,7 +52,7 @@ public sealed class ExperimentCommand : Command<ExperimentSettings>
         else if (settings.OnSlurm)
             return DemoCommand.Submit(config, settings.Out, settings, settings.Force, slurm);
         else
-            ExperimentRunner.Run(config, settings.Out, settings.Force, settings.Device, settings.Threads, command);
+            ExperimentRunner.Run(config, settings.Out, settings.Force, settings.Device, settings.Threads, command, settings.Jobs);
         AnsiConsole.MarkupLine($"Results: [bold]{Markup.Escape(Path.Combine(settings.Out, "results.md"))}[/], report: [bold]{Markup.Escape(Path.Combine(settings.Out, "report.html"))}[/]");
         return 0;
     }
@@ -112,7 +112,7 @@ public sealed class DemoCommand : Command<DemoSettings>
             $"{string.Join("; ", config.Compressions.Select(c => $"{c.Name} × {string.Join(", ", config.MatchersOf(c))}"))}, evaluate with " +
             $"{string.Join(", ", config.Evaluation.Methods)}. Output: {Markup.Escape(outDir)}");
         if (settings.OnSlurm) return Submit(config, outDir, settings, settings.Force, slurm);
-        ExperimentRunner.Run(config, outDir, settings.Force, settings.Device, settings.Threads, Apc.Util.CommandLine.Format(context.Arguments.Prepend("apc")));
+        ExperimentRunner.Run(config, outDir, settings.Force, settings.Device, settings.Threads, Apc.Util.CommandLine.Format(context.Arguments.Prepend("apc")), settings.Jobs);
         AnsiConsole.MarkupLine($"Results: [bold]{Markup.Escape(Path.Combine(outDir, "results.md"))}[/], report: [bold]{Markup.Escape(Path.Combine(outDir, "report.html"))}[/]");
         return 0;
     }

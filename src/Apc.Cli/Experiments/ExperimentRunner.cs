@@ -10,16 +10,27 @@ namespace Apc.Cli.Experiments;
 /// invocation redoes nothing and an interrupted one continues (train and compress also resume inside a stage). A
 /// finished stage whose settings or inputs changed is never reused: the whole plan is checked before anything runs,
 /// and the run stops with the settings that differ, unless --force redoes every stage. Prints which stage runs and an
-/// ETA over the plan.</summary>
+/// ETA over the plan. With <c>jobs</c> ≥ 2 the stages run as child processes, several at once
+/// (<see cref="ParallelStageRunner"/>).</summary>
 public static class ExperimentRunner
 {
-    public static ExperimentResults Run(ExperimentConfig config, string outDir, bool force, string device, int threads, string command)
+    /// <param name="threads">Each stage's --threads; 0: all cores, or with several <paramref name="jobs"/> the cores
+    /// divided among them (at least one each).</param>
+    /// <param name="jobs">Stages run at once: 1 runs them here, one after another.</param>
+    public static ExperimentResults Run(ExperimentConfig config, string outDir, bool force, string device, int threads, string command, int jobs = 1)
     {
+        if (jobs < 1) throw new UsageException($"--jobs must be at least 1; got {jobs}.");
+        if (jobs > 1 && threads == 0) threads = Math.Max(1, Environment.ProcessorCount / jobs);
         AtomicFile.EnsureWritableFolder(outDir);
         var (stages, runs) = ExperimentPlan.Build(config, outDir, device, threads);
         if (!force) CheckFinishedStages(stages, outDir);
         WriteConfig(config, outDir);
         var clock = Stopwatch.StartNew();
+        if (jobs > 1)
+        {
+            ParallelStageRunner.Run(stages, outDir, jobs, force, stage => CheckFinishedStage(stage, outDir));
+            return WriteResults(config, runs, outDir, command, clock.Elapsed.TotalSeconds);
+        }
         double totalWeight = stages.Sum(s => s.Weight), doneWeight = 0, workedWeight = 0;
         var worked = TimeSpan.Zero;
         for (int i = 0; i < stages.Count; i++)

@@ -1,0 +1,91 @@
+using System.Text.Json.Nodes;
+using Apc.Tests.Compression;
+
+namespace Apc.Tests.Cli;
+
+/// <summary>apc experiment --jobs N: the stages run as child processes, several at once, and give what the one-at-a-time
+/// executor gives.</summary>
+public class ParallelExecutorTests : IClassFixture<CompressCli>
+{
+    readonly CompressCli cli;
+    public ParallelExecutorTests(CompressCli cli) { this.cli = cli; }
+
+    string Plan(TempFolder dir, string teacher)
+    {
+        var path = dir.File("plan.json");
+        File.WriteAllText(path, $$"""
+            { "data": { "train_size": 32, "val_size": 16, "image_size": 32, "batch_size": 16 },
+              "teacher": { "checkpoint": "{{teacher}}" },
+              "compressions": [ { "method": "structured", "options": ["--ratio", "0.3", "--epochs", "1"] } ],
+              "matchers": ["none", "wcam"],
+              "evaluation": { "methods": ["gradcam"], "val_size": 16, "examples": [0] } }
+            """);
+        return path;
+    }
+
+    static JsonNode Metrics(string outDir, string run) =>
+        JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "seed-0", run, "evaluation", "evaluation.json")))!["attribution"]!["gradcam"]!;
+
+    [Fact]
+    public void TwoJobsGiveTheSameModelsEvaluationsAndMarkersAsOneAndASecondRunRedoesNothing()
+    {
+        using var dir = new TempFolder();
+        var plan = Plan(dir, cli.TeacherPath);
+        string one = dir.File("one"), two = dir.File("two");
+        // One at a time in a process of its own (this test host's thread settings are shared with other tests).
+        var (code, error) = CliRunner.RunChild("experiment", "--config", plan, "--out", one, "--threads", "1");
+        Assert.True(code == 0, error);
+        (code, error) = CliRunner.Run("experiment", "--config", plan, "--out", two, "--threads", "1", "--jobs", "2");
+        Assert.True(code == 0, error);
+
+        foreach (var run in new[] { "structured-none", "structured-wcam" })
+        {
+            // Same seed, one thread each: the same weights, so the same scores to the last bit.
+            Assert.Equal(Metrics(one, run).ToJsonString(), Metrics(two, run).ToJsonString());
+            // Each stage's done marker records the same fingerprint, so either executor can finish the other's plan.
+            var a = JsonNode.Parse(File.ReadAllText(Path.Combine(one, "seed-0", run, "DONE")))!["fingerprint"]!.ToJsonString().Replace(one, "OUT");
+            var b = JsonNode.Parse(File.ReadAllText(Path.Combine(two, "seed-0", run, "DONE")))!["fingerprint"]!.ToJsonString().Replace(two, "OUT");
+            Assert.Equal(a, b);
+            Assert.True(File.Exists(Path.Combine(two, "logs", $"s0-{run}.log")));
+        }
+        Assert.True(File.Exists(Path.Combine(two, "results.md")));
+
+        // Everything is done: a second run starts no stage and only collects.
+        var before = Directory.GetFiles(Path.Combine(two, "logs")).ToDictionary(f => f, File.ReadAllText);
+        (code, error) = CliRunner.Run("experiment", "--config", plan, "--out", two, "--jobs", "2");
+        Assert.True(code == 0, error);
+        Assert.All(before, kv => Assert.Equal(kv.Value, File.ReadAllText(kv.Key)));
+    }
+
+    [Fact]
+    public void AFailedStageIsReportedWithItsLogAndWritesNoMarker()
+    {
+        using var dir = new TempFolder();
+        var teacher = dir.File("teacher.ckpt");
+        File.WriteAllText(teacher, "not a checkpoint");
+        var plan = Plan(dir, teacher);
+        var outDir = dir.File("out");
+        var (code, error) = CliRunner.Run("experiment", "--config", plan, "--out", outDir, "--jobs", "2");
+        Assert.Equal(1, code);
+        Assert.Matches(@"experiment stage 'seed 0: [^']+' failed \(exit code 1; its output: .*logs/s0-[a-z-]+\.log", error);
+        Assert.DoesNotContain("   at ", error); // no stack trace
+        var logs = Directory.GetFiles(Path.Combine(outDir, "logs"));
+        Assert.NotEmpty(logs);
+        Assert.Contains(logs, log => File.ReadAllText(log).Contains("teacher.ckpt", StringComparison.Ordinal));
+        Assert.Empty(Directory.GetFiles(outDir, "DONE", SearchOption.AllDirectories));
+    }
+
+    [Theory]
+    [InlineData("0", "--jobs must be at least 1; got 0.")]
+    [InlineData("2", "--jobs applies to --executor local only")]
+    public void BadJobsAreUsageErrors(string jobs, string message)
+    {
+        using var dir = new TempFolder();
+        var plan = Plan(dir, cli.TeacherPath);
+        var args = new List<string> { "experiment", "--config", plan, "--out", dir.File("out"), "--jobs", jobs };
+        if (jobs != "0") args.AddRange(["--executor", "slurm", "--dry-run"]);
+        var (code, error) = CliRunner.Run(args.ToArray());
+        Assert.Equal(2, code);
+        Assert.Contains(message, error);
+    }
+}
