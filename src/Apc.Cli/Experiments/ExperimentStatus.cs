@@ -44,7 +44,9 @@ public static class ExperimentStatus
             }
             if (jobId is null)
             {
-                rows.Add(new Row(job.Id, job.Label, "not run", null, ""));
+                rows.Add(stage is not null && StageJob.ReadRunning(stage.DoneMarker) is { } local
+                    ? Local(job.Id, job.Label, local, Path.Combine(ParallelStageRunner.LogFolder(outDir), job.Id + ".log"))
+                    : new Row(job.Id, job.Label, "not run", null, ""));
                 continue;
             }
             var state = SlurmCommands.EndedState(jobId);
@@ -54,12 +56,31 @@ public static class ExperimentStatus
         return rows;
     }
 
+    /// <summary>A stage the local executor started: running while its process lives on this host; interrupted when that
+    /// process is gone (killed, machine restarted) and it left no done marker.</summary>
+    static Row Local(string id, string label, StageJob.Running running, string log)
+    {
+        var since = running.StartedUtc.ToLocalTime().ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+        if (running.Host != Environment.MachineName)
+            return new Row(id, label, "running", null, $"on {running.Host} (pid {running.ProcessId}) since {since}, as its marker says");
+        if (!ProcessRuns(running.ProcessId))
+            return new Row(id, label, "interrupted", null, $"its process (pid {running.ProcessId}, started {since}) ended without finishing; rerun the command to continue");
+        var last = File.Exists(log) ? File.ReadLines(log).LastOrDefault(l => l.Trim().Length > 0 && !l.Contains("NNPACK", StringComparison.Ordinal)) : null;
+        return new Row(id, label, "running", null, $"here (pid {running.ProcessId}) since {since}" + (last is null ? "" : $"; {last.Trim()}"));
+    }
+
+    static bool ProcessRuns(int pid)
+    {
+        try { using var p = System.Diagnostics.Process.GetProcessById(pid); return !p.HasExited; }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException) { return false; }
+    }
+
     public static void Print(IReadOnlyList<Row> rows)
     {
         var table = new Table().Border(TableBorder.Simple).AddColumn("job").AddColumn("stage").AddColumn("state").AddColumn("Slurm job").AddColumn("");
         foreach (var r in rows)
         {
-            var color = r.State switch { "done" => "green", "running" => "blue", "queued" => "grey", "failed" => "red", _ => "default" };
+            var color = r.State switch { "done" => "green", "running" => "blue", "queued" => "grey", "failed" or "interrupted" => "red", _ => "default" };
             table.AddRow(Markup.Escape(r.Id), Markup.Escape(r.Label), $"[{color}]{r.State}[/]", r.JobId ?? "-", Markup.Escape(r.Detail));
         }
         AnsiConsole.Write(table);

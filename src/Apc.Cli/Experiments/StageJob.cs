@@ -6,16 +6,51 @@ namespace Apc.Cli.Experiments;
 /// stage's fingerprint (taken before the stage runs, from the inputs it runs on; <see cref="StageFingerprint"/>). The
 /// local executor calls this for each stage in turn; each Slurm job calls it through <c>apc stage</c>, so both run the
 /// same verb with the same arguments and leave the same marker. A stage that fails or is killed leaves no marker, so its
-/// half-written outputs are never taken as done.</summary>
+/// half-written outputs are never taken as done. While the command runs, a running marker beside the done marker
+/// (<see cref="RunningMarker"/>: process id, host, start time) lets <c>apc experiment --status</c> tell a running local
+/// stage from one that was interrupted.</summary>
 public static class StageJob
 {
+    /// <summary>DONE → DONE.running: present only while the stage's command runs (removed when it ends, however).</summary>
+    public static string RunningMarker(string doneMarker) => doneMarker + ".running";
+
+    /// <summary>A running marker's contents: who runs the stage, since when.</summary>
+    public sealed record Running(int ProcessId, string Host, DateTime StartedUtc);
+
+    /// <summary>The running marker of <paramref name="doneMarker"/>'s stage, or null when there is none (or it is unreadable).</summary>
+    public static Running? ReadRunning(string doneMarker)
+    {
+        try
+        {
+            var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(RunningMarker(doneMarker)));
+            return new Running((int)json!["pid"]!, (string)json["host"]!, DateTime.Parse((string)json["started"]!, null, System.Globalization.DateTimeStyles.RoundtripKind));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or NullReferenceException
+                                  or InvalidOperationException or FormatException)
+        {
+            return null;
+        }
+    }
+
     /// <exception cref="ApcException">The stage's command failed (its own error line was printed first), or the marker
     /// cannot be written.</exception>
     public static void Run(string label, IReadOnlyList<string> arguments, string doneMarker)
     {
         var markerFolder = Path.GetDirectoryName(Path.GetFullPath(doneMarker))!;
         var fingerprint = StageFingerprint.Of(arguments);
-        int code = ApcApp.Run(arguments.ToArray());
+        AtomicFile.EnsureWritableFolder(markerFolder, "done marker folder");
+        var running = RunningMarker(doneMarker);
+        AtomicFile.WriteJson(running, new System.Text.Json.Nodes.JsonObject
+        {
+            ["pid"] = Environment.ProcessId, ["host"] = Environment.MachineName, ["started"] = DateTime.UtcNow.ToString("o"),
+        });
+        int code;
+        try { code = ApcApp.Run(arguments.ToArray()); }
+        finally
+        {
+            try { File.Delete(running); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // a --force stage may have replaced its folder
+        }
         if (code != 0)
             throw new ApcException($"experiment stage '{label}' failed (exit code {code}); fix the cause and rerun the same command to continue.");
         AtomicFile.EnsureWritableFolder(markerFolder, "done marker folder");

@@ -75,6 +75,36 @@ public class ParallelExecutorTests : IClassFixture<CompressCli>
         Assert.Empty(Directory.GetFiles(outDir, "DONE", SearchOption.AllDirectories));
     }
 
+    [Fact]
+    public void StatusTellsARunningLocalStageFromAnInterruptedOne()
+    {
+        using var dir = new TempFolder();
+        var outDir = dir.File("out");
+        Directory.CreateDirectory(outDir);
+        var config = Apc.Cli.Experiments.DemoConfigs.Quick([0]);
+        Apc.Cli.Experiments.ExperimentRunner.WriteConfig(config, outDir);
+        var (stages, _) = Apc.Cli.Experiments.ExperimentPlan.Build(config, Path.GetFullPath(outDir), "cpu", 0);
+        void Marker(Apc.Cli.Experiments.ExperimentStage stage, int pid)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(stage.DoneMarker)!);
+            File.WriteAllText(Apc.Cli.Experiments.StageJob.RunningMarker(stage.DoneMarker),
+                new JsonObject { ["pid"] = pid, ["host"] = Environment.MachineName, ["started"] = DateTime.UtcNow.ToString("o") }.ToJsonString());
+        }
+        // A process that has ended: its id names no running process.
+        using var ended = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("true") { UseShellExecute = false })!;
+        ended.WaitForExit();
+        Marker(stages[0], Environment.ProcessId);
+        Marker(stages[1], ended.Id);
+
+        var rows = Apc.Cli.Experiments.ExperimentStatus.Read(outDir);
+        Assert.Equal("running", rows.Single(r => r.Id == stages[0].Id).State);
+        Assert.Contains($"pid {Environment.ProcessId}", rows.Single(r => r.Id == stages[0].Id).Detail);
+        var interrupted = rows.Single(r => r.Id == stages[1].Id);
+        Assert.Equal("interrupted", interrupted.State);
+        Assert.Contains("rerun the command to continue", interrupted.Detail);
+        Assert.All(rows.Where(r => r.Id != stages[0].Id && r.Id != stages[1].Id), r => Assert.Equal("not run", r.State));
+    }
+
     [Theory]
     [InlineData("0", "--jobs must be at least 1; got 0.")]
     [InlineData("2", "--jobs applies to --executor local only")]
