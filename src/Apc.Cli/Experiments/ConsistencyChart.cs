@@ -23,7 +23,7 @@ public static class ConsistencyChart
             {
                 var of = groups.Select(g => cells.FirstOrDefault(c => c.Compression == g && c.Matcher == m)).ToList();
                 for (int g = 0; g < groups.Count; g++)
-                    if (config.MatchersOf(config.Compressions[g]).Contains(m) && of[g] is null || !double.IsFinite(of[g]!.Estimate.Mean))
+                    if (config.MatchersOf(config.Compressions[g]).Contains(m) && (of[g] is null || !double.IsFinite(of[g]!.Estimate.Mean)))
                         missing.Add($"{groups[g]} {ExperimentResults.MatcherTitle(m).TrimStart('+', ' ')}" +
                             (results.Runs.Any(r => r.Run.Compression == groups[g] && r.Run.Matcher == m) ? "" : " (not run)"));
                 if (of.All(c => c is null)) continue;

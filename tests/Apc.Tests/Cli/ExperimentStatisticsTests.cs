@@ -124,6 +124,11 @@ public class ExperimentStatisticsTests
         var json = stats.DifferencesJson().Single(d => (string?)d!["comparison"] == "WCAM − control" && (string?)d!["metric"] == "cosine")!;
         Assert.Equal("kd-control", (string?)json["baseline_compression"]);
 
+        // The consistency chart draws the control's one point and does not call its absent WCAM run missing.
+        var chart = ConsistencyChart.Build(new ExperimentResults(config, runs)).Single();
+        Assert.DoesNotContain("No point", chart.Caption, StringComparison.Ordinal);
+        Assert.True(chart.Png.Length > 1000);
+
         // The plan runs the control with its own matchers only.
         var (stages, planned) = ExperimentPlan.Build(config with { Teacher = new ExperimentConfig.TeacherSection { Checkpoint = "t.ckpt" } }, "out", "cpu", 1);
         Assert.Equal(["kd/none", "kd/wcam", "kd-control/none"], planned.Where(r => r.Seed == 0 && r.Compression != "teacher").Select(r => $"{r.Compression}/{r.Matcher}"));

@@ -16,8 +16,11 @@ public class ParallelExecutorTests : IClassFixture<CompressCli>
         File.WriteAllText(path, $$"""
             { "data": { "train_size": 32, "val_size": 16, "image_size": 32, "batch_size": 16 },
               "teacher": { "checkpoint": "{{teacher}}" },
-              "compressions": [ { "method": "structured", "options": ["--ratio", "0.3", "--epochs", "1"] } ],
+              "compressions": [ { "method": "structured", "options": ["--ratio", "0.3", "--epochs", "1"] },
+                                { "method": "structured", "label": "control", "matchers": ["none"],
+                                  "options": ["--ratio", "0.3", "--epochs", "1", "--finetune-kd", "0.9"] } ],
               "matchers": ["none", "wcam"],
+              "comparisons": [ { "model": "structured/wcam", "baseline": "control/none", "title": "WCAM − logit KD" } ],
               "evaluation": { "methods": ["gradcam"], "val_size": 16, "examples": [0] } }
             """);
         return path;
@@ -48,7 +51,13 @@ public class ParallelExecutorTests : IClassFixture<CompressCli>
             Assert.Equal(a, b);
             Assert.True(File.Exists(Path.Combine(two, "logs", $"s0-{run}.log")));
         }
-        Assert.True(File.Exists(Path.Combine(two, "results.md")));
+        // The control ran with its own matcher only, and the plan's comparison is in the results and the report.
+        Assert.False(Directory.Exists(Path.Combine(two, "seed-0", "control-wcam")));
+        Assert.Equal(Metrics(one, "control-none").ToJsonString(), Metrics(two, "control-none").ToJsonString());
+        var differences = JsonNode.Parse(File.ReadAllText(Path.Combine(two, "results.json")))!["paired_differences"]!.AsArray();
+        Assert.Contains(differences, d => (string?)d!["comparison"] == "WCAM − logit KD" && (string?)d["baseline_compression"] == "control");
+        Assert.Contains("WCAM − logit KD", File.ReadAllText(Path.Combine(two, "results.md")));
+        Assert.True(File.Exists(Path.Combine(two, "report.html")));
 
         // Everything is done: a second run starts no stage and only collects.
         var before = Directory.GetFiles(Path.Combine(two, "logs")).ToDictionary(f => f, File.ReadAllText);
