@@ -74,6 +74,7 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
             .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(MethodNames.Canonical).ToArray();
         if (methods.Length == 0 && settings.Methods is not null) throw new UsageException("--methods: give at least one attribution method.");
         var attribution = settings.AttributionOptions(settings.Layer);
+        settings.RequireReadBy(methods);
         // Validates names and options before any work.
         var created = methods.Select(m => AttributionMethods.Create(m, attribution)).ToList();
         EarlyChecks.PerturbationOnlyOnOnnx(created, ("--model", settings.Model), ("--reference", settings.Reference));
@@ -98,7 +99,7 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
             ["reference"] = settings.Reference is null ? null : RunFingerprints.Checkpoint(settings.Reference),
             ["split"] = split.Name, ["methods"] = string.Join(",", methods), ["layer"] = settings.Layer,
             ["tolerance"] = settings.Tolerance, ["faithfulness"] = settings.Faithfulness,
-        }, PerturbationFingerprint(settings, created), RunFingerprints.Data(dataOptions, data, settings.BatchSize, settings.Device));
+        }, settings.Fingerprint(methods), RunFingerprints.EvaluatedData(dataOptions, data, split, settings.BatchSize, settings.Device));
         RunFolder.Claim(settings.Out, fingerprint, settings.Force ? FolderReuse.Replace : FolderReuse.Recompute, new[] { "evaluation.json", PairsFile.FileName });
         console.MarkupLine($"Evaluating [bold]{Markup.Escape(settings.Model)}[/] on {Markup.Escape(split.Name)} ({Plural.Of(split.Count, "image")}) with {(methods.Length == 0 ? "prediction metrics only" : string.Join(", ", methods))}.");
         EvaluationReport report = null!;
@@ -125,13 +126,4 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
         console.MarkupLine($"Wrote {Markup.Escape(Path.Combine(settings.Out, "evaluation.json"))} ({report.Seconds.ToString("F0", CultureInfo.InvariantCulture)} s).");
         return 0;
     }
-
-    /// <summary>The perturbation options change the maps, so they identify the run; absent when no perturbation method runs.</summary>
-    static System.Text.Json.Nodes.JsonObject PerturbationFingerprint(EvaluateSettings s, IReadOnlyList<IAttributionMethod> methods) =>
-        !methods.Any(m => m is IPerturbationMethod) ? new()
-            : new()
-            {
-                ["patch"] = s.Patch, ["stride"] = s.Stride, ["masks"] = s.Masks, ["cell"] = s.Cell, ["keep"] = s.Keep,
-                ["baseline"] = s.Baseline, ["perturbation_seed"] = s.Seed,
-            };
 }

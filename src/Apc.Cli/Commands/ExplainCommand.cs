@@ -64,6 +64,7 @@ public sealed class ExplainCommand : Command<ExplainSettings>
         var requested = ParseIndices(context, settings);
         CheckSaveMaps(settings.SaveMaps);
         var attributionOptions = settings.AttributionOptions(settings.Layer);
+        settings.RequireReadBy(methods);
         EarlyChecks.PerturbationOnlyOnOnnx(methods.Select(m => AttributionMethods.Create(m, attributionOptions)), ("--model", settings.Model), ("--reference", settings.Reference));
         AtomicFile.EnsureWritableFolder(settings.Out);
         using var model = ModelLoading.LoadClassifier(settings.Model, settings.Device, "--model", settings.Threads);

@@ -22,6 +22,20 @@ public static class RunFingerprints
     public static JsonObject Data(DataOptions options, DataSplits data, int batchSize, string device) =>
         new() { ["data"] = DataIdentity.Of(options, data), ["batch_size"] = batchSize, ["device"] = device };
 
+    /// <summary>The data of an evaluation, which reads one split: that split's name and size, not the other splits'
+    /// sizes (a fashion-scenes scene depends only on seed, split and index; a VOC image list on the split), so that, e.g.,
+    /// another --train-size does not make an equal evaluation look different.</summary>
+    public static JsonObject EvaluatedData(DataOptions options, DataSplits data, Apc.Data.IDataset split, int batchSize, string device)
+    {
+        var part = Data(options, data, batchSize, device);
+        var identity = (JsonObject)part["data"]!;
+        identity.Remove("train_size");
+        identity.Remove("val_size");
+        identity["evaluated"] = split.Name;
+        identity["evaluated_size"] = split.Count;
+        return part;
+    }
+
     /// <summary>A checkpoint named by its content, for a fingerprint.</summary>
     public static string Checkpoint(string path) => "sha256:" + FileChecksum.Sha256(path);
 

@@ -49,8 +49,9 @@ public static class ExperimentPlan
                         "--device", device, "--threads", threads.ToString() },
                 Path.Combine(dir, "DONE"), 0.5, needs));
             var evalDir = Path.Combine(dir, "evaluation");
-            var a = new List<string> { "evaluate", "--model", onnx, "--reference", teacher, "--methods", string.Join(',', deploy.Methods),
-                "--patch", deploy.Patch.ToString(), "--stride", deploy.Stride.ToString(), "--out", evalDir };
+            var a = new List<string> { "evaluate", "--model", onnx, "--reference", teacher, "--methods", string.Join(',', deploy.Methods) };
+            if (deploy.Methods.Contains("occlusion")) a.AddRange(["--patch", deploy.Patch.ToString(), "--stride", deploy.Stride.ToString()]);
+            a.AddRange(["--out", evalDir]);
             if (config.Evaluation.OnTestSplit) a.AddRange(new[] { "--split", "test", "--test-size", deploy.Images.ToString() });
             stages.Add(new ExperimentStage($"{id}-deployed-eval", $"seed {seed}: evaluate the exported {id}",
                 a.Concat(Data(config.Evaluation.OnTestSplit ? null : deploy.Images)).Concat(Common(seed)).ToArray(),

@@ -49,20 +49,33 @@ public sealed class RunFingerprint
         return obj;
     }
 
-    /// <summary>The settings that differ, each as "key: A before, B now" (a missing key reads "unset"); empty when equal.</summary>
+    /// <summary>The settings that differ, each as "key: A before, B now" (a missing key reads "unset"); empty when equal.
+    /// The ones a user most likely changed come first, so that a short <see cref="Describe"/> names them: top-level
+    /// settings and what kind of thing a section is (<c>matching.kind</c>, <c>steps.0.method</c>); then the details of a
+    /// section (<c>matching.drop</c>, which changes along with its kind); last, digests and versions that follow from
+    /// other changes (SHA-256 of inputs, data files, tool version). Alphabetical within each group.</summary>
     public IReadOnlyList<string> DifferencesFrom(RunFingerprint before)
     {
         ArgumentNullException.ThrowIfNull(before);
         var keys = new SortedSet<string>(settings.Keys, StringComparer.Ordinal);
         keys.UnionWith(before.settings.Keys);
-        var differences = new List<string>();
+        var differences = new List<(int Rank, string Text)>();
         foreach (var key in keys)
         {
             var was = before.settings.GetValueOrDefault(key);
             var now = settings.GetValueOrDefault(key);
-            if (was != now) differences.Add($"{key}: {was ?? "unset"} before, {now ?? "unset"} now");
+            if (was != now) differences.Add((Rank(key, was, now), $"{key}: {was ?? "unset"} before, {now ?? "unset"} now"));
         }
-        return differences;
+        return differences.OrderBy(d => d.Rank).Select(d => d.Text).ToList(); // a stable sort: keys stay in order within a rank
+    }
+
+    static int Rank(string key, string? was, string? now)
+    {
+        bool Digest(string? v) => v is not null && v.StartsWith("sha256:", StringComparison.Ordinal);
+        if (Digest(was) || Digest(now) || key == "tool_version" || key.EndsWith(".files", StringComparison.Ordinal)) return 2;
+        int dot = key.LastIndexOf('.');
+        if (dot < 0) return 0;
+        return key[(dot + 1)..] is "kind" or "method" or "name" ? 0 : 1;
     }
 
     /// <summary>A short summary of <see cref="DifferencesFrom"/> for an error line: the first few, then a count.</summary>

@@ -119,6 +119,32 @@ public class EvaluateExplainTests
         Assert.Equal(1, code);
         Assert.Contains("takes 1x32x32 images", error);
         Assert.Single(error.Trim().Split('\n'));
+        // An option no method of --methods reads is refused, not silently unused.
+        (code, error) = CliRunner.Run(new[] { "evaluate", "--model", teacher, "--methods", "gradcam", "--patch", "4", "--out", dir.File("e") }.Concat(Data).ToArray());
+        Assert.Equal(2, code);
+        Assert.Contains("--patch applies to occlusion, and --methods (gradcam) holds none of them.", error);
+        (code, error) = CliRunner.Run(new[] { "explain", "--model", teacher, "--methods", "occlusion", "--masks", "10", "--out", dir.File("x") }.Concat(Data).ToArray());
+        Assert.Equal(2, code);
+        Assert.Contains("--masks applies to rise, and --methods (occlusion) holds none of them.", error);
+    }
+
+    [Fact]
+    public void AnEvaluationIsIdentifiedByWhatChangesItsMapsAndNotByTheSplitsItDoesNotRead()
+    {
+        using var dir = new TempFolder();
+        var teacher = Teacher(dir);
+        string[] Evaluate(string baseline, string trainSize) =>
+            ["evaluate", "--model", teacher, "--methods", "integrated-gradients", "--baseline", baseline, "--out", dir.File("e"),
+             "--dataset", "fashion-scenes", "--train-size", trainSize, "--val-size", "32", "--image-size", "32", "--batch-size", "32"];
+        var (code, error) = CliRunner.Run(Evaluate("0", "128"));
+        Assert.True(code == 0, error);
+        // Integrated gradients starts its path at --baseline: another baseline is another evaluation.
+        (code, error) = CliRunner.Run(Evaluate("1", "128"));
+        Assert.Equal(1, code);
+        Assert.Contains("baseline: 0 before, 1 now", error);
+        // The training split's size does not change an evaluation of the validation split: recomputed in place.
+        (code, error) = CliRunner.Run(Evaluate("0", "64"));
+        Assert.True(code == 0, error);
     }
 
     [Fact]

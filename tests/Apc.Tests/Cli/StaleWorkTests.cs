@@ -27,6 +27,29 @@ public class StaleWorkTests : IClassFixture<CompressCli>
     }
 
     [Fact]
+    public void TheSettingAUserChangedIsNamedBeforeItsConsequences()
+    {
+        // --match wcam → none, with another teacher file: the matcher's details and the teacher's digest change with it.
+        var before = RunFingerprint.Of(new JsonObject
+        {
+            ["teacher"] = "sha256:aa", ["data"] = new JsonObject { ["files"] = "1,2" },
+            ["matching"] = new JsonObject { ["classes"] = "top1", ["drop"] = "0", ["kind"] = "wcam", ["weight"] = "10" },
+        });
+        var now = RunFingerprint.Of(new JsonObject
+        {
+            ["teacher"] = "sha256:bb", ["data"] = new JsonObject { ["files"] = "1,3" },
+            ["matching"] = new JsonObject { ["classes"] = "null", ["drop"] = "null", ["kind"] = "none", ["weight"] = "null" }, ["epochs"] = 4,
+        });
+        Assert.Equal(new[]
+        {
+            "epochs: unset before, 4 now", "matching.kind: wcam before, none now",
+            "matching.classes: top1 before, null now", "matching.drop: 0 before, null now", "matching.weight: 10 before, null now",
+            "data.files: 1,2 before, 1,3 now", "teacher: sha256:aa before, sha256:bb now",
+        }, now.DifferencesFrom(before));
+        Assert.StartsWith("epochs: unset before, 4 now; matching.kind: wcam before, none now;", RunFingerprint.Describe(now.DifferencesFrom(before)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ClaimRefusesOtherSettingsAndSilentReplacement()
     {
         using var dir = new TempFolder();
