@@ -134,7 +134,9 @@ public static class ExperimentReport
             "kernel-quantize" => "bits_per_conv_parameter",
             _ => null,
         };
-        return key is not null && compression[key] is JsonValue v && v.TryGetValue<double>(out var bits) && bits > 0
+        // As a number of any CLR type (a file's JSON reads as double; a node built in code may hold an int).
+        return key is not null && compression[key] is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number
+               && double.TryParse(v.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var bits) && bits > 0
             ? (bits, method != "quantize") : (32, false);
     }
 

@@ -6,7 +6,7 @@ using Spectre.Console;
 namespace Apc.Cli.Commands;
 
 /// <summary>The teacher-versus-compressed table printed by apc compress, read from its metrics.json object.</summary>
-static class CompressTable
+public static class CompressTable
 {
     public static void Write(IAnsiConsole console, JsonObject metrics)
     {
@@ -29,6 +29,11 @@ static class CompressTable
         Count("non-zero parameters", "nonzero_parameters");
         Count("multiply-accumulates / image", "macs");
         Count("file size (bytes)", "size_bytes");
+        // Quantization, unification and kernel quantization store fewer bits per weight than the file's float32 shows.
+        var (bits, countsZeros) = Experiments.ExperimentReport.BitsPerWeight(metrics["compression"]);
+        if (bits < 32)
+            table.AddRow(countsZeros ? "bits per weight (zeros included)" : "bits per non-zero weight", "32",
+                bits.ToString("0.###", CultureInfo.InvariantCulture), (32 / bits).ToString("F2", CultureInfo.InvariantCulture) + "x");
         double tl = latency["teacher"]!.GetValue<double>(), ml = latency["model"]!.GetValue<double>();
         table.AddRow($"latency, {Plural.Of(latency["batch_images"]!.GetValue<long>(), "image")} (ms)", tl.ToString("F1", CultureInfo.InvariantCulture),
             ml.ToString("F1", CultureInfo.InvariantCulture), ml > 0 ? (tl / ml).ToString("F2", CultureInfo.InvariantCulture) + "x" : "n/a");
