@@ -77,7 +77,7 @@ public static class ExperimentReport
                 }
                 var (grid, _) = AttributionGallery.Build(models, split, examples, config.Evaluation.Methods);
                 yield return ($"heatmaps-{c.Name}.png", grid,
-                    $"Heatmaps, {c.Name}: validation images with the class mask outlined, the teacher's map, then each compressed variant (maximum marked; signed maps blue–white–red around zero, others viridis from zero; c, the value at full colour, is each map's 99.5th percentile)");
+                    $"Heatmaps, {c.Name}: images of the {config.Evaluation.Split} split with the class mask outlined, the teacher's map, then each compressed variant (maximum marked; signed maps blue–white–red around zero, others viridis from zero; c, the value at full colour, is each map's 99.5th percentile)");
             }
             finally
             {
