@@ -22,7 +22,7 @@ public static class ComparisonFigure
         if (teacherRun is null || !File.Exists(teacherRun.Run.ModelPath)) yield break;
         var compressions = FigureMethods.SelectMany(m => config.Compressions.Where(c => c.Method == m)).ToList();
         if (compressions.Count == 0) yield break;
-        var (split, examples) = ExperimentReport.Examples(config, seed);
+        var (split, examples) = ExperimentReport.Examples(config, seed, teacherRun.Run.ModelPath);
         if (examples.Count == 0) yield break;
         var methods = config.Evaluation.Methods.OrderBy(m => m == "gradcam" ? 0 : 1).ToList();
 

@@ -135,8 +135,34 @@ public sealed record ExperimentConfig
         }
         catch (JsonException e)
         {
-            throw new ApcException($"experiment config '{path}': invalid JSON ({e.Message}).");
+            throw new ApcException($"experiment config '{path}': {Explain(e)}.");
         }
+    }
+
+    /// <summary>A JSON error in the plan's own words: an unknown key with the keys its section takes, a value of the wrong
+    /// type with the type expected, each at its place ("$.comparisons[0]"); otherwise the parser's message.</summary>
+    static string Explain(JsonException e)
+    {
+        var where = e.Path is { Length: > 0 } p ? p : "$";
+        var unknown = System.Text.RegularExpressions.Regex.Match(e.Message, @"The JSON property '(?<key>[^']*)' could not be mapped to any \.NET member contained in type '(?<type>[^']*)'");
+        if (unknown.Success && typeof(ExperimentConfig).Assembly.GetType(unknown.Groups["type"].Value) is { } type)
+        {
+            var keys = type.GetProperties().Where(pr => pr.CanWrite && !Attribute.IsDefined(pr, typeof(JsonIgnoreAttribute)))
+                .Select(pr => Options.PropertyNamingPolicy?.ConvertName(pr.Name) ?? pr.Name);
+            var section = where.EndsWith("." + unknown.Groups["key"].Value, StringComparison.Ordinal) ? where[..^(unknown.Groups["key"].Value.Length + 1)] : where;
+            return $"unknown key '{unknown.Groups["key"].Value}' in {section} (keys there: {string.Join(", ", keys)})";
+        }
+        var wrongType = System.Text.RegularExpressions.Regex.Match(e.Message, @"could not be converted to (?<type>[^ .]+(\.[^ .]+)*)\.");
+        if (wrongType.Success)
+        {
+            var t = wrongType.Groups["type"].Value;
+            string expected = t.Contains("IReadOnlyList", StringComparison.Ordinal)
+                ? t.Contains("System.String", StringComparison.Ordinal) ? "a list of strings" : t.Contains("System.Int32", StringComparison.Ordinal) ? "a list of integers" : "a list"
+                : t.Contains("System.Int32", StringComparison.Ordinal) ? "an integer" : t.Contains("System.Double", StringComparison.Ordinal) ? "a number"
+                : t.Contains("System.String", StringComparison.Ordinal) ? "a string" : t.Contains("System.Boolean", StringComparison.Ordinal) ? "true or false" : "an object";
+            return $"{where} has the wrong type: expected {expected}";
+        }
+        return $"invalid JSON ({e.Message})";
     }
 
     /// <summary>Same as <see cref="Validate"/> (the name older callers use).</summary>
@@ -184,21 +210,6 @@ public sealed record ExperimentConfig
         }
         var names = Compressions.Select(c => c.Name).ToList();
         if (names.Distinct().Count() != names.Count) throw Bad("compression labels must be unique.");
-        if (Comparisons is null) throw Bad("'comparisons' is null; leave it out for none.");
-        foreach (var cmp in Comparisons)
-        {
-            if (cmp is null) throw Bad("a comparison is null.");
-            foreach (var (what, run) in new[] { ("model", cmp.Model), ("baseline", cmp.Baseline) })
-            {
-                var (compression, runMatcher) = ComparisonSection.Split(run ?? "");
-                var section = Compressions.FirstOrDefault(c => c.Name == compression);
-                if (section is null)
-                    throw Bad($"comparison {what} '{run}' must be \"compression/matcher\" with a compression of the plan ({string.Join(", ", names)}).");
-                if (!MatchersOf(section).Contains(runMatcher))
-                    throw Bad($"comparison {what} '{run}': compression '{compression}' does not run with matcher '{runMatcher}' (it runs {string.Join(", ", MatchersOf(section))}).");
-            }
-            if (cmp.Model == cmp.Baseline) throw Bad($"comparison '{cmp.Model}' compares a run with itself.");
-        }
         if (Evaluation.Examples is null) throw Bad("'evaluation.examples' is null.");
         if (Evaluation.Examples.FirstOrDefault(i => i < 0) is var before and < 0) throw Bad($"'evaluation.examples' holds {before}; indices start at 0.");
         if (Evaluation.Split is not ("val" or "test")) throw Bad($"'evaluation.split' is '{Evaluation.Split}'; expected \"val\" or \"test\".");
@@ -216,6 +227,22 @@ public sealed record ExperimentConfig
             try { ApcApp.Check(args); }
             catch (Exception e) when (e is ApcException or Spectre.Console.Cli.CommandAppException)
             { throw Bad($"stage '{stage.Label}' would fail: {e.Message.TrimEnd('.')} (in: apc {string.Join(' ', args)})."); }
+        }
+        // After the stages: a misspelled method or matcher is named as such, not as a comparison that cannot find it.
+        if (Comparisons is null) throw Bad("'comparisons' is null; leave it out for none.");
+        foreach (var cmp in Comparisons)
+        {
+            if (cmp is null) throw Bad("a comparison is null.");
+            foreach (var (what, run) in new[] { ("model", cmp.Model), ("baseline", cmp.Baseline) })
+            {
+                var (compression, runMatcher) = ComparisonSection.Split(run ?? "");
+                var section = Compressions.FirstOrDefault(c => c.Name == compression);
+                if (section is null)
+                    throw Bad($"comparison {what} '{run}' must be \"compression/matcher\" with a compression of the plan ({string.Join(", ", names)}).");
+                if (!MatchersOf(section).Contains(runMatcher))
+                    throw Bad($"comparison {what} '{run}': compression '{compression}' does not run with matcher '{runMatcher}' (it runs {string.Join(", ", MatchersOf(section))}).");
+            }
+            if (cmp.Model == cmp.Baseline) throw Bad($"comparison '{cmp.Model}' compares a run with itself.");
         }
         return this;
     }

@@ -58,7 +58,7 @@ public static class ExperimentReport
         var config = results.Config;
         var teacherRun = results.Runs.FirstOrDefault(r => r.Run.Seed == seed && r.Run.Compression == "teacher");
         if (teacherRun is null || !File.Exists(teacherRun.Run.ModelPath)) yield break;
-        var (split, examples) = Examples(config, seed);
+        var (split, examples) = Examples(config, seed, teacherRun.Run.ModelPath);
         if (examples.Count == 0) yield break;
         foreach (var c in config.Compressions)
         {
@@ -88,7 +88,9 @@ public static class ExperimentReport
 
     /// <summary>The split heatmaps are drawn on (the evaluated one: the plan's test split, else validation when it has
     /// masks) and the plan's example indices in it.</summary>
-    internal static (IDataset Split, IReadOnlyList<int> Indices) Examples(ExperimentConfig config, int seed)
+    /// <summary>The split the plan evaluates, opened as the stages open it: at the plan's image size, else the teacher's
+    /// (every stage takes its image size from its model when the plan gives none), and the example indices it holds.</summary>
+    internal static (IDataset Split, IReadOnlyList<int> Indices) Examples(ExperimentConfig config, int seed, string teacherPath)
     {
         var d = config.Data;
         var e = config.Evaluation;
@@ -96,7 +98,7 @@ public static class ExperimentReport
         {
             Dataset = d.Dataset, DataRoot = d.DataRoot, TrainSize = d.TrainSize,
             ValSize = e.OnTestSplit ? d.ValSize : e.ValSize ?? d.ValSize, TestSize = e.OnTestSplit ? e.ValSize : null,
-            ImageSize = d.ImageSize, Seed = seed,
+            ImageSize = d.ImageSize ?? ImageSizeOf(teacherPath), Seed = seed,
         });
         var split = e.OnTestSplit
             ? data.Test ?? throw new ApcException($"the plan evaluates on the test split, but data set '{d.Dataset}' has none.")
@@ -105,6 +107,12 @@ public static class ExperimentReport
     }
 
     internal static ModelCheckpoint Load(string path) => Commands.ModelLoading.Load(path, "cpu", "--model");
+
+    static int ImageSizeOf(string checkpoint)
+    {
+        using var model = Load(checkpoint);
+        return model.Info.ImageSize;
+    }
 
     /// <summary>Compression ratio of a run: teacher non-zero weights × 32 bits over the run's non-zero weights × its bits.</summary>
     static double Ratio(ExperimentResults.RunValues run, double teacherNonzero)

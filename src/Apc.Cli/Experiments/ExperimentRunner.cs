@@ -24,6 +24,7 @@ public static class ExperimentRunner
         AtomicFile.EnsureWritableFolder(outDir);
         var (stages, runs) = ExperimentPlan.Build(config, outDir, device, threads);
         if (!force) CheckFinishedStages(stages, outDir);
+        StageJob.RequireNotRunning(stages, outDir);
         WriteConfig(config, outDir);
         var clock = Stopwatch.StartNew();
         if (jobs > 1)
@@ -85,7 +86,8 @@ public static class ExperimentRunner
         var results = ExperimentResults.Collect(config, runs);
         AtomicFile.WriteJson(Path.Combine(outDir, "results.json"), results.ToJson(command, seconds));
         AtomicFile.WriteAllText(Path.Combine(outDir, "results.md"), results.ResultsMarkdown(command, seconds));
-        ExperimentReport.Write(results, outDir, command, seconds);
+        try { ExperimentReport.Write(results, outDir, command, seconds); }
+        catch (ApcException e) { throw new ApcException($"--out '{outDir}': results.json and results.md are written, but report.html is not: {e.Message}"); }
         return results;
     }
 

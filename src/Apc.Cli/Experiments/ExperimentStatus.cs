@@ -27,7 +27,8 @@ public static class ExperimentStatus
         {
             var stage = stages.FirstOrDefault(s => s.Id == job.Id);
             string? jobId = record?.Jobs.GetValueOrDefault(job.Id);
-            bool done = stage is not null ? File.Exists(stage.DoneMarker) : File.Exists(Path.Combine(outDir, "results.json"));
+            bool done = stage is not null ? File.Exists(stage.DoneMarker)
+                : File.Exists(Path.Combine(outDir, "results.json")) && File.Exists(Path.Combine(outDir, "report.html"));
             if (jobId is not null && queue.TryGetValue(jobId, out var queued))
             {
                 if (queued.State == "RUNNING" || queued.State == "COMPLETING" || queued.State == "CONFIGURING")
@@ -63,16 +64,11 @@ public static class ExperimentStatus
         var since = running.StartedUtc.ToLocalTime().ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture);
         if (running.Host != Environment.MachineName)
             return new Row(id, label, "running", null, $"on {running.Host} (pid {running.ProcessId}) since {since}, as its marker says");
-        if (!ProcessRuns(running.ProcessId))
+        if (!StageJob.IsAlive(running))
             return new Row(id, label, "interrupted", null, $"its process (pid {running.ProcessId}, started {since}) ended without finishing; rerun the command to continue");
-        var last = File.Exists(log) ? File.ReadLines(log).LastOrDefault(l => l.Trim().Length > 0 && !l.Contains("NNPACK", StringComparison.Ordinal)) : null;
+        var last = File.Exists(log) ? File.ReadLines(log).LastOrDefault(l => l.Trim().Length > 0 && !l.StartsWith("# apc ", StringComparison.Ordinal)
+                                                                             && !l.Contains("NNPACK", StringComparison.Ordinal)) : null;
         return new Row(id, label, "running", null, $"here (pid {running.ProcessId}) since {since}" + (last is null ? "" : $"; {last.Trim()}"));
-    }
-
-    static bool ProcessRuns(int pid)
-    {
-        try { using var p = System.Diagnostics.Process.GetProcessById(pid); return !p.HasExited; }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException) { return false; }
     }
 
     public static void Print(IReadOnlyList<Row> rows)

@@ -46,6 +46,9 @@ public static class ParallelStageRunner
         }
         Console.CancelKeyPress += KillAll;
         AppDomain.CurrentDomain.ProcessExit += KillAll;
+        // kill PID or a hang-up ends the stages too (the default SIGTERM ends only this process).
+        using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, _ => KillAll(null, EventArgs.Empty));
+        using var hangUp = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, _ => KillAll(null, EventArgs.Empty));
 
         var clock = Stopwatch.StartNew();
         double totalWeight = waiting.Sum(s => s.Weight), workedWeight = 0;
@@ -135,7 +138,7 @@ public static class ParallelStageRunner
         var info = new ProcessStartInfo(command[0]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var word in command.Skip(1).Concat(["stage", "--done", stage.DoneMarker, "--label", stage.Label, "--"]).Concat(stage.Arguments))
             info.ArgumentList.Add(word);
-        var writer = new StreamWriter(log, append: true) { AutoFlush = true };
+        var writer = new StreamWriter(log, append: false) { AutoFlush = true }; // this run's output only
         writer.WriteLine($"# apc {CommandLine.Format(info.ArgumentList.Skip(command.Length - 1))}");
         var process = new Process { StartInfo = info };
         void Write(string? line) { if (line is not null) lock (writer) writer.WriteLine(line); }

@@ -17,6 +17,25 @@ public static class StageJob
     /// <summary>A running marker's contents: who runs the stage, since when.</summary>
     public sealed record Running(int ProcessId, string Host, DateTime StartedUtc);
 
+    /// <summary>True when the marker's process still runs on this host (a marker of another host cannot be checked: false).</summary>
+    public static bool IsAlive(Running running)
+    {
+        if (running.Host != Environment.MachineName) return false;
+        try { using var p = System.Diagnostics.Process.GetProcessById(running.ProcessId); return !p.HasExited; }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException) { return false; }
+    }
+
+    /// <summary>Refuses to start a stage whose command another process on this host is still running (a rerun while an
+    /// earlier run's stages live on, e.g. after its parent was killed): two writers would share one folder.</summary>
+    /// <exception cref="ApcException">A stage of <paramref name="stages"/> is running.</exception>
+    public static void RequireNotRunning(IEnumerable<ExperimentStage> stages, string outDir)
+    {
+        foreach (var stage in stages)
+            if (!File.Exists(stage.DoneMarker) && ReadRunning(stage.DoneMarker) is { } running && running.ProcessId != Environment.ProcessId && IsAlive(running))
+                throw new ApcException($"--out '{outDir}': stage '{stage.Label}' is still running (pid {running.ProcessId}, started " +
+                    $"{running.StartedUtc.ToLocalTime():yyyy-MM-dd HH:mm}); wait for it to finish or stop it (kill {running.ProcessId}), then rerun.");
+    }
+
     /// <summary>The running marker of <paramref name="doneMarker"/>'s stage, or null when there is none (or it is unreadable).</summary>
     public static Running? ReadRunning(string doneMarker)
     {

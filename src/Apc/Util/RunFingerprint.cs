@@ -52,7 +52,7 @@ public sealed class RunFingerprint
     /// <summary>The settings that differ, each as "key: A before, B now" (a missing key reads "unset"); empty when equal.
     /// The ones a user most likely changed come first, so that a short <see cref="Describe"/> names them: top-level
     /// settings and what kind of thing a section is (<c>matching.kind</c>, <c>steps.0.method</c>); then the details of a
-    /// section (<c>matching.drop</c>, which changes along with its kind); last, digests and versions that follow from
+    /// section (<c>matching.drop</c>, which changes along with its kind) and settings that appear or disappear; last, digests and versions that follow from
     /// other changes (SHA-256 of inputs, data files, tool version). Alphabetical within each group.</summary>
     public IReadOnlyList<string> DifferencesFrom(RunFingerprint before)
     {
@@ -73,6 +73,7 @@ public sealed class RunFingerprint
     {
         bool Digest(string? v) => v is not null && v.StartsWith("sha256:", StringComparison.Ordinal);
         if (Digest(was) || Digest(now) || key == "tool_version" || key.EndsWith(".files", StringComparison.Ordinal)) return 2;
+        if (was is null || now is null) return 1; // a setting that appears or goes with another change (occlusion's patch with --methods)
         int dot = key.LastIndexOf('.');
         if (dot < 0) return 0;
         return key[(dot + 1)..] is "kind" or "method" or "name" ? 0 : 1;

@@ -120,8 +120,15 @@ public class DemoTests
         var (code, error) = CliRunner.Run("experiment", "--config", dir.File("bad.json"), "--out", dir.File("out"));
         Assert.Equal(1, code);
         Assert.Contains("'compressions' is empty", error);
+        // A misspelled key is named with the keys its section takes; a value of the wrong type with the type expected.
         File.WriteAllText(dir.File("typo.json"), "{ \"compresions\": [] }");
-        Assert.Contains("invalid JSON", CliRunner.Run("experiment", "--config", dir.File("typo.json")).Error);
+        Assert.Contains("unknown key 'compresions' in $ (keys there: name, data, teacher, compressions, matchers,", CliRunner.Run("experiment", "--config", dir.File("typo.json")).Error);
+        File.WriteAllText(dir.File("typo2.json"), "{ \"compressions\": [ { \"method\": \"kd\" } ], \"comparisons\": [ { \"model\": \"kd/wcam\", \"basline\": \"kd/none\" } ] }");
+        Assert.Contains("unknown key 'basline' in $.comparisons[0] (keys there: model, baseline, title).", CliRunner.Run("experiment", "--config", dir.File("typo2.json")).Error);
+        File.WriteAllText(dir.File("type.json"), "{ \"compressions\": [ { \"method\": \"kd\" } ], \"matchers\": \"none\" }");
+        Assert.Contains("$.matchers has the wrong type: expected a list of strings.", CliRunner.Run("experiment", "--config", dir.File("type.json")).Error);
+        File.WriteAllText(dir.File("broken.json"), "{ \"compressions\": [ ");
+        Assert.Contains("invalid JSON", CliRunner.Run("experiment", "--config", dir.File("broken.json")).Error);
         Assert.Equal(1, CliRunner.Run("experiment", "--config", dir.File("missing.json")).Code);
     }
 }

@@ -114,6 +114,17 @@ public class ParallelExecutorTests : IClassFixture<CompressCli>
         Assert.Equal("interrupted", interrupted.State);
         Assert.Contains("rerun the command to continue", interrupted.Detail);
         Assert.All(rows.Where(r => r.Id != stages[0].Id && r.Id != stages[1].Id), r => Assert.Equal("not run", r.State));
+
+        // A rerun does not start a second copy of a stage another live process runs (e.g. left over from a killed parent).
+        Apc.Cli.Experiments.StageJob.RequireNotRunning(stages, outDir); // this process's own marker and a dead one: fine
+        using var other = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sleep", "60") { UseShellExecute = false })!;
+        try
+        {
+            Marker(stages[2], other.Id);
+            var e = Assert.Throws<Apc.ApcException>(() => Apc.Cli.Experiments.StageJob.RequireNotRunning(stages, outDir));
+            Assert.Contains($"stage '{stages[2].Label}' is still running (pid {other.Id}", e.Message);
+        }
+        finally { other.Kill(); }
     }
 
     [Theory]

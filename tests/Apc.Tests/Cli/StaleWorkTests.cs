@@ -42,11 +42,11 @@ public class StaleWorkTests : IClassFixture<CompressCli>
         });
         Assert.Equal(new[]
         {
-            "epochs: unset before, 4 now", "matching.kind: wcam before, none now",
+            "matching.kind: wcam before, none now", "epochs: unset before, 4 now",
             "matching.classes: top1 before, null now", "matching.drop: 0 before, null now", "matching.weight: 10 before, null now",
             "data.files: 1,2 before, 1,3 now", "teacher: sha256:aa before, sha256:bb now",
         }, now.DifferencesFrom(before));
-        Assert.StartsWith("epochs: unset before, 4 now; matching.kind: wcam before, none now;", RunFingerprint.Describe(now.DifferencesFrom(before)), StringComparison.Ordinal);
+        Assert.StartsWith("matching.kind: wcam before, none now; epochs: unset before, 4 now;", RunFingerprint.Describe(now.DifferencesFrom(before)), StringComparison.Ordinal);
     }
 
     [Fact]
