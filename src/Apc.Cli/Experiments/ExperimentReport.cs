@@ -29,6 +29,19 @@ public static class ExperimentReport
             var (headers, rows) = results.Table(c.Name);
             report.Heading($"{c.Name} ({c.Method})");
             report.Table(headers, rows, caption: string.Join(' ', c.Options));
+            var mine = results.Statistics.Differences.Where(d => d.Compression == c.Name && (d.Attribution is not null ? d.Metric == "cosine" : d.Metric == "map_per_class")).ToList();
+            if (mine.Count > 0)
+                report.Table(["comparison", "measure", "mean [95 % interval over pairs or seeds]", "over seeds", "n"],
+                    mine.Select(d => new[]
+                    {
+                        d.Comparison, d.Attribution is null ? "mAP (pp)" : $"{d.Attribution} cosine",
+                        ExperimentStatistics.Format(d.Estimate, percent: d.Attribution is null, signed: true),
+                        d.Attribution is null ? "" : ExperimentStatistics.Format(d.OverSeeds, percent: false, signed: true),
+                        d.Attribution is null ? $"{d.Estimate.N} seeds" : $"{d.Estimate.N} pairs",
+                    }).ToList(),
+                    caption: $"Paired differences, {c.Name} (matcher − baseline; the plan's comparisons name their baseline's compression): " +
+                             "cosine over the (seed, image, class) pairs both models scored with a cluster bootstrap over images, and the Student-t " +
+                             "interval of the per-seed means; mAP per seed with a Student-t interval. More metrics in results.md.");
         }
         if (results.DeployedTable() is var (deployedHeaders, deployedRows))
         {

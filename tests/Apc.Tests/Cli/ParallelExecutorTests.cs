@@ -58,6 +58,7 @@ public class ParallelExecutorTests : IClassFixture<CompressCli>
         Assert.Contains(differences, d => (string?)d!["comparison"] == "WCAM − logit KD" && (string?)d["baseline_compression"] == "control");
         Assert.Contains("WCAM − logit KD", File.ReadAllText(Path.Combine(two, "results.md")));
         Assert.True(File.Exists(Path.Combine(two, "report.html")));
+        Assert.Contains("Paired differences, structured", File.ReadAllText(Path.Combine(two, "report.html")));
         // Figure 1 has a naive column for each and a WCAM column only for the compression that runs WCAM.
         Assert.Contains("structured, control without attribution matching (naive), then structured with WCAM", File.ReadAllText(Path.Combine(two, "report.html")));
 
