@@ -75,21 +75,33 @@ public abstract class MapMatcher : IAttributionMatcher
         var teacherActivations = Probe(teacher, teacherNames);
         var studentActivations = Probe(student, studentNames);
         CheckShapes(teacher, student, teacherActivations, studentActivations);
+    }
 
-        static Tensor[] Probe(ClassifierNet model, string[] names)
+    /// <summary>The matching layers of <paramref name="model"/> whose map is a single value (1×1) at the model's input
+    /// size. A map of one value is the same for every network once normalised, so matching there changes nothing (L_AM's
+    /// gradient is zero); e.g. VGG's last pool at 32 px. Empty when every map has at least two positions.</summary>
+    public IReadOnlyList<string> SinglePositionLayers(ClassifierNet model)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var names = Resolve(model, "teacher");
+        var activations = Probe(model, names);
+        return names.Where((_, i) => activations[i].dim() == 4 && activations[i].shape[2] * activations[i].shape[3] == 1).ToList();
+    }
+
+    static Tensor[] Probe(ClassifierNet model, string[] names)
+    {
+        var wasTraining = model.training;
+        model.eval();
+        try
         {
-            var wasTraining = model.training;
-            model.eval();
-            try
-            {
-                var c = model.Config;
-                var device = model.parameters().First().device;
-                var dtype = model.parameters().First().dtype;
-                var blank = zeros(new long[] { 1, c.InChannels, c.ImageSize, c.ImageSize }, dtype: dtype, device: device);
-                return Capture(model, blank, names, cutAtFirst: false).Activations;
-            }
-            finally { model.train(wasTraining); }
+            var c = model.Config;
+            var device = model.parameters().First().device;
+            var dtype = model.parameters().First().dtype;
+            var blank = zeros(new long[] { 1, c.InChannels, c.ImageSize, c.ImageSize }, dtype: dtype, device: device);
+            return Capture(model, blank, names, cutAtFirst: false).Activations;
         }
+        finally { model.train(wasTraining); }
     }
 
     /// <summary>The normalised teacher and student maps of every matching layer for a batch, without a graph

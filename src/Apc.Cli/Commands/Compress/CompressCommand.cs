@@ -47,6 +47,9 @@ public sealed class CompressCommand<TSettings> : Command<TSettings> where TSetti
         foreach (var layer in matcherOptions.EffectiveLayers)
             if (layer.Layer != LayerWeight.Default && matcherOptions.Kind != MatchingKind.None) teacher.ResolveLayer(layer.Layer);
         var matcher = Matchers.Create(matcherOptions);
+        if (matcher is MapMatcher map && map.SinglePositionLayers(teacher) is { Count: > 0 } flat)
+            Console.Error.WriteLine($"warning: --match-layers: {string.Join(", ", flat)} of {info.Arch} gives a 1x1 map at {info.ImageSize} px; a map of one " +
+                "value is the same for every network once normalised, so matching there changes nothing. Match an earlier layer or use larger images.");
 
         var config = new JsonObject
         {
