@@ -66,9 +66,8 @@ public static class ExperimentStatus
             return new Row(id, label, "running", null, $"on {running.Host} (pid {running.ProcessId}) since {since}, as its marker says");
         if (!StageJob.IsAlive(running))
             return new Row(id, label, "interrupted", null, $"its process (pid {running.ProcessId}, started {since}) ended without finishing; rerun the command to continue");
-        var last = File.Exists(log) ? File.ReadLines(log).LastOrDefault(l => l.Trim().Length > 0 && !l.StartsWith("# apc ", StringComparison.Ordinal)
-                                                                             && !l.Contains("NNPACK", StringComparison.Ordinal)) : null;
-        return new Row(id, label, "running", null, $"here (pid {running.ProcessId}) since {since}" + (last is null ? "" : $"; {last.Trim()}"));
+        var last = File.Exists(log) ? ParallelStageRunner.LastLine(log) : null;
+        return new Row(id, label, "running", null, $"here (pid {running.ProcessId}) since {since}" + (last is null ? "" : $"; {last}"));
     }
 
     public static void Print(IReadOnlyList<Row> rows)

@@ -159,7 +159,7 @@ public static class ParallelStageRunner
     }
 
     /// <summary>The log's last line of output (not the command line it starts with), cut to 100 characters.</summary>
-    static string LastLine(string log)
+    public static string LastLine(string log)
     {
         var line = ReadLines(log).LastOrDefault(l => l.Trim().Length > 0 && !l.StartsWith("# apc ", StringComparison.Ordinal)
                                                      && !l.Contains("NNPACK", StringComparison.Ordinal)) ?? "(no output yet)";

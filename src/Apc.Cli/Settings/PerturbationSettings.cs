@@ -50,8 +50,7 @@ public class PerturbationSettings : DataSettings
     ];
 
     /// <summary>The methods apc itself registers; a method user code registered may read any option.</summary>
-    static readonly HashSet<string> BuiltIn = ["gradcam", "gradcam++", "wcam", "saliency", "input-x-gradient", "integrated-gradients",
-        "smoothgrad", "lrp", "excitation-backprop", "contrastive-excitation-backprop", "rap", "occlusion", "rise"];
+    static readonly HashSet<string> BuiltIn = [.. AttributionMethods.BuiltInNames];
 
     /// <summary>Refuses an option given with no method of <paramref name="methods"/> (canonical names) that reads it, e.g.
     /// --patch with --methods gradcam: the user expects it to change something. Methods registered by user code may read

@@ -31,6 +31,9 @@ public static class AttributionMethods
     /// <summary>Valid names, in the order help texts list them (built-in first, then those user code registered).</summary>
     public static IReadOnlyList<string> Names => registry.Names;
 
+    /// <summary>The names apc itself registers (taken before any user code can register more).</summary>
+    public static IReadOnlyList<string> BuiltInNames { get; } = registry.Names.ToArray();
+
     /// <summary>The methods that need only the model's outputs (<see cref="IPerturbationMethod"/>), so that they also run on
     /// an ONNX export in ONNX Runtime.</summary>
     public static IReadOnlyList<string> PerturbationNames { get; } = new[] { "occlusion", "rise" };
