@@ -1,9 +1,10 @@
 using Apc.Cli.Commands;
 using Apc.Compression.Pruning;
+using Apc.Compression.Quantization;
 
 namespace Apc.Tests.Cli;
 
-/// <summary>--finetune-kd on the pruning sub-commands: logit distillation while fine-tuning, recorded in the step's
+/// <summary>--finetune-kd on the pruning and quantize sub-commands: logit distillation while fine-tuning, recorded in the step's
 /// settings only when it is on (so stages cached without it stay recognised), refused where it does not apply.</summary>
 public class FineTuneDistillationTests
 {
@@ -25,10 +26,23 @@ public class FineTuneDistillationTests
     }
 
     [Fact]
+    public void KdAlphaReachesTheQuantizeStage()
+    {
+        var on = Assert.Single(CompressStages.Steps(new QuantizeSettings { Teacher = "t.ckpt", Bits = 4, FineTuneKd = 0.9 }));
+        Assert.Equal(0.9, Assert.IsType<QuantizationStage>(on.Stage).Distillation!.Alpha);
+        Assert.Equal(0.9, on.Config!["kd_alpha"]!.GetValue<double>());
+        var off = Assert.Single(CompressStages.Steps(new QuantizeSettings { Teacher = "t.ckpt", Bits = 4 }));
+        Assert.Null(Assert.IsType<QuantizationStage>(off.Stage).Distillation);
+        Assert.False(off.Config!.ContainsKey("kd_alpha"));
+    }
+
+    [Fact]
     public void KdAlphaIsRefusedWhereItDoesNotApply()
     {
-        var error = Assert.Throws<UsageException>(() => Apc.Cli.ApcApp.Check(["compress", "quantize", "--teacher", "t.ckpt", "--finetune-kd", "0.5"]));
-        Assert.Contains("structured and unstructured", error.Message);
+        var error = Assert.Throws<UsageException>(() => Apc.Cli.ApcApp.Check(["compress", "kd", "--teacher", "t.ckpt", "--finetune-kd", "0.5"]));
+        Assert.Contains("--finetune-kd is an option of quantize, structured and unstructured, not of compress kd", error.Message);
+        error = Assert.Throws<UsageException>(() => Apc.Cli.ApcApp.Check(["compress", "quantize", "--teacher", "t.ckpt", "--no-qat", "--finetune-kd", "0.5"]));
+        Assert.Contains("--no-qat does not fine-tune", error.Message);
         error = Assert.Throws<UsageException>(() => Apc.Cli.ApcApp.Check(["compress", "structured", "--teacher", "t.ckpt", "--finetune-kd", "1.5"]));
         Assert.Contains("--finetune-kd must be in [0, 1]", error.Message);
     }

@@ -27,8 +27,9 @@ public static class CompressOptionOwners
     /// compress method (Spectre's own message then stands).</summary>
     public static string? UnknownOptionMessage(string method, string option)
     {
-        var owners = Of(option).Where(o => o != CompressStages.Pipeline).ToList();
+        var owners = Of(option).Where(o => o != CompressStages.Pipeline).Order(StringComparer.Ordinal).ToList();
         if (owners.Count == 0 || !SubCommands.Any(s => s.Method == method)) return null;
-        return $"{option} is an option of {string.Join(" and ", owners)}, not of compress {method}; see apc compress {owners[0]} --help.";
+        string names = owners.Count == 1 ? owners[0] : string.Join(", ", owners.Take(owners.Count - 1)) + " and " + owners[^1];
+        return $"{option} is an option of {names}, not of compress {method}; see apc compress {owners[0]} --help.";
     }
 }

@@ -176,11 +176,13 @@ public static class CompressStages
         if (q.NoQat) options = options with { Qat = false };
         if (q.RangeMomentum is { } momentum) options = options with { RangeMomentum = momentum };
         options = options.Validated();
+        if (!options.Qat && s is IFineTuneDistillationOptions { FineTuneKd: > 0 })
+            throw new UsageException("--finetune-kd distils while fine-tuning, and --no-qat does not fine-tune; drop one of them.");
         var config = new JsonObject
         {
             ["bits"] = options.Bits, ["activation_bits"] = options.ActivationBits, ["calibration_images"] = options.CalibrationImages,
             ["qat"] = options.Qat, ["range_momentum"] = options.RangeMomentum,
         };
-        return new PipelineStep(new QuantizationStage(options), Schedule(s, fromScratch: false), config);
+        return new PipelineStep(new QuantizationStage(options) { Distillation = FineTuneDistillation(s, config) }, Schedule(s, fromScratch: false), config);
     }
 }

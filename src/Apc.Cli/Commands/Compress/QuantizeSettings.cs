@@ -14,7 +14,7 @@ public interface IQuantizeOptions
 }
 
 /// <summary>apc compress quantize: integer grids for weights and activations, then quantization-aware fine-tuning.</summary>
-public sealed class QuantizeSettings : CompressSettings, IQuantizeOptions
+public sealed class QuantizeSettings : CompressSettings, IQuantizeOptions, IFineTuneDistillationOptions
 {
     public override string Method => "quantize";
 
@@ -37,4 +37,8 @@ public sealed class QuantizeSettings : CompressSettings, IQuantizeOptions
     [CommandOption("--range-momentum <M>")]
     [Description(CompressHelp.RangeMomentum + " Default 0.99.")]
     public double? RangeMomentum { get; init; }
+
+    [CommandOption("--finetune-kd <ALPHA>")]
+    [Description(CompressHelp.FineTuneKd)]
+    public double? FineTuneKd { get; init; }
 }

@@ -14,7 +14,7 @@ public interface IStructuredOptions
     int? Rounds { get; }
 }
 
-/// <summary>Logit distillation while a pruning stage fine-tunes (apc compress structured and unstructured).</summary>
+/// <summary>Logit distillation while a stage fine-tunes (apc compress structured, unstructured and quantize).</summary>
 public interface IFineTuneDistillationOptions
 {
     double? FineTuneKd { get; }

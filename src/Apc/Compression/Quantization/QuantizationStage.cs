@@ -40,6 +40,12 @@ public sealed class QuantizationStage : ICompressionStage
     /// <summary>The checked options.</summary>
     public QuantizationOptions Options { get; }
 
+    /// <summary>Logit distillation from the teacher during quantization-aware fine-tuning: the objective becomes
+    /// (1−α)·BCE + α·KD (+ β·L_AM), with α and T from these options (their Student is not used); null (the default) =
+    /// no KD term. With no matcher this is the "any teacher signal" control for attribution matching. Requires
+    /// <see cref="QuantizationOptions.Qat"/>: post-training quantization does not train.</summary>
+    public DistillationOptions? Distillation { get; init; }
+
     /// <summary>The post-training-quantized starting point of QAT (its epoch-0 candidate), in the stage's folder.</summary>
     const string StartName = "ptq-start.ckpt";
     /// <inheritdoc/>
@@ -49,6 +55,8 @@ public sealed class QuantizationStage : ICompressionStage
     public StageResult Run(StageContext context)
     {
         var training = context.Training.Validated();
+        if (Distillation is not null && !Options.Qat)
+            throw new UsageException("logit distillation (--finetune-kd) needs quantization-aware fine-tuning; drop --no-qat or --finetune-kd.");
         var device = DeviceParser.Parse(training.Device);
         if (training.Threads > 0) torch.set_num_threads(training.Threads);
         AtomicFile.EnsureWritableFolder(context.OutDir);
@@ -154,7 +162,7 @@ public sealed class QuantizationStage : ICompressionStage
         TrainingResult fit;
         try
         {
-            var run = new TrainingRun(model, context.Data, new CompressionObjective(context.Teacher, context.Matcher), training,
+            var run = new TrainingRun(model, context.Data, new CompressionObjective(context.Teacher, context.Matcher, Distillation), training,
                 context.OutDir, context.Template with { Kind = Kind, Compression = compression }, context.Resume, context.Monitor,
                 AfterStep: _ => masters.AfterStep(), ExtraTensors: Extra, Masks: context.Masks);
             fit = Trainer.Fit(run);

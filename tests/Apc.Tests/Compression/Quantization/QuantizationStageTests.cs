@@ -127,6 +127,29 @@ public class QuantizationStageTests
     }
 
     [Fact]
+    public void QuantizationAwareTrainingWithLogitDistillationAddsTheKdTermWithWeightAlpha()
+    {
+        var data = QuantTestSetup.Data();
+        using var teacher = QuantTestSetup.NewModelWithStatistics(data);
+        using var dir = new TempFolder();
+        var distillation = new DistillationOptions("the network being fine-tuned", Alpha: 0.3, Temperature: 4);
+        var result = new QuantizationStage(new QuantizationOptions(Bits: 4, CalibrationImages: 32)) { Distillation = distillation }
+            .Run(QuantTestSetup.Context(teacher, data, dir.Path, epochs: 1));
+        result.Model.Dispose();
+        var epoch = Assert.Single(result.Training!.History);
+        Assert.True(epoch.LossParts.ContainsKey("kd") && epoch.LossParts["kd"] > 0, string.Join(", ", epoch.LossParts.Keys));
+        // (1−α)·BCE + α·KD batch by batch, so also in the epoch's means.
+        var expected = 0.7 * epoch.LossParts["bce"] + 0.3 * epoch.LossParts["kd"];
+        Assert.True(Math.Abs(epoch.TrainLoss - expected) <= 1e-5 * Math.Abs(expected), $"{epoch.TrainLoss} vs {expected}");
+
+        // Post-training quantization does not train, so it has nothing to distil into: refused, not ignored.
+        using var ptqDir = new TempFolder();
+        var error = Assert.Throws<UsageException>(() => new QuantizationStage(new QuantizationOptions(Bits: 4, Qat: false)) { Distillation = distillation }
+            .Run(QuantTestSetup.Context(teacher, data, ptqDir.Path)));
+        Assert.Contains("--finetune-kd", error.Message);
+    }
+
+    [Fact]
     public void QuantizationAwareTrainingKeepsThePostTrainingQuantizedStartWhenNoEpochBeatsIt()
     {
         var data = QuantTestSetup.Data();
