@@ -22,6 +22,10 @@ public sealed class EvaluateSettings : PerturbationSettings
     [Description("A reference model (usually the teacher): adds teacher–student consistency and its own localisation.")]
     public string? Reference { get; init; }
 
+    [CommandOption("--reference-maps <DIR>")]
+    [Description("With --reference: a folder of the reference's maps, shared by evaluations against the same reference. Maps found there (named by the reference's checksum, the method and its options, the image's pixels and the class) are read, the others computed and added. apc experiment uses OUT/reference-maps.")]
+    public string? ReferenceMaps { get; init; }
+
     [CommandOption("--split <SPLIT>")]
     [Description("val or test (fashion-scenes); VOC always uses Segmentation/val, which has masks.")]
     [DefaultValue("val")]
@@ -91,8 +95,11 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
             "test" => data.Test ?? throw new UsageException($"--split test: data set '{settings.Dataset}' has no test split."),
             _ => throw new UsageException($"--split '{settings.Split}': expected val or test."),
         };
+        if (settings.ReferenceMaps is not null && settings.Reference is null)
+            throw new UsageException("--reference-maps holds a reference's maps: give the reference with --reference.");
+        var referenceMaps = settings.ReferenceMaps is null ? null : new ReferenceMapCache(settings.ReferenceMaps, RunFingerprints.Checkpoint(settings.Reference!));
         var options = new EvaluationOptions(methods, settings.BatchSize, settings.Tolerance, Faithfulness: settings.Faithfulness,
-            Attribution: attribution);
+            Attribution: attribution, ReferenceMaps: referenceMaps);
         var fingerprint = RunFingerprints.Merge("evaluate", new System.Text.Json.Nodes.JsonObject
         {
             ["model"] = RunFingerprints.Checkpoint(settings.Model),
@@ -123,6 +130,8 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
         else foreach (var table in EvaluationTables.Tables(report)) console.Write(table);
         if (report.SkippedClasses.Count > 0)
             console.MarkupLine($"[yellow]classes without positives in this split (skipped by mAP):[/] {Markup.Escape(string.Join(", ", report.SkippedClasses))}");
+        if (referenceMaps is not null)
+            console.MarkupLine($"reference maps: {referenceMaps.Hits} read, {referenceMaps.Misses} computed and added to {Markup.Escape(referenceMaps.Folder)}.");
         console.MarkupLine($"Wrote {Markup.Escape(Path.Combine(settings.Out, "evaluation.json"))} ({report.Seconds.ToString("F0", CultureInfo.InvariantCulture)} s).");
         return 0;
     }

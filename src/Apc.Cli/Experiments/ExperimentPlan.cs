@@ -18,6 +18,8 @@ public static class ExperimentPlan
         var stages = new List<ExperimentStage>();
         var runs = new List<ExperimentRun>();
         var d = config.Data;
+        // The teacher's maps, computed once and read by every evaluation against the same teacher (keyed by its checksum).
+        var referenceMaps = Path.Combine(outDir, "reference-maps");
         string[] Common(int seed) => new[] { "--device", device, "--threads", threads.ToString(), "--seed", seed.ToString() };
         string[] Data(int? valSize, int? trainSize = null)
         {
@@ -31,7 +33,7 @@ public static class ExperimentPlan
         string[] Evaluate(string model, string? reference, string evalDir, int seed)
         {
             var a = new List<string> { "evaluate", "--model", model, "--methods", string.Join(',', config.Evaluation.Methods), "--out", evalDir };
-            if (reference is not null) a.AddRange(new[] { "--reference", reference });
+            if (reference is not null) a.AddRange(new[] { "--reference", reference, "--reference-maps", referenceMaps });
             if (!config.Evaluation.OnTestSplit) return a.Concat(Data(config.Evaluation.ValSize)).Concat(Common(seed)).ToArray();
             a.AddRange(new[] { "--split", "test" });
             if (config.Evaluation.ValSize is { } n) a.AddRange(new[] { "--test-size", n.ToString() });
@@ -49,7 +51,7 @@ public static class ExperimentPlan
                         "--device", device, "--threads", threads.ToString() },
                 Path.Combine(dir, "DONE"), 0.5, needs));
             var evalDir = Path.Combine(dir, "evaluation");
-            var a = new List<string> { "evaluate", "--model", onnx, "--reference", teacher, "--methods", string.Join(',', deploy.Methods) };
+            var a = new List<string> { "evaluate", "--model", onnx, "--reference", teacher, "--reference-maps", referenceMaps, "--methods", string.Join(',', deploy.Methods) };
             if (deploy.Methods.Contains("occlusion")) a.AddRange(["--patch", deploy.Patch.ToString(), "--stride", deploy.Stride.ToString()]);
             a.AddRange(["--out", evalDir]);
             if (config.Evaluation.OnTestSplit) a.AddRange(new[] { "--split", "test", "--test-size", deploy.Images.ToString() });

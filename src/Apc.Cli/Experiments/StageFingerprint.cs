@@ -7,10 +7,11 @@ namespace Apc.Cli.Experiments;
 /// checkpoint (--teacher, --model, --reference, a --student file) replaced by its content's SHA-256 at the moment the
 /// stage runs or is skipped. A stage's done marker stores it; a finished stage is skipped only when the marker's
 /// fingerprint equals the stage's now. Left out: --out and --summary (where the stage writes, not a setting),
+/// --reference-maps (where the reference's maps are kept: read or computed, they are the same maps),
 /// --resume/--force/--verbose (-v), and --threads.</summary>
 public static class StageFingerprint
 {
-    static readonly HashSet<string> Ignored = new(StringComparer.Ordinal) { "--resume", "--force", "--verbose", "-v", "--threads", "--out", "--summary" };
+    static readonly HashSet<string> Ignored = new(StringComparer.Ordinal) { "--resume", "--force", "--verbose", "-v", "--threads", "--out", "--summary", "--reference-maps" };
     static readonly HashSet<string> CheckpointOptions = new(StringComparer.Ordinal) { "--teacher", "--model", "--reference", "--student" };
 
     public static RunFingerprint Of(IReadOnlyList<string> arguments)

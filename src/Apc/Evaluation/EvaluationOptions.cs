@@ -10,6 +10,8 @@ namespace Apc.Evaluation;
 /// <param name="Faithfulness">Also compute deletion and insertion curves (one forward per step per batch).</param>
 /// <param name="FaithfulnessSteps">Steps of the deletion and insertion curves.</param>
 /// <param name="Attribution">Settings of the attribution methods; null: their defaults.</param>
+/// <param name="ReferenceMaps">Where the reference's maps are read from and written to, so that evaluations of several
+/// models against one reference compute them once; null: computed in every evaluation.</param>
 public sealed record EvaluationOptions(
     IReadOnlyList<string> Methods,
     int BatchSize = 64,
@@ -17,4 +19,5 @@ public sealed record EvaluationOptions(
     double TopPercent = 10,
     bool Faithfulness = false,
     int FaithfulnessSteps = 16,
-    AttributionOptions? Attribution = null);
+    AttributionOptions? Attribution = null,
+    ReferenceMapCache? ReferenceMaps = null);

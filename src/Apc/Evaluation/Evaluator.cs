@@ -40,7 +40,8 @@ public static class Evaluator
         CheckCompatible(model.Config, data, "--model");
         if (reference is not null) CheckCompatible(reference.Config, data, "--reference");
         if (options.BatchSize < 1) throw new UsageException($"--batch-size must be at least 1 (got {options.BatchSize}).");
-        var methods = options.Methods.Select(m => AttributionMethods.Create(m, (options.Attribution ?? new AttributionOptions()) with { Normalization = data.Normalization })).ToList();
+        var attribution = (options.Attribution ?? new AttributionOptions()) with { Normalization = data.Normalization };
+        var methods = options.Methods.Select(m => AttributionMethods.Create(m, attribution)).ToList();
         foreach (var (side, name) in new[] { (model, "--model"), (reference, "--reference") })
             if (side is not null and not TorchClassifier && methods.FirstOrDefault(m => m is not IPerturbationMethod) is { } gradient)
                 throw new ApcException($"{name}: method '{gradient.Name}' needs gradients, which an ONNX model does not give; " +
@@ -91,7 +92,10 @@ public static class Evaluator
                             for (int m = 0; m < methods.Count; m++)
                             {
                                 var maps = Attribute(methods[m], model, inputs, targets);
-                                Tensor? referenceMaps = reference is null ? null : Attribute(methods[m], reference, inputs, targets);
+                                var method = methods[m];
+                                Tensor? referenceMaps = reference is null ? null
+                                    : options.ReferenceMaps is { } cache ? cache.Maps(method, attribution, inputs, targets, (x, t) => Attribute(method, reference, x, t))
+                                    : Attribute(method, reference, inputs, targets);
                                 var (pointing, auc, consistency) = Score(scores[m], maps, chunkMasks, referenceMaps, referencePredicts[start..(int)end], options, model, inputs, targets);
                                 pairRecords[m].Add(imageIndex[start..(int)end], classIndex[start..(int)end], pointing, auc, consistency);
                                 if (referenceMaps is not null) Score(referenceScores[m], referenceMaps, chunkMasks, null, null, options with { Faithfulness = false }, reference!, inputs, targets);

@@ -97,6 +97,45 @@ public class EvaluateExplainTests
     }
 
     [Fact]
+    public void EvaluationsReadingTheReferencesMapsFromAFolderScoreExactlyAsEvaluationsComputingThem()
+    {
+        using var dir = new TempFolder();
+        // The model is the shipped teacher (it predicts many pairs); the reference is the teacher with its last conv's
+        // weights changed, so that its maps differ from the model's.
+        var model = Apc.Cli.Experiments.ShippedTeacher.Verified();
+        var reference = dir.File("changed.ckpt");
+        using (var teacher = Apc.Checkpoints.ModelCheckpoint.Load(model))
+        {
+            var lastConv = teacher.Model.modules().OfType<TorchSharp.Modules.Conv2d>().Last();
+            using (TorchSharp.torch.no_grad()) lastConv.weight!.mul_(TorchSharp.torch.rand_like(lastConv.weight).add(0.5));
+            Apc.Checkpoints.ModelCheckpoint.Save(reference, teacher.Info, teacher.Model);
+        }
+        string[] data = ["--dataset", "fashion-scenes", "--val-size", "32", "--batch-size", "32"];
+        string[] Evaluate(string output, params string[] extra) =>
+            new[] { "evaluate", "--model", model, "--reference", reference, "--methods", "gradcam,lrp", "--out", dir.File(output) }.Concat(extra).Concat(data).ToArray();
+
+        var maps = dir.File("reference-maps");
+        foreach (var (output, extra) in new[] { ("computed", Array.Empty<string>()), ("filled", new[] { "--reference-maps", maps }), ("read", new[] { "--reference-maps", maps }) })
+        {
+            var (code, error) = CliRunner.Run(Evaluate(output, extra));
+            Assert.True(code == 0, error);
+        }
+        int files = Directory.GetFiles(maps, "*.map", SearchOption.AllDirectories).Length;
+        var pairs = Apc.Evaluation.PairsFile.Read(dir.File("computed/pairs.json"));
+        Assert.Equal(pairs["gradcam"].Count + pairs["lrp"].Count, files); // one map per scored pair and method
+        Assert.True(files > 0, "the model predicted no pair; the comparison below would be empty");
+        string Scores(string output) => JsonNode.Parse(File.ReadAllText(dir.File($"{output}/evaluation.json")))!["attribution"]!.ToJsonString();
+        Assert.Equal(Scores("computed"), Scores("filled"));
+        Assert.Equal(Scores("computed"), Scores("read"));
+        Assert.Equal(File.ReadAllText(dir.File("computed/pairs.json")), File.ReadAllText(dir.File("read/pairs.json")));
+        Assert.Equal(files, Directory.GetFiles(maps, "*.map", SearchOption.AllDirectories).Length); // the third run added nothing
+
+        var (usage, message) = CliRunner.Run(new[] { "evaluate", "--model", model, "--reference-maps", maps, "--out", dir.File("no-reference") }.Concat(data).ToArray());
+        Assert.Equal(2, usage);
+        Assert.Contains("--reference-maps holds a reference's maps: give the reference with --reference.", message);
+    }
+
+    [Fact]
     public void EvaluateAndExplainRejectBadInputWithOneLine()
     {
         using var dir = new TempFolder();

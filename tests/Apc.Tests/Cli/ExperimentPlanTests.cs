@@ -115,6 +115,14 @@ public class ExperimentPlanTests
             var options = a.Where(x => x.StartsWith("--", StringComparison.Ordinal)).ToList();
             Assert.Equal(options.Count, options.Distinct().Count()); // no option given twice
         });
+        // Every evaluation against the teacher shares one folder of the teacher's maps; where it lies is not part of the stage.
+        var againstTeacher = stages.Where(s => s.Arguments[0] == "evaluate" && s.Arguments.Contains("--reference")).ToList();
+        Assert.Equal(2 * runs.Count(r => r.Compression != "teacher"), againstTeacher.Count - 1); // + the exported teacher's
+        Assert.All(againstTeacher, s => Assert.Equal(Path.Combine("out", "reference-maps"), s.Arguments[s.Arguments.ToList().IndexOf("--reference-maps") + 1]));
+        Assert.DoesNotContain("--reference-maps", stages.Single(s => s.Id == "s0-teacher-eval").Arguments);
+        var evalArgs = againstTeacher[0].Arguments.ToArray();
+        var elsewhere = evalArgs.Select((x, i) => i > 0 && evalArgs[i - 1] == "--reference-maps" ? "/elsewhere" : x).ToArray();
+        Assert.Empty(StageFingerprint.Of(elsewhere).DifferencesFrom(StageFingerprint.Of(evalArgs)));
         // A plan without a deployment section has no such stages (older configs run as before).
         var (plain, plainRuns) = ExperimentPlan.Build(config with { Deployment = null }, "out", "cpu", 1);
         Assert.DoesNotContain(plain, s => s.Arguments[0] == "export");
