@@ -61,4 +61,14 @@ static class EarlyChecks
             throw new UsageException($"--methods {gradient.Name}: needs gradients, which {onnx.Option} '{onnx.Path}' (an ONNX model) does not give; " +
                 $"on ONNX models use {string.Join(", ", AttributionMethods.PerturbationNames)}, or give the checkpoint it was exported from.");
     }
+
+    /// <summary>--layer is read by the CAM methods and Excitation Backprop only: with built-in methods none of which reads
+    /// it, it is a usage error rather than silently unused (a method registered by user code may read it).</summary>
+    public static void LayerReadBy(string? layer, IReadOnlyList<IAttributionMethod> methods)
+    {
+        if (layer is null || methods.Any(m => !AttributionMethods.BuiltInNames.Contains(m.Name))) return;
+        if (methods.Any(m => m is CamMethod or ExcitationBackprop)) return;
+        throw new UsageException($"--layer applies to gradcam, gradcam++, wcam and (contrastive-)excitation-backprop, and --methods " +
+            $"({(methods.Count == 0 ? "none" : string.Join(",", methods.Select(m => m.Name)))}) holds none of them.");
+    }
 }

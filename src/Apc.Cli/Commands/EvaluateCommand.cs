@@ -79,8 +79,11 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
         if (methods.Length == 0 && settings.Methods is not null) throw new UsageException("--methods: give at least one attribution method.");
         var attribution = settings.AttributionOptions(settings.Layer);
         settings.RequireReadBy(methods);
+        if (settings.ReferenceMaps is not null && settings.Reference is null)
+            throw new UsageException("--reference-maps holds a reference's maps: give the reference with --reference.");
         // Validates names and options before any work.
         var created = methods.Select(m => AttributionMethods.Create(m, attribution)).ToList();
+        EarlyChecks.LayerReadBy(settings.Layer, created);
         EarlyChecks.PerturbationOnlyOnOnnx(created, ("--model", settings.Model), ("--reference", settings.Reference));
         AtomicFile.EnsureWritableFolder(settings.Out);
         using var model = ModelLoading.LoadClassifier(settings.Model, settings.Device, "--model", settings.Threads);
@@ -95,8 +98,6 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
             "test" => data.Test ?? throw new UsageException($"--split test: data set '{settings.Dataset}' has no test split."),
             _ => throw new UsageException($"--split '{settings.Split}': expected val or test."),
         };
-        if (settings.ReferenceMaps is not null && settings.Reference is null)
-            throw new UsageException("--reference-maps holds a reference's maps: give the reference with --reference.");
         var referenceMaps = settings.ReferenceMaps is null ? null : new ReferenceMapCache(settings.ReferenceMaps, RunFingerprints.Checkpoint(settings.Reference!));
         var options = new EvaluationOptions(methods, settings.BatchSize, settings.Tolerance, Faithfulness: settings.Faithfulness,
             Attribution: attribution, ReferenceMaps: referenceMaps);

@@ -65,7 +65,9 @@ public sealed class ExplainCommand : Command<ExplainSettings>
         CheckSaveMaps(settings.SaveMaps);
         var attributionOptions = settings.AttributionOptions(settings.Layer);
         settings.RequireReadBy(methods);
-        EarlyChecks.PerturbationOnlyOnOnnx(methods.Select(m => AttributionMethods.Create(m, attributionOptions)), ("--model", settings.Model), ("--reference", settings.Reference));
+        var created = methods.Select(m => AttributionMethods.Create(m, attributionOptions)).ToList();
+        EarlyChecks.LayerReadBy(settings.Layer, created);
+        EarlyChecks.PerturbationOnlyOnOnnx(created, ("--model", settings.Model), ("--reference", settings.Reference));
         AtomicFile.EnsureWritableFolder(settings.Out);
         using var model = ModelLoading.LoadClassifier(settings.Model, settings.Device, "--model", settings.Threads);
         using var reference = settings.Reference is null ? null : ModelLoading.LoadClassifier(settings.Reference, settings.Device, "--reference", settings.Threads);
