@@ -220,13 +220,15 @@ public sealed record ExperimentConfig
         if (Teacher.Checkpoint is { } given) Util.InputPath.RequireFile(given, $"experiment config '{source}': teacher checkpoint", "a checkpoint file");
 
         // Every stage's command line, parsed and checked as the stage will run it (nothing runs, nothing is written).
-        var (stages, _) = ExperimentPlan.Build(this, Path.Combine(Path.GetTempPath(), "apc-plan-check"), "cpu", 0);
+        // Built under a stand-in output folder, which a message shows as OUT (the folder --out will give).
+        string standIn = Path.Combine(Path.GetTempPath(), "apc-plan-check");
+        var (stages, _) = ExperimentPlan.Build(this, standIn, "cpu", 0);
         foreach (var stage in stages)
         {
             var args = stage.Arguments;
             try { ApcApp.Check(args); }
             catch (Exception e) when (e is ApcException or Spectre.Console.Cli.CommandAppException)
-            { throw Bad($"stage '{stage.Label}' would fail: {e.Message.TrimEnd('.')} (in: apc {string.Join(' ', args)})."); }
+            { throw Bad($"stage '{stage.Label}' would fail: {e.Message.TrimEnd('.').Replace(standIn, "OUT")} (in: apc {string.Join(' ', args).Replace(standIn, "OUT")})."); }
         }
         // After the stages: a misspelled method or matcher is named as such, not as a comparison that cannot find it.
         if (Comparisons is null) throw Bad("'comparisons' is null; leave it out for none.");

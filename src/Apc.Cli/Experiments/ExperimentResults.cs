@@ -197,8 +197,22 @@ public sealed class ExperimentResults
     public IEnumerable<(string Label, string Matcher, IReadOnlyList<RunValues> Seeds)> Rows(string compression)
     {
         yield return ("Teacher", "-", Runs.Where(r => r.Run.Compression == "teacher").ToList());
-        foreach (var m in Config.Compressions.FirstOrDefault(c => c.Name == compression) is { } section ? Config.MatchersOf(section) : Config.Matchers)
-            yield return (MatcherTitle(m), m, Runs.Where(r => r.Run.Compression == compression && r.Run.Matcher == m).ToList());
+        var section = Config.Compressions.FirstOrDefault(c => c.Name == compression);
+        foreach (var m in section is not null ? Config.MatchersOf(section) : Config.Matchers)
+            yield return (MatcherTitle(m, section), m, Runs.Where(r => r.Run.Compression == compression && r.Run.Matcher == m).ToList());
+    }
+
+    /// <summary>The row title of <paramref name="matcher"/> in the compression <paramref name="section"/>: as
+    /// <see cref="MatcherTitle(string)"/>, except that a compression fine-tuned with logit distillation (--finetune-kd
+    /// above 0) and no matcher is the logit-KD control, not naive compression.</summary>
+    public static string MatcherTitle(string matcher, ExperimentConfig.CompressionSection? section)
+    {
+        if (matcher != "none" || section is null) return MatcherTitle(matcher);
+        var options = section.Options.ToList();
+        int at = options.IndexOf("--finetune-kd");
+        bool distils = at >= 0 && at + 1 < options.Count
+            && double.TryParse(options[at + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out var alpha) && alpha > 0;
+        return distils ? "logit KD, no matching" : MatcherTitle(matcher);
     }
 
     public static string MatcherTitle(string matcher) => matcher switch
@@ -278,7 +292,7 @@ public sealed class ExperimentResults
         Add("Teacher", Runs.Where(r => r.Run.Compression == "teacher").ToList());
         foreach (var c in Config.Compressions)
             foreach (var m in Config.MatchersOf(c))
-                Add($"{c.Name} {MatcherTitle(m)}", Runs.Where(r => r.Run.Compression == c.Name && r.Run.Matcher == m).ToList());
+                Add($"{c.Name} {MatcherTitle(m, c)}", Runs.Where(r => r.Run.Compression == c.Name && r.Run.Matcher == m).ToList());
         return (headers.ToArray(), rows);
     }
 

@@ -263,7 +263,7 @@ public sealed class ExperimentStatistics
         var rows = new List<string[]>();
         var rowKeys = new List<(string Compression, string Row)> { ("teacher", "Teacher") };
         var section = config.Compressions.FirstOrDefault(c => c.Name == compression);
-        rowKeys.AddRange((section is null ? config.Matchers : config.MatchersOf(section)).Select(m => (compression, ExperimentResults.MatcherTitle(m))));
+        rowKeys.AddRange((section is null ? config.Matchers : config.MatchersOf(section)).Select(m => (compression, ExperimentResults.MatcherTitle(m, section))));
         foreach (var (comp, row) in rowKeys)
         {
             string Gap(string metric) =>

@@ -45,8 +45,9 @@ public static class ExperimentStatus
             }
             if (jobId is null)
             {
-                rows.Add(stage is not null && StageJob.ReadRunning(stage.DoneMarker) is { } local
-                    ? Local(job.Id, job.Label, local, Path.Combine(ParallelStageRunner.LogFolder(outDir), job.Id + ".log"))
+                var log = Path.Combine(ParallelStageRunner.LogFolder(outDir), job.Id + ".log");
+                rows.Add(stage is not null && StageJob.ReadRunning(stage.DoneMarker) is { } local ? Local(job.Id, job.Label, local, log)
+                    : stage is not null && StageJob.ReadFailure(stage.DoneMarker) is { } failure ? Failed(job.Id, job.Label, failure, log)
                     : new Row(job.Id, job.Label, "not run", null, ""));
                 continue;
             }
@@ -55,6 +56,15 @@ public static class ExperimentStatus
             rows.Add(new Row(job.Id, job.Label, "failed", jobId, string.Join("; ", new[] { state, why }.Where(s => !string.IsNullOrEmpty(s)))));
         }
         return rows;
+    }
+
+    /// <summary>A stage whose command failed when the local executor ran it: its exit code, when, and the first error
+    /// line of its log (with --jobs; in-process runs print it to the terminal).</summary>
+    static Row Failed(string id, string label, StageJob.Failure failure, string log)
+    {
+        var when = failure.EndedUtc.ToLocalTime().ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+        var why = File.Exists(log) ? FirstErrorLine(log) : null;
+        return new Row(id, label, "failed", null, $"exit code {failure.ExitCode} at {when}" + (string.IsNullOrEmpty(why) ? "" : $"; {why}"));
     }
 
     /// <summary>A stage the local executor started: running while its process lives on this host; interrupted when that

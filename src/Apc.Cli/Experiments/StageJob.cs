@@ -14,6 +14,27 @@ public static class StageJob
     /// <summary>DONE → DONE.running: present only while the stage's command runs (removed when it ends, however).</summary>
     public static string RunningMarker(string doneMarker) => doneMarker + ".running";
 
+    /// <summary>DONE → DONE.failed: written when the stage's command failed (exit code, when), removed when it runs again.</summary>
+    public static string FailedMarker(string doneMarker) => doneMarker + ".failed";
+
+    /// <summary>A failed marker's contents: the stage's exit code and when it ended.</summary>
+    public sealed record Failure(int ExitCode, DateTime EndedUtc);
+
+    /// <summary>The failure recorded beside <paramref name="doneMarker"/>; null when there is none or it is unreadable.</summary>
+    public static Failure? ReadFailure(string doneMarker)
+    {
+        try
+        {
+            var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(FailedMarker(doneMarker)));
+            return new Failure((int)json!["exit_code"]!, DateTime.Parse((string)json["ended"]!, null, System.Globalization.DateTimeStyles.RoundtripKind));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or NullReferenceException
+                                  or InvalidOperationException or FormatException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>A running marker's contents: who runs the stage, since when.</summary>
     public sealed record Running(int ProcessId, string Host, DateTime StartedUtc);
 
@@ -51,14 +72,15 @@ public static class StageJob
         }
     }
 
-    /// <exception cref="ApcException">The stage's command failed (its own error line was printed first), or the marker
-    /// cannot be written.</exception>
+    /// <exception cref="ApcException">The stage's command failed (its own error line was printed first; a
+    /// <see cref="UsageException"/> when it exited 2, a usage error), or the marker cannot be written.</exception>
     public static void Run(string label, IReadOnlyList<string> arguments, string doneMarker)
     {
         var markerFolder = Path.GetDirectoryName(Path.GetFullPath(doneMarker))!;
         var fingerprint = StageFingerprint.Of(arguments);
         AtomicFile.EnsureWritableFolder(markerFolder, "done marker folder");
         var running = RunningMarker(doneMarker);
+        Delete(FailedMarker(doneMarker));
         AtomicFile.WriteJson(running, new System.Text.Json.Nodes.JsonObject
         {
             ["pid"] = Environment.ProcessId, ["host"] = Environment.MachineName, ["started"] = DateTime.UtcNow.ToString("o"),
@@ -67,13 +89,31 @@ public static class StageJob
         try { code = ApcApp.Run(arguments.ToArray()); }
         finally
         {
-            try { File.Delete(running); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // a --force stage may have replaced its folder
+            Delete(running); // a --force stage may have replaced its folder
         }
         if (code != 0)
-            throw new ApcException($"experiment stage '{label}' failed (exit code {code}); fix the cause and rerun the same command to continue.");
+        {
+            try
+            {
+                AtomicFile.EnsureWritableFolder(markerFolder, "done marker folder");
+                AtomicFile.WriteJson(FailedMarker(doneMarker), new System.Text.Json.Nodes.JsonObject
+                {
+                    ["exit_code"] = code, ["ended"] = DateTime.UtcNow.ToString("o"), ["host"] = Environment.MachineName,
+                });
+            }
+            catch (ApcException) { } // the stage's own error matters more than the note about it
+            // A usage error of the stage's command stays one (exit code 2), so that apc stage exits as the verb did.
+            var message = $"experiment stage '{label}' failed (exit code {code}); fix the cause and rerun the same command to continue.";
+            throw code == 2 ? new UsageException(message) : new ApcException(message);
+        }
         AtomicFile.EnsureWritableFolder(markerFolder, "done marker folder");
         AtomicFile.WriteJson(doneMarker, StageFingerprint.Marker(fingerprint));
+    }
+
+    static void Delete(string path)
+    {
+        try { File.Delete(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     /// <summary>The command line a forced run uses: the same, without --resume and with --force.</summary>

@@ -120,6 +120,11 @@ public class ExperimentStatisticsTests
         Assert.DoesNotContain(stats.Differences, d => d.Compression == "kd-control");
         // The control's table has the teacher and its one row; the comparison is listed under the model's compression.
         Assert.Equal(["Teacher", "naive"], new ExperimentResults(config, runs).Rows("kd-control").Select(r => r.Label));
+        // A control fine-tuned with logit distillation is titled as such, not "naive".
+        var distilled = new ExperimentConfig.CompressionSection { Method = "structured", Label = "structured-kd", Options = ["--ratio", "0.3", "--finetune-kd", "0.9"], Matchers = ["none"] };
+        Assert.Equal("logit KD, no matching", ExperimentResults.MatcherTitle("none", distilled));
+        Assert.Equal("naive", ExperimentResults.MatcherTitle("none", distilled with { Options = ["--ratio", "0.3", "--finetune-kd", "0"] }));
+        Assert.Equal("+ WCAM", ExperimentResults.MatcherTitle("wcam", distilled));
         Assert.Contains("| WCAM − control |", stats.Markdown(config, "kd").Replace("  ", " "), StringComparison.Ordinal);
         var json = stats.DifferencesJson().Single(d => (string?)d!["comparison"] == "WCAM − control" && (string?)d!["metric"] == "cosine")!;
         Assert.Equal("kd-control", (string?)json["baseline_compression"]);

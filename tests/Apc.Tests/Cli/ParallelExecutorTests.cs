@@ -85,6 +85,11 @@ public class ParallelExecutorTests : IClassFixture<CompressCli>
         Assert.NotEmpty(logs);
         Assert.Contains(logs, log => File.ReadAllText(log).Contains("teacher.ckpt", StringComparison.Ordinal));
         Assert.Empty(Directory.GetFiles(outDir, "DONE", SearchOption.AllDirectories));
+
+        // --status names the failed stages with their exit code and the error line of their log, not "not run".
+        var failed = Apc.Cli.Experiments.ExperimentStatus.Read(outDir).Where(r => r.State == "failed").ToList();
+        Assert.NotEmpty(failed);
+        Assert.All(failed, r => Assert.Matches(@"^exit code 1 at [0-9-]+ [0-9:]+; error: .*teacher\.ckpt", r.Detail));
     }
 
     [Fact]

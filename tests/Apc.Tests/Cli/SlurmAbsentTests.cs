@@ -89,5 +89,15 @@ public class SlurmAbsentTests
         (code, _) = CliRunner.Run("stage", "--done", Path.Combine(failing, "DONE"), "--", "evaluate", "--model", dir.File("missing.ckpt"), "--out", failing);
         Assert.Equal(1, code);
         Assert.False(File.Exists(Path.Combine(failing, "DONE")));
+        // It leaves a note of its failure instead, which a successful rerun removes (apc experiment --status reads it).
+        var failure = Apc.Cli.Experiments.StageJob.ReadFailure(Path.Combine(failing, "DONE"));
+        Assert.Equal(1, failure?.ExitCode);
+        // A usage error of the stage's command makes apc stage exit as the verb does: 2.
+        (code, error) = CliRunner.Run("stage", "--done", Path.Combine(failing, "DONE"), "--", "evaluate", "--model", dir.File("missing.ckpt"), "--threads", "100000", "--out", failing);
+        Assert.True(code == 2, error);
+        Assert.Equal(2, Apc.Cli.Experiments.StageJob.ReadFailure(Path.Combine(failing, "DONE"))?.ExitCode);
+        (code, error) = CliRunner.Run(new[] { "stage", "--done", Path.Combine(failing, "DONE"), "--label", "t", "--" }.Concat(CliRunner.TinyTrain(failing, "--epochs", "1", "--threads", "1")).ToArray());
+        Assert.True(code == 0, error);
+        Assert.Null(Apc.Cli.Experiments.StageJob.ReadFailure(Path.Combine(failing, "DONE")));
     }
 }
