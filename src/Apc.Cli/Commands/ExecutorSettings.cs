@@ -15,7 +15,7 @@ public class ExecutorSettings : CommonSettings
     public string Executor { get; init; } = "local";
 
     [CommandOption("--jobs <N>")]
-    [Description("With --executor local: stages run at once, each as its own process (default 1: one after another in this process). Without --threads each gets cores ÷ N threads; on 2 cores --jobs 2 finishes a plan sooner.")]
+    [Description("With --executor local: stages run at once, each as its own process (default 1: one after another in this process). Without --threads each gets cores ÷ N threads. On the 2-core development machine --jobs 2 was slower than one stage at a time (docs/performance.md); it pays where there are more cores than one stage uses well.")]
     [DefaultValue(1)]
     public int Jobs { get; init; } = 1;
 

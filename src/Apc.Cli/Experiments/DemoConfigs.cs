@@ -56,7 +56,7 @@ public static class DemoConfigs
     };
 
     /// <summary>apc demo: the study's two pruning methods, naive against WCAM, with one seed, less training data and
-    /// fewer evaluation scenes, sized to finish in about ten minutes on 2 cores with --jobs 2. It leaves out what the
+    /// fewer evaluation scenes, sized to finish in under ten minutes on 2 cores (7 min 41 s measured). It leaves out what the
     /// study (--full) has beside them: kd from scratch and 4-bit quantization (with a matcher, a third of the demo's
     /// time each), attention transfer and stochastic WCAM. Structured pruning fine-tunes 6 epochs on the 1,000 scenes
     /// (the study: 3 on 4,000): after 2 the WCAM network had not yet recovered from pruning (mAP 6.8 points below

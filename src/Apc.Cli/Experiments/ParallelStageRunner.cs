@@ -10,8 +10,8 @@ namespace Apc.Cli.Experiments;
 /// as the stages it needs (<see cref="ExperimentStage.Needs"/>) have finished. Each child's output goes to
 /// OUT/logs/ID.log; this process prints one line when a stage starts or ends and, every minute, what is running with the
 /// last line of its log. A failed stage stops new starts; the running ones finish (and keep their markers), then the
-/// failure is reported with the end of its log. On 2 cores two single-threaded stages finish sooner than one stage on
-/// two threads (docs/performance.md).</summary>
+/// failure is reported with the end of its log. On the 2-core development machine two single-threaded stages at once
+/// were slower than one stage at a time on two threads (docs/performance.md).</summary>
 public static class ParallelStageRunner
 {
     /// <summary>The folder of the children's logs.</summary>
