@@ -22,4 +22,4 @@ fill=$(run fill --reference-maps "$out/maps")
 read=$(run read --reference-maps "$out/maps")
 cmp -s "$out/plain/pairs.json" "$out/read/pairs.json" && same="identical pairs.json" || same="pairs.json DIFFER"
 awk -v p="$plain" -v f="$fill" -v r="$read" -v n="$n" -v m="$methods" -v s="$same" \
-  'BEGIN { printf "apc evaluate (%s, %d test scenes, 1 thread): no folder %.1f s, filling %.1f s, reading %.1f s; reading / no folder %.2f (%s)\n", m, n, p / 1000, f / 1000, r / 1000, r / p, s }'
+  'BEGIN { printf "evaluation against the teacher (%s, %d test scenes, 1 thread): no folder %.1f s, filling %.1f s, reading %.1f s; reading / no folder %.2f (%s)\n", m, n, p / 1000, f / 1000, r / 1000, r / p, s }'

@@ -21,6 +21,7 @@ static class EarlyChecks
             case CompressSettings c:
                 _ = c.OutputFormat;
                 c.ToMatcherOptions();
+                c.CheckedLatencyRepeats();
                 CompressStages.Steps(c);
                 c.ToDataOptions();
                 break;

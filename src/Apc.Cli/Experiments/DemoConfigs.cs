@@ -83,8 +83,8 @@ public static class DemoConfigs
         Teacher = Teacher(retrainTeacher) with { Epochs = retrainTeacher ? 1 : ShippedTeacher.Epochs, LrSteps = retrainTeacher ? "" : ShippedTeacher.LrSteps },
         Compressions = new ExperimentConfig.CompressionSection[]
         {
-            new() { Method = "kd", Options = new[] { "--student", Student, "--epochs", "1" } },
-            new() { Method = "structured", Options = new[] { "--ratio", "0.3", "--epochs", "1" } },
+            new() { Method = "kd", Options = new[] { "--student", Student, "--epochs", "1", "--latency-repeats", "0" } },
+            new() { Method = "structured", Options = new[] { "--ratio", "0.3", "--epochs", "1", "--latency-repeats", "0" } },
         },
         Matchers = new[] { "none", "wcam" },
         MatchWeight = MatchWeight,

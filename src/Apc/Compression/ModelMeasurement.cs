@@ -9,7 +9,7 @@ namespace Apc.Compression;
 /// <param name="Macs">Multiply-accumulates of one forward pass on one image (dense count: zeros are counted).</param>
 /// <param name="SizeBytes">Size of the checkpoint file as stored.</param>
 /// <param name="Prediction">Validation metrics; Agreement is top-1 agreement with the teacher (1 for the teacher).</param>
-/// <param name="LatencyMs">Median time of one eval-mode forward of the latency batch, in milliseconds.</param>
+/// <param name="LatencyMs">Median time of one eval-mode forward of the latency batch, in milliseconds; NaN when not measured.</param>
 /// <param name="Arch">Canonical architecture text.</param>
 public sealed record ModelMeasurement(
     string Arch,
@@ -33,7 +33,7 @@ public sealed record ModelMeasurement(
         };
         Prediction.Scores.AddTo(json);
         json["agreement"] = Prediction.Agreement is { } a ? Number(a) : null;
-        json["latency_ms"] = LatencyMs;
+        json["latency_ms"] = double.IsFinite(LatencyMs) ? LatencyMs : null; // NaN: not measured
         return json;
     }
 

@@ -45,6 +45,19 @@ public class CompressCommandTests : IClassFixture<CompressCli>
             metrics["compression_ratio"]!["parameters"]!.GetValue<double>(), 9);
         Assert.Equal(1.0, metrics["teacher"]!["agreement"]!.GetValue<double>());
         Assert.Contains("compress kd", metrics["provenance"]!["command"]!.GetValue<string>());
+        Assert.Equal(CompressionReport.LatencyRepeats, metrics["latency_ms"]!["repeats"]!.GetValue<int>());
+
+        // --latency-repeats 0: the same student, its latency recorded as not measured (null), not as a number.
+        using var unmeasured = new TempFolder();
+        (code, error) = CompressCli.Run("compress", "kd", "--teacher", cli.TeacherPath, "--student", "vgg11-bn:w=1/32",
+            "--match", "wcam", "--drop", "0.3", "--epochs", "1", "--latency-repeats", "0", "--out", unmeasured.Path);
+        Assert.True(code == 0, error);
+        var without = Metrics(unmeasured.Path);
+        Assert.Null(without["latency_ms"]!["model"]);
+        Assert.Null(without["latency_ms"]!["teacher"]);
+        Assert.Equal(0, without["latency_ms"]!["repeats"]!.GetValue<int>());
+        Assert.Null(without["compression_ratio"]!["latency"]);
+        Assert.Equal(metrics["map_per_class"]!.GetValue<double>(), without["map_per_class"]!.GetValue<double>());
     }
 
     [Fact]
@@ -98,6 +111,7 @@ public class CompressCommandTests : IClassFixture<CompressCli>
     [InlineData(2, "same spatial size", "--student", "resnet18:w=1/16")]
     [InlineData(2, "--ratio is an option of structured", "--ratio", "0.3")]
     [InlineData(2, "--bits must be between", "METHOD=quantize", "--bits", "12")]
+    [InlineData(2, "--latency-repeats must be in [0, 1000] (got 1001)", "--latency-repeats", "1001")]
     [InlineData(2, "unknown compression method 'prune'", "METHOD=prune")]
     [InlineData(1, "expects 1x32x32", "--image-size", "48")]
     public void BadInputGivesOneLineAndExitCode(int expected, string message, params string[] extra)

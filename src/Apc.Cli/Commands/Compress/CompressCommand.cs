@@ -29,6 +29,7 @@ public sealed class CompressCommand<TSettings> : Command<TSettings> where TSetti
         var methods = settings.Methods;
         var format = settings.OutputFormat;
         var matcherOptions = settings.ToMatcherOptions();
+        settings.CheckedLatencyRepeats();
         var steps = CompressStages.Steps(settings);
         var outDir = settings.OutDir;
         var reuse = RunFingerprints.Reuse(settings.Resume, settings.Force);
@@ -152,7 +153,8 @@ public sealed class CompressCommand<TSettings> : Command<TSettings> where TSetti
         using var latencyImages = CompressionReport.LatencyBatch(data.Val, device);
         var (teacherLogits, labels) = Inference.Predict(teacher, data.Val, settings.BatchSize, device);
         var (logits, _) = Inference.Predict(model, data.Val, settings.BatchSize, device);
-        var latency = CompressionReport.MedianLatencyMs(new[] { teacher, model }, latencyImages);
+        int repeats = settings.CheckedLatencyRepeats();
+        var latency = repeats == 0 ? new[] { double.NaN, double.NaN } : CompressionReport.MedianLatencyMs(new[] { teacher, model }, latencyImages, repeats: repeats);
         ModelMeasurement teacherMeasurement, modelMeasurement;
         using (teacherLogits) using (labels) using (logits)
         {
@@ -165,11 +167,11 @@ public sealed class CompressCommand<TSettings> : Command<TSettings> where TSetti
             if (key != "latency_ms") metrics[key] = value?.DeepClone();
         metrics["latency_ms"] = new JsonObject
         {
-            ["model"] = modelMeasurement.LatencyMs,
-            ["teacher"] = teacherMeasurement.LatencyMs,
+            ["model"] = double.IsFinite(modelMeasurement.LatencyMs) ? modelMeasurement.LatencyMs : null,
+            ["teacher"] = double.IsFinite(teacherMeasurement.LatencyMs) ? teacherMeasurement.LatencyMs : null,
             ["batch_images"] = latencyImages.shape[0],
             ["warmup"] = CompressionReport.LatencyWarmup,
-            ["repeats"] = CompressionReport.LatencyRepeats,
+            ["repeats"] = repeats,
             ["threads"] = torch.get_num_threads(),
             ["device"] = settings.Device,
         };

@@ -77,7 +77,16 @@ public abstract class CompressSettings : OptimizerSettings
     [Description("Epochs at which the rate is divided by 10 (default: kd from scratch after 60% and 85% of the epochs, rounded down; fine-tuning constant).")]
     public string? LrSteps { get; init; }
 
+    [CommandOption("--latency-repeats <N>")]
+    [Description("Timed forwards of 64 validation images by the teacher and by the result, after 2 untimed ones each; the median is reported. 0 skips the latency measurement (reported as not measured).")]
+    [DefaultValue(7)]
+    public int LatencyRepeats { get; init; } = 7;
+
     public string OutDir => Out ?? Path.Combine("runs", "compress-" + Method);
+
+    /// <summary>The checked <see cref="LatencyRepeats"/>.</summary>
+    public int CheckedLatencyRepeats() => LatencyRepeats is >= 0 and <= 1000 ? LatencyRepeats
+        : throw new UsageException($"--latency-repeats must be in [0, 1000] (got {LatencyRepeats}).");
 
     public OutputFormat OutputFormat => OutputFormats.Parse(Format);
 

@@ -34,9 +34,14 @@ public static class CompressTable
         if (bits < 32)
             table.AddRow(countsZeros ? "bits per weight (zeros included)" : "bits per non-zero weight", "32",
                 bits.ToString("0.###", CultureInfo.InvariantCulture), (32 / bits).ToString("F2", CultureInfo.InvariantCulture) + "x");
-        double tl = latency["teacher"]!.GetValue<double>(), ml = latency["model"]!.GetValue<double>();
-        table.AddRow($"latency, {Plural.Of(latency["batch_images"]!.GetValue<long>(), "image")} (ms)", tl.ToString("F1", CultureInfo.InvariantCulture),
-            ml.ToString("F1", CultureInfo.InvariantCulture), ml > 0 ? (tl / ml).ToString("F2", CultureInfo.InvariantCulture) + "x" : "n/a");
+        string latencyRow = $"latency, {Plural.Of(latency["batch_images"]!.GetValue<long>(), "image")} (ms)";
+        if (latency["teacher"] is { } teacherMs && latency["model"] is { } modelMs)
+        {
+            double tl = teacherMs.GetValue<double>(), ml = modelMs.GetValue<double>();
+            table.AddRow(latencyRow, tl.ToString("F1", CultureInfo.InvariantCulture),
+                ml.ToString("F1", CultureInfo.InvariantCulture), ml > 0 ? (tl / ml).ToString("F2", CultureInfo.InvariantCulture) + "x" : "n/a");
+        }
+        else table.AddRow(latencyRow, "not measured", "not measured", "(--latency-repeats 0)");
         Percent("mAP per class (%)", "map_per_class");
         Percent("mAP per image (%)", "map_per_image");
         Percent("F1 (%)", "f1");
