@@ -1,5 +1,6 @@
 using Apc.Cli.Commands;
 using Apc.Cli.Terminal;
+using Apc.Util;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -23,6 +24,7 @@ public static class ApcApp
             RejectRepeatedOptions(args);
             RenamedOptions.Reject(args);
             using var hint = ResumeHint.WhileRunning(args, err);
+            using var tensors = TensorLifetime.CommandScope();
             return app.Run(args);
         }
         catch (Exception e)
