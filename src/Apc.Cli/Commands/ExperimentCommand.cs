@@ -61,7 +61,7 @@ public sealed class ExperimentCommand : Command<ExperimentSettings>
 public sealed class DemoSettings : ExecutorSettings
 {
     [CommandOption("--quick")]
-    [Description("Tiny sizes, two methods, two matchers: about two minutes on an idle 2-core machine (what the test suite runs).")]
+    [Description("Tiny sizes, two methods, two matchers: about one minute on an idle 2-core machine (what the test suite runs).")]
     public bool Quick { get; init; }
 
     [CommandOption("--full")]

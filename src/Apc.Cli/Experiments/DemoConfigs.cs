@@ -75,7 +75,7 @@ public static class DemoConfigs
         Seeds = seeds,
     };
 
-    /// <summary>apc demo --quick: what the tests run (about two minutes on an idle 2-core machine).</summary>
+    /// <summary>apc demo --quick: what the tests run (about one minute on an idle 2-core machine: 55 s measured).</summary>
     public static ExperimentConfig Quick(IReadOnlyList<int> seeds, bool retrainTeacher = false) => new()
     {
         Name = "apc demo --quick",
