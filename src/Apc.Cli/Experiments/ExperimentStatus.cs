@@ -9,7 +9,11 @@ namespace Apc.Cli.Experiments;
 /// Slurm state from sacct or scontrol when they still know it, and the last error line of its log).</summary>
 public static class ExperimentStatus
 {
-    public sealed record Row(string Id, string Label, string State, string? JobId, string Detail);
+    public sealed record Row(string Id, string Label, string State, string? JobId, string Detail)
+    {
+        /// <summary>For a done stage, how long its command ran (wall-clock seconds, from its done marker); null otherwise.</summary>
+        public double? Seconds { get; init; }
+    }
 
     public static IReadOnlyList<Row> Read(string outDir)
     {
@@ -40,7 +44,8 @@ public static class ExperimentStatus
             }
             if (done && (stage is not null || jobId is null || SlurmCommands.EndedState(jobId) is null or "COMPLETED"))
             {
-                rows.Add(new Row(job.Id, job.Label, "done", jobId, ""));
+                var seconds = stage is null ? null : StageFingerprint.RecordedSeconds(stage.DoneMarker);
+                rows.Add(new Row(job.Id, job.Label, "done", jobId, seconds is { } s ? $"took {Duration(s)}" : "") { Seconds = seconds });
                 continue;
             }
             if (jobId is null)
@@ -90,6 +95,28 @@ public static class ExperimentStatus
         }
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine(string.Join(", ", rows.GroupBy(r => r.State).Select(g => $"{g.Count()} {g.Key}")));
+        if (TotalLine(rows) is { } total) AnsiConsole.MarkupLine(Markup.Escape(total));
+    }
+
+    /// <summary>"stage time: … in total over N done stages": the sum of the done stages' own times, or null when none
+    /// recorded one. Stages that ran side by side (--jobs, Slurm) count each, so the sum can exceed the wall-clock time.</summary>
+    public static string? TotalLine(IReadOnlyList<Row> rows)
+    {
+        var timed = rows.Where(r => r.Seconds is not null).ToList();
+        if (timed.Count == 0) return null;
+        var untimed = rows.Count(r => r.State == "done" && r.Seconds is null);
+        return $"stage time: {Duration(timed.Sum(r => r.Seconds!.Value))} in total over {timed.Count} done stage{(timed.Count == 1 ? "" : "s")}" +
+               (untimed > 0 ? $" ({untimed} done stage{(untimed == 1 ? "" : "s")} recorded no time)" : "") +
+               "; stages run side by side each count.";
+    }
+
+    /// <summary>Seconds as "1 h 05 min", "12 min 03 s" or "4.2 s".</summary>
+    public static string Duration(double seconds)
+    {
+        var t = TimeSpan.FromSeconds(seconds);
+        return t.TotalHours >= 1 ? $"{(int)t.TotalHours} h {t.Minutes:00} min"
+            : t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes} min {t.Seconds:00} s"
+            : seconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + " s";
     }
 
     /// <summary>The first "error: ..." line a job's log holds (apc's one-line error naming the cause), or null.</summary>

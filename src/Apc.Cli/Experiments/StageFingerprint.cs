@@ -34,9 +34,19 @@ public static class StageFingerprint
         return RunFingerprint.Of(settings);
     }
 
-    /// <summary>The done marker's content: when the stage finished and what it was.</summary>
-    public static JsonObject Marker(RunFingerprint fingerprint) =>
-        new() { ["finished"] = DateTime.UtcNow.ToString("O"), ["fingerprint"] = fingerprint.ToJson() };
+    /// <summary>The done marker's content: when the stage finished, how long its command ran (wall-clock seconds) and what
+    /// it was.</summary>
+    public static JsonObject Marker(RunFingerprint fingerprint, TimeSpan took) =>
+        new() { ["finished"] = DateTime.UtcNow.ToString("O"), ["seconds"] = Math.Round(took.TotalSeconds, 1), ["fingerprint"] = fingerprint.ToJson() };
+
+    /// <summary>How long the stage of a done marker ran (wall-clock seconds); null when the marker does not say (written
+    /// before markers recorded it) or is unreadable.</summary>
+    public static double? RecordedSeconds(string markerPath)
+    {
+        try { return JsonNode.Parse(File.ReadAllText(markerPath))?["seconds"]?.GetValue<double>(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException
+                                  or InvalidOperationException or FormatException) { return null; }
+    }
 
     /// <summary>The fingerprint a done marker recorded; null when the marker predates fingerprints or is unreadable.</summary>
     public static RunFingerprint? Recorded(string markerPath)

@@ -86,6 +86,7 @@ public static class StageJob
             ["pid"] = Environment.ProcessId, ["host"] = Environment.MachineName, ["started"] = DateTime.UtcNow.ToString("o"),
         });
         int code;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         try { code = ApcApp.Run(arguments.ToArray()); }
         finally
         {
@@ -107,7 +108,7 @@ public static class StageJob
             throw code == 2 ? new UsageException(message) : new ApcException(message);
         }
         AtomicFile.EnsureWritableFolder(markerFolder, "done marker folder");
-        AtomicFile.WriteJson(doneMarker, StageFingerprint.Marker(fingerprint));
+        AtomicFile.WriteJson(doneMarker, StageFingerprint.Marker(fingerprint, clock.Elapsed));
     }
 
     static void Delete(string path)

@@ -62,6 +62,14 @@ public class ParallelExecutorTests : IClassFixture<CompressCli>
         // Figure 1 has a naive column for each and a WCAM column only for the compression that runs WCAM.
         Assert.Contains("structured, control without attribution matching (naive), then structured with WCAM", File.ReadAllText(Path.Combine(two, "report.html")));
 
+        // Each done marker records how long its stage ran, and --status shows it with the sum.
+        foreach (var dirOut in new[] { one, two })
+            Assert.All(Directory.GetFiles(dirOut, "DONE", SearchOption.AllDirectories),
+                marker => Assert.InRange(Apc.Cli.Experiments.StageFingerprint.RecordedSeconds(marker)!.Value, 0, 3600));
+        var status = Apc.Cli.Experiments.ExperimentStatus.Read(two);
+        Assert.All(status.Where(r => r.State == "done" && r.Id != Apc.Cli.Experiments.Slurm.SlurmScripts.ReportId), r => Assert.StartsWith("took ", r.Detail));
+        Assert.StartsWith("stage time: ", Apc.Cli.Experiments.ExperimentStatus.TotalLine(status));
+
         // Everything is done: a second run starts no stage and only collects.
         var before = Directory.GetFiles(Path.Combine(two, "logs")).ToDictionary(f => f, File.ReadAllText);
         (code, error) = CliRunner.Run("experiment", "--config", plan, "--out", two, "--jobs", "2");
@@ -131,6 +139,19 @@ public class ParallelExecutorTests : IClassFixture<CompressCli>
             Assert.Contains($"stage '{stages[2].Label}' is still running (pid {other.Id}", e.Message);
         }
         finally { other.Kill(); }
+    }
+
+    [Fact]
+    public void StatusSumsTheStageTimesItHasAndSaysWhichDoneStagesHaveNone()
+    {
+        static Apc.Cli.Experiments.ExperimentStatus.Row Row(string id, string state, double? seconds) =>
+            new(id, id, state, null, "") { Seconds = seconds };
+        Assert.Null(Apc.Cli.Experiments.ExperimentStatus.TotalLine([Row("a", "done", null), Row("b", "not run", null)]));
+        Assert.Equal("stage time: 2 min 00 s in total over 2 done stages (1 done stage recorded no time); stages run side by side each count.",
+            Apc.Cli.Experiments.ExperimentStatus.TotalLine([Row("a", "done", 29.5), Row("b", "done", 90.5), Row("c", "done", null), Row("d", "not run", null)]));
+        Assert.Equal("4.2 s", Apc.Cli.Experiments.ExperimentStatus.Duration(4.24));
+        Assert.Equal("12 min 03 s", Apc.Cli.Experiments.ExperimentStatus.Duration(723));
+        Assert.Equal("1 h 05 min", Apc.Cli.Experiments.ExperimentStatus.Duration(3900));
     }
 
     [Theory]
