@@ -55,9 +55,17 @@ public static class ApcApp
     /// 'abc' to Int32" without saying where 'abc' came from, and "'__default_command'" for a missing value).</summary>
     public static string ParserMessage(string message, IReadOnlyList<string> args)
     {
-        var required = System.Text.RegularExpressions.Regex.Match(message, "^Command '(?<verb>[^']+)' is missing required (option|argument) '(?<name>[^']+)'");
+        var required = System.Text.RegularExpressions.Regex.Match(message, "^Command '(?<verb>[^']+)' is missing required (?<kind>option|argument) '(?<name>[^']+)'");
         if (required.Success)
-            return $"{string.Join(' ', args.TakeWhile(a => !a.StartsWith('-')))}: --{required.Groups["name"].Value} is required (see --help).";
+        {
+            var name = required.Groups["name"].Value;
+            var what = required.Groups["kind"].Value == "argument" ? $"the argument {name}" : $"--{name}";
+            return $"{string.Join(' ', args.TakeWhile(a => !a.StartsWith('-')))}: {what} is required (see --help).";
+        }
+        // "apc compress --teacher T": the method is missing, which Spectre reports as an unknown option of compress.
+        if (args.Count > 1 && args[0] == "compress" && args[1].StartsWith('-') && args[1] is not ("--help" or "-h")
+            && message.StartsWith("Unknown option", StringComparison.Ordinal))
+            return $"apc compress needs a compression method first ({string.Join(", ", CompressStages.Methods)} or {CompressStages.Pipeline}), e.g. apc compress structured {string.Join(' ', args.Skip(1))}.";
         // An option left without its value at the end of the line.
         if (message.Contains("'__default_command'", StringComparison.Ordinal))
             return args.Count > 0 && args[^1].StartsWith("--", StringComparison.Ordinal)
@@ -115,7 +123,7 @@ public static class ApcApp
         var app = new CommandApp();
         app.Configure(config =>
         {
-            if (checkOnly) config.SetInterceptor(new CheckOnlyInterceptor());
+            config.SetInterceptor(new SettingsInterceptor(checkOnly));
             config.SetApplicationName("apc");
             config.PropagateExceptions();
             config.Settings.ShowOptionDefaultValues = true;
@@ -138,13 +146,27 @@ public static class ApcApp
     /// <summary>Stops a <see cref="Check"/> run after parsing and the verb's own early checks.</summary>
     sealed class CheckedOnly : Exception;
 
-    sealed class CheckOnlyInterceptor : ICommandInterceptor
+    /// <summary>Runs after parsing, before a verb executes: refuses a text option left without its value, and in a
+    /// <see cref="Check"/> run stops after the verb's early checks.</summary>
+    sealed class SettingsInterceptor(bool checkOnly) : ICommandInterceptor
     {
         public void Intercept(CommandContext context, CommandSettings settings)
         {
+            RejectMissingTextValues(settings);
+            if (!checkOnly) return;
             EarlyChecks.Run(context, settings);
             throw new CheckedOnly();
         }
+    }
+
+    /// <summary>Spectre gives a text option written last without its value ("apc train --out") the value
+    /// "__default_command" instead of an error, so "apc train --out" trained into a folder of that name. Refused here.</summary>
+    static void RejectMissingTextValues(CommandSettings settings)
+    {
+        foreach (var property in settings.GetType().GetProperties())
+            if (property.PropertyType == typeof(string) && property.GetValue(settings) is "__default_command"
+                && property.GetCustomAttributes(typeof(CommandOptionAttribute), true).FirstOrDefault() is CommandOptionAttribute option)
+                throw new UsageException($"option {option.LongNames.Select(n => "--" + n).FirstOrDefault() ?? property.Name} needs a value.");
     }
 
     static (int Code, string Message) Classify(Exception e) => e switch

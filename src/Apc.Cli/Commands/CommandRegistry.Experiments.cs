@@ -7,7 +7,7 @@ public static partial class CommandRegistry
     static partial void AddExperimentCommands(IConfigurator config)
     {
         config.AddCommand<DemoCommand>("demo")
-            .WithDescription("The paper's study on fashion-scenes in one command: teacher, kd/structured/unstructured/quantize × none/at/wcam (and wcam+drop with --full), evaluation, report.")
+            .WithDescription("The study on fashion-scenes in one command, from the shipped teacher: structured and unstructured pruning × naive/WCAM, 4 attribution methods, deployment, report (--full: kd/structured/unstructured/quantize × naive/attention transfer/WCAM/stochastic WCAM over 3 seeds; --quick: the smoke test).")
             .WithExample("demo")
             .WithExample("demo", "--quick")
             .WithExample("demo", "--quick", "--executor", "slurm");

@@ -2,7 +2,7 @@ using Apc.Util;
 
 namespace Apc.Cli.Terminal;
 
-/// <summary>What to type to continue a run that Ctrl-C stopped. train and compress keep their state after every
+/// <summary>What to type to continue a run that Ctrl-C or SIGTERM stopped. train and compress keep their state after every
 /// epoch and continue with --resume; experiment and demo skip finished stages when run again (without --force,
 /// which would redo them).</summary>
 public static class ResumeHint
@@ -29,31 +29,38 @@ public static class ResumeHint
         return "apc " + CommandLine.Format(kept);
     }
 
-    /// <summary>Prints the hint on stderr when Ctrl-C interrupts the verb that <paramref name="args"/> runs, until disposed.
-    /// Nested runs (an experiment's stages run in this process) keep the outermost hint.</summary>
+    /// <summary>Prints the hint on stderr when Ctrl-C (SIGINT) or SIGTERM (kill, timeout, a Slurm job's time limit)
+    /// interrupts the verb that <paramref name="args"/> runs, until disposed. Nested runs (an experiment's stages run in
+    /// this process) keep the outermost hint.</summary>
     public static IDisposable WhileRunning(IReadOnlyList<string> args, TextWriter error)
     {
         var hint = For(args);
         if (hint is null || Interlocked.CompareExchange(ref active, 1, 0) != 0) return Nothing.Instance;
-        ConsoleCancelEventHandler handler = (_, _) =>
+        int printed = 0;
+        void Print()
         {
-            // The process ends after this handler (e.Cancel stays false): epoch states are written atomically, so the
-            // last finished epoch is what --resume continues from.
+            // The process ends after the handler (nothing cancels the signal): epoch states are written atomically, so
+            // the last finished epoch is what --resume continues from.
+            if (Interlocked.Exchange(ref printed, 1) != 0) return;
             error.WriteLine();
             error.WriteLine($"interrupted. To continue, run: {hint}");
             error.Flush();
-        };
+        }
+        ConsoleCancelEventHandler handler = (_, _) => Print();
         Console.CancelKeyPress += handler;
-        return new Registration(handler);
+        var terminate = OperatingSystem.IsWindows() ? null : System.Runtime.InteropServices.PosixSignalRegistration.Create(
+            System.Runtime.InteropServices.PosixSignal.SIGTERM, _ => Print());
+        return new Registration(handler, terminate);
     }
 
     static int active;
 
-    sealed class Registration(ConsoleCancelEventHandler handler) : IDisposable
+    sealed class Registration(ConsoleCancelEventHandler handler, IDisposable? terminate) : IDisposable
     {
         public void Dispose()
         {
             Console.CancelKeyPress -= handler;
+            terminate?.Dispose();
             Interlocked.Exchange(ref active, 0);
         }
     }

@@ -48,6 +48,11 @@ public static class RunFolder
                     "pass --force to replace it, or choose another --out.");
             if (before is not null)
             {
+                // Another verb's folder (an evaluation into a compression's --out): its outputs are not this run's, so the
+                // checks below would not see them, and replacing its fingerprint would make it unresumable.
+                if (before.Settings.GetValueOrDefault("verb") is { } otherVerb && fingerprint.Settings.GetValueOrDefault("verb") is { } verb && otherVerb != verb)
+                    throw new ApcException($"{option} '{dir}' holds the output of apc {otherVerb} (its {FingerprintFile}); apc {verb} writes into a folder " +
+                        "of its own: choose another --out, or pass --force to write there anyway.");
                 var differences = fingerprint.DifferencesFrom(before);
                 if (differences.Count > 0 && left.Count > 0)
                     throw new ApcException($"{option} '{dir}' holds a run made with other settings ({RunFingerprint.Describe(differences)}; keys as in its {FingerprintFile}); " +

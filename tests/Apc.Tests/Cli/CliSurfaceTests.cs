@@ -305,10 +305,12 @@ public class CliSurfaceTests
         Assert.Equal(new[] { "apc", "train", "--out", "a b", "--resume" }, words);
     }
 
-    /// <summary>Ctrl-C (SIGINT) during training ends the process with the command that continues the run on stderr:
-    /// the same arguments with --resume, a line that parses.</summary>
-    [Fact]
-    public async Task CtrlCDuringTrainingPrintsTheCommandThatContinuesIt()
+    /// <summary>Ctrl-C (SIGINT) or SIGTERM (kill, timeout, a Slurm job's time limit) during training ends the process
+    /// with the command that continues the run on stderr: the same arguments with --resume, a line that parses.</summary>
+    [Theory]
+    [InlineData("INT")]
+    [InlineData("TERM")]
+    public async Task CtrlCOrSigtermDuringTrainingPrintsTheCommandThatContinuesIt(string signal)
     {
         using var dir = new TempFolder();
         var outDir = dir.File("t");
@@ -335,7 +337,7 @@ public class CliSurfaceTests
         {
             await started.Task.WaitAsync(TimeSpan.FromMinutes(10)); // guards against a hang only
             await Task.Delay(500);
-            using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
+            using (var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(10)); // guards against a hang only
         }
         finally

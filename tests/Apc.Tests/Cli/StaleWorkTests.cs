@@ -27,6 +27,25 @@ public class StaleWorkTests : IClassFixture<CompressCli>
     }
 
     [Fact]
+    public void AnotherVerbsFolderIsRefusedAndKeepsItsFingerprint()
+    {
+        // A newcomer's finding: an evaluation into a compression's --out replaced its fingerprint, so the compression
+        // could no longer be resumed. The teacher's own training folder stands in for any other verb's folder.
+        using var dir = new TempFolder();
+        var trained = dir.File("trained"); // a copy: the fixture's teacher folder is shared with other tests
+        Directory.CreateDirectory(trained);
+        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(cli.TeacherPath)!))
+            File.Copy(file, Path.Combine(trained, Path.GetFileName(file)));
+        var fingerprint = File.ReadAllText(Path.Combine(trained, RunFolder.FingerprintFile));
+        var (code, error) = CliRunner.Run("evaluate", "--model", Path.Combine(trained, "model.ckpt"), "--methods", "gradcam", "--dataset", "fashion-scenes",
+            "--val-size", "8", "--image-size", "32", "--out", trained);
+        Assert.Equal(1, code);
+        Assert.Contains($"--out '{trained}' holds the output of apc train (its fingerprint.json); apc evaluate writes into a folder of its own", error);
+        Assert.Equal(fingerprint, File.ReadAllText(Path.Combine(trained, RunFolder.FingerprintFile)));
+        Assert.False(File.Exists(Path.Combine(trained, "evaluation.json")));
+    }
+
+    [Fact]
     public void TheSettingAUserChangedIsNamedBeforeItsConsequences()
     {
         // --match wcam → none, with another teacher file: the matcher's details and the teacher's digest change with it.

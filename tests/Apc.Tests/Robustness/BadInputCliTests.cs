@@ -29,6 +29,15 @@ public class BadInputCliTests
         using var dir = new TempFolder();
         AssertOneLine(2, CliRunner.Run("train", "--epochs", "2", "--epochs", "3"), "option --epochs is given more than once");
         AssertOneLine(2, CliRunner.Run("train", "--epochs"), "option --epochs needs a value");
+        // A text option last without its value got the value "__default_command" from the parser: "train --out" trained
+        // into a folder of that name (found 2026-12-01). Refused, and nothing is written.
+        var cwd = Directory.GetCurrentDirectory();
+        AssertOneLine(2, CliRunner.Run("train", "--out"), "option --out needs a value.");
+        AssertOneLine(2, CliRunner.Run("compress", "structured", "--teacher"), "option --teacher needs a value.");
+        Assert.False(Directory.Exists(Path.Combine(cwd, "__default_command")));
+        AssertOneLine(2, CliRunner.Run("info"), "info: the argument MODEL is required");
+        AssertOneLine(2, CliRunner.Run("compress", "--teacher", "t.ckpt"), "apc compress needs a compression method first (kd, structured,",
+            "e.g. apc compress structured --teacher t.ckpt");
         AssertOneLine(2, CliRunner.Run("evaluate", "--model", "m.ckpt", "--threads", "100000"), "--threads must be in [0,", "cores");
         AssertOneLine(2, CliRunner.Run("evaluate", "--model", "m.ckpt", "--batch-size", "10000000"), "--batch-size must be in [1, 4096]");
         AssertOneLine(2, CliRunner.Run("train", "--epochs", "3", "--lr-steps", "2,5"), "--lr-steps: epoch 5 is beyond --epochs 3");
