@@ -19,6 +19,7 @@ public static class ApcApp
         var app = Create();
         var err = error ?? Console.Error;
         ConsoleWidth.Apply(AnsiConsole.Profile, Console.IsOutputRedirected);
+        var newOut = OutFolderToCreate(args);
         try
         {
             RejectRepeatedOptions(args);
@@ -31,11 +32,34 @@ public static class ApcApp
         {
             var (code, message) = Classify(e);
             if (e is CommandAppException) message = ParserMessage(message, args);
+            RemoveIfCreatedEmpty(newOut);
             // Plain text, never wrapped: one line that scripts and logs can grep.
             err.WriteLine($"error: {ApcException.OneLine(message)}");
             if (verbose) err.WriteLine(e.ToString());
             return code;
         }
+    }
+
+    /// <summary>The --out folder of <paramref name="args"/> when it does not exist yet (a failed command removes it again if
+    /// it is still empty), else null. A --out that names a file (apc export's model.onnx) is left alone.</summary>
+    static string? OutFolderToCreate(string[] args)
+    {
+        int i = Array.IndexOf(args, "--out");
+        var path = i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+        if (string.IsNullOrWhiteSpace(path) || path.StartsWith("--", StringComparison.Ordinal)) return null;
+        try { return Directory.Exists(path) || File.Exists(path) ? null : Path.GetFullPath(path); }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException) { return null; }
+    }
+
+    /// <summary>A command that failed leaves no empty --out folder behind that it created itself (a bad option found
+    /// after the folder was made); a folder with anything in it stays, for the user to see.</summary>
+    static void RemoveIfCreatedEmpty(string? folder)
+    {
+        try
+        {
+            if (folder is not null && Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any()) Directory.Delete(folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     /// <summary>Parses <paramref name="args"/> exactly as <see cref="Run"/> would and runs the verb's checks that need no

@@ -36,6 +36,14 @@ public class BadInputCliTests
         AssertOneLine(2, CliRunner.Run("compress", "structured", "--teacher"), "option --teacher needs a value.");
         Assert.False(Directory.Exists(Path.Combine(cwd, "__default_command")));
         AssertOneLine(2, CliRunner.Run("info"), "info: the argument MODEL is required");
+        // A command that fails after creating its --out removes the folder again when it is still empty; a folder that
+        // existed before stays.
+        var fresh = dir.File("fresh-out");
+        AssertOneLine(1, CliRunner.Run("evaluate", "--model", dir.File("missing.ckpt"), "--out", fresh), "missing.ckpt");
+        Assert.False(Directory.Exists(fresh));
+        Directory.CreateDirectory(fresh);
+        AssertOneLine(1, CliRunner.Run("evaluate", "--model", dir.File("missing.ckpt"), "--out", fresh), "missing.ckpt");
+        Assert.True(Directory.Exists(fresh));
         AssertOneLine(2, CliRunner.Run("compress", "--teacher", "t.ckpt"), "apc compress needs a compression method first (kd, structured,",
             "e.g. apc compress structured --teacher t.ckpt");
         AssertOneLine(2, CliRunner.Run("evaluate", "--model", "m.ckpt", "--threads", "100000"), "--threads must be in [0,", "cores");
