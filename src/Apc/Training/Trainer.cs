@@ -41,6 +41,8 @@ public static class Trainer
             (startEpoch, bestScore) = RestoreState(statePath, run, optimizer, history, device);
             monitor.Message($"resuming after epoch {startEpoch - 1} from {statePath}");
         }
+        else if (run.Resume)
+            monitor.Message($"--resume: no saved state in {run.OutDir} ({run.StateName} is written after each finished epoch); starting from epoch 1");
         if (run.Masks is not null) WeightMasks.Apply(model, run.Masks);
 
         for (int epoch = startEpoch; epoch <= options.Epochs; epoch++)

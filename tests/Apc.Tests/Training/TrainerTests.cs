@@ -60,6 +60,27 @@ public class TrainerTests
             TensorAssert.Same(value, b.state_dict()[key], key);
     }
 
+    [Fact]
+    public void ResumeWithNothingSavedSaysItStartsFromEpochOne()
+    {
+        // A newcomer's finding: --resume on a folder without a saved state trained from epoch 1 without a word.
+        using var dir = new TempFolder();
+        using var model = NewModel();
+        var monitor = new RecordingMonitor();
+        var result = Trainer.Fit(Run(model, dir.Path, 1, resume: true) with { Monitor = monitor });
+        Assert.Equal(new[] { 1 }, result.History.Select(h => h.Epoch));
+        Assert.Contains($"--resume: no saved state in {dir.Path} (train-state.ckpt is written after each finished epoch); starting from epoch 1", monitor.Messages);
+    }
+
+    sealed class RecordingMonitor : ITrainingMonitor
+    {
+        public List<string> Messages { get; } = new();
+        public void EpochStarted(int epoch, int epochs, int steps) { }
+        public void StepCompleted(int step, double loss) { }
+        public void EpochCompleted(EpochRecord record) { }
+        public void Message(string text) => Messages.Add(text);
+    }
+
     sealed class ExplodingLoss : ITrainingObjective
     {
         int calls;
