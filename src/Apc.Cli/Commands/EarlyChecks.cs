@@ -35,7 +35,7 @@ static class EarlyChecks
                 if (e.Split.ToLowerInvariant() is not ("val" or "test")) throw new UsageException($"--split '{e.Split}': expected val or test.");
                 break;
             case ExplainSettings x:
-                Methods(x.Methods);
+                Methods(x.MethodList);
                 ExplainCommand.ParseIndices(context, x);
                 ExplainCommand.CheckSaveMaps(x.SaveMaps);
                 x.ToDataOptions();

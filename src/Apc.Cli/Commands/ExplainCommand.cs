@@ -38,9 +38,12 @@ public sealed class ExplainSettings : PerturbationSettings
     public string? Class { get; init; }
 
     [CommandOption("--methods <LIST>")]
-    [Description("Comma-separated attribution methods, one row each (names as in apc evaluate --help; gcam and ebp are the reference code's names for gradcam and excitation-backprop).")]
-    [DefaultValue("gradcam,lrp,excitation-backprop,rap")]
-    public string Methods { get; init; } = "gradcam,lrp,excitation-backprop,rap";
+    [Description("Comma-separated attribution methods, one row each (names as in apc evaluate --help; gcam and ebp are the reference code's names for gradcam and excitation-backprop). " +
+                 "Default: " + EvaluateSettings.DefaultMethods + "; occlusion when --model or --reference is an ONNX model (which gives no gradients).")]
+    public string? Methods { get; init; }
+
+    /// <summary>--methods as given, or its default: the gradient methods for checkpoints, occlusion when a model is ONNX.</summary>
+    public string MethodList => Methods ?? (new[] { Model, Reference }.Any(Deployment.OnnxModelFile.IsOnnxPath) ? "occlusion" : EvaluateSettings.DefaultMethods);
 
     [CommandOption("--layer <NAME>")]
     [Description("Layer for Grad-CAM-type methods and Excitation Backprop's read-out.")]
@@ -51,16 +54,20 @@ public sealed class ExplainSettings : PerturbationSettings
     public string? SaveMaps { get; init; }
 
     [CommandOption("--out <DIR>")]
-    [Description("Output folder: explain.png (the grid), one PNG per panel, explain.json.")]
+    [Description("Output folder: explain.png (the grid), one PNG per panel, explain.json, fingerprint.json. An earlier explain there is replaced, its panel files removed.")]
     [DefaultValue("runs/explain")]
     public string Out { get; init; } = "runs/explain";
+
+    [CommandOption("--force")]
+    [Description("Write into --out even when it holds another command's output, or an explain from before fingerprints.")]
+    public bool Force { get; init; }
 }
 
 public sealed class ExplainCommand : Command<ExplainSettings>
 {
     public override int Execute(CommandContext context, ExplainSettings settings, CancellationToken cancellationToken)
     {
-        var methods = EarlyChecks.Methods(settings.Methods);
+        var methods = EarlyChecks.Methods(settings.MethodList);
         var requested = ParseIndices(context, settings);
         CheckSaveMaps(settings.SaveMaps);
         var attributionOptions = settings.AttributionOptions(settings.Layer);
@@ -68,27 +75,33 @@ public sealed class ExplainCommand : Command<ExplainSettings>
         var created = methods.Select(m => AttributionMethods.Create(m, attributionOptions)).ToList();
         EarlyChecks.LayerReadBy(settings.Layer, created);
         EarlyChecks.PerturbationOnlyOnOnnx(created, ("--model", settings.Model), ("--reference", settings.Reference));
-        AtomicFile.EnsureWritableFolder(settings.Out);
+        var reuse = settings.Force ? FolderReuse.Replace : FolderReuse.Redraw;
+        RunFolder.Check(settings.Out, RunFingerprints.Merge("explain"), reuse, Outputs);
         using var model = ModelLoading.LoadClassifier(settings.Model, settings.Device, "--model", settings.Threads);
         using var reference = settings.Reference is null ? null : ModelLoading.LoadClassifier(settings.Reference, settings.Device, "--reference", settings.Threads);
         if (settings.Layer is not null) model.Checkpoint?.Model.ResolveLayer(settings.Layer);
         if (settings.Threads > 0) TorchSharp.torch.set_num_threads(settings.Threads);
         IDataset data;
         int[] indices;
+        JsonObject source;
         if (settings.Image is not null)
         {
             data = ImageFileDataset.ForModel(settings.Image, model.Info);
             indices = new[] { 0 };
+            source = new() { ["image"] = "sha256:" + FileChecksum.Sha256(settings.Image), ["image_size"] = model.Info.ImageSize };
         }
         else
         {
-            var splits = DatasetFactory.Open(ModelLoading.ForModel(settings.ToDataOptions(), model.Info));
+            var dataOptions = ModelLoading.ForModel(settings.ToDataOptions(), model.Info);
+            var splits = DatasetFactory.Open(dataOptions);
             data = splits.Val.HasMasks || splits.Test is null ? splits.Val : splits.Test;
             indices = requested!;
             var outside = indices.Where(i => i >= data.Count).ToList();
             if (outside.Count > 0 && outside[0] is var past)
                 throw new UsageException($"--index {past}: {data.Name} has {Plural.Of(data.Count, "image")} (indices 0 to {data.Count - 1}).");
             Evaluation.Evaluator.CheckCompatible(model.Classifier.Config, data, "--model");
+            source = RunFingerprints.EvaluatedData(dataOptions, splits, data, settings.BatchSize, settings.Device);
+            source["indices"] = string.Join(",", indices);
         }
         if (reference is not null) Evaluation.Evaluator.CheckCompatible(reference.Classifier.Config, data, "--reference");
         var models = new List<(string, IImageClassifier?)>();
@@ -104,6 +117,15 @@ public sealed class ExplainCommand : Command<ExplainSettings>
             try { ExplainMaps.Save(mapsPath, tensors); }
             finally { foreach (var t in tensors.Values) t.Dispose(); }
         }
+        var fingerprint = RunFingerprints.Merge("explain", new JsonObject
+        {
+            ["model"] = RunFingerprints.Checkpoint(settings.Model),
+            ["reference"] = settings.Reference is null ? null : RunFingerprints.Checkpoint(settings.Reference),
+            ["methods"] = string.Join(",", methods), ["layer"] = settings.Layer, ["class"] = settings.Class, ["device"] = settings.Device,
+        }, settings.Fingerprint(methods), source);
+        // Recorded only now that there is a result: a failure above leaves the earlier explain and its fingerprint as they were.
+        RunFolder.Claim(settings.Out, fingerprint, reuse, Outputs);
+        RemoveEarlierOutputs(settings.Out);
         var gridPath = Path.Combine(settings.Out, "explain.png");
         AtomicFile.WriteAllBytes(gridPath, grid);
         var panels = new JsonArray();
@@ -130,6 +152,28 @@ public sealed class ExplainCommand : Command<ExplainSettings>
         AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(gridPath)}[/], {Plural.Of(cells.Count, "single heatmap")} and explain.json in {Markup.Escape(settings.Out)}" +
             (settings.SaveMaps is null ? "." : $"; maps as tensors in {Markup.Escape(settings.SaveMaps)}."));
         return 0;
+    }
+
+    /// <summary>The files whose presence means an explain left work in a folder.</summary>
+    static readonly string[] Outputs = { "explain.json", "explain.png" };
+
+    /// <summary>Removes what an earlier explain wrote into <paramref name="dir"/>: explain.json first (so that it never lists
+    /// a file that is gone), then the panel files it lists and explain.png. Only plain PNG names inside the folder are
+    /// removed, whatever the listing says; an unreadable listing removes nothing but itself.</summary>
+    public static void RemoveEarlierOutputs(string dir)
+    {
+        var listing = Path.Combine(dir, "explain.json");
+        if (!File.Exists(listing)) return;
+        var files = new List<string>();
+        try
+        {
+            foreach (var panel in JsonNode.Parse(File.ReadAllText(listing))?["panels"]?.AsArray() ?? new JsonArray())
+                if (panel?["file"]?.GetValue<string>() is { } name && name == Path.GetFileName(name) && name.EndsWith(".png", StringComparison.Ordinal))
+                    files.Add(name);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException) { files.Clear(); }
+        File.Delete(listing);
+        foreach (var name in files.Append("explain.png")) File.Delete(Path.Combine(dir, name));
     }
 
     /// <summary>The file name (without extension) of one panel: image index, class, method and model, in lower case,

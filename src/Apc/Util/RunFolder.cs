@@ -14,6 +14,10 @@ public enum FolderReuse
     /// <summary>Recompute in place when the settings are equal (a pure computation such as an evaluation, nothing to
     /// resume); a folder made with other settings still needs --force.</summary>
     Recompute,
+    /// <summary>Redraw: an earlier run of the same verb is replaced whatever its settings (a picture that takes seconds,
+    /// such as apc explain, whose user reruns it into the same folder); the run removes that earlier run's outputs. Another
+    /// verb's folder, or outputs with no fingerprint, still need --force.</summary>
+    Redraw,
 }
 
 /// <summary>Claims an output folder for a run: a folder is recognised by what produced it (its
@@ -36,6 +40,16 @@ public static class RunFolder
     /// silently; the message names the differing settings and the remedy.</exception>
     public static void Claim(string dir, RunFingerprint fingerprint, FolderReuse reuse, IReadOnlyList<string> outputs, string option = "--out")
     {
+        Check(dir, fingerprint, reuse, outputs, option);
+        AtomicFile.WriteJson(Path.Combine(dir, FingerprintFile), fingerprint.ToJson());
+    }
+
+    /// <summary>The checks of <see cref="Claim"/> without recording anything: for a run that computes first and claims
+    /// the folder only when it has a result to write (so that a failure leaves the earlier run's outputs and their
+    /// fingerprint as they were), and still refuses a wrong folder before any work.</summary>
+    /// <exception cref="ApcException">As <see cref="Claim"/>.</exception>
+    public static void Check(string dir, RunFingerprint fingerprint, FolderReuse reuse, IReadOnlyList<string> outputs, string option = "--out")
+    {
         ArgumentNullException.ThrowIfNull(fingerprint);
         AtomicFile.EnsureWritableFolder(dir, option);
         var path = Path.Combine(dir, FingerprintFile);
@@ -53,6 +67,7 @@ public static class RunFolder
                 if (before.Settings.GetValueOrDefault("verb") is { } otherVerb && fingerprint.Settings.GetValueOrDefault("verb") is { } verb && otherVerb != verb)
                     throw new ApcException($"{option} '{dir}' holds the output of apc {otherVerb} (its {FingerprintFile}); apc {verb} writes into a folder " +
                         "of its own: choose another --out, or pass --force to write there anyway.");
+                if (reuse == FolderReuse.Redraw) return;
                 var differences = fingerprint.DifferencesFrom(before);
                 if (differences.Count > 0 && left.Count > 0)
                     throw new ApcException($"{option} '{dir}' holds a run made with other settings ({RunFingerprint.Describe(differences)}; keys as in its {FingerprintFile}); " +
@@ -62,7 +77,6 @@ public static class RunFolder
                         "pass --resume to continue it, --force to redo it, or choose another --out.");
             }
         }
-        AtomicFile.WriteJson(path, fingerprint.ToJson());
     }
 
     /// <summary>The fingerprint recorded in <paramref name="dir"/>, or null when there is none.</summary>

@@ -204,6 +204,56 @@ public class EvaluateExplainTests
         Assert.True(File.Exists(dir.File("y/explain.png")));
     }
 
+    /// <summary>A rerun of explain into its folder replaces the earlier picture: no panel file of the earlier run is left,
+    /// every listed file exists, and fingerprint.json names what produced the new one. A rerun that fails leaves the
+    /// earlier outputs and their fingerprint byte for byte; another verb's folder and an unfingerprinted explain folder
+    /// need --force.</summary>
+    [Fact]
+    public void ExplainRerunReplacesItsEarlierPanelsAndRecordsWhatProducedThem()
+    {
+        using var dir = new TempFolder();
+        var teacher = Teacher(dir);
+        string[] Explain(string index, string methods, params string[] more) =>
+            new[] { "explain", "--model", teacher, "--index", index, "--methods", methods, "--out", dir.File("x") }.Concat(more).Concat(Data).ToArray();
+        string[] Files() => Directory.GetFiles(dir.File("x")).Select(Path.GetFileName).Order().ToArray()!;
+        var (code, error) = CliRunner.Run(Explain("0,1", "gradcam,rap"));
+        Assert.True(code == 0, error);
+        var first = Files();
+        Assert.Equal(5, first.Count(f => f.EndsWith(".png"))); // 2 images × 2 methods, and the grid
+
+        (code, error) = CliRunner.Run(Explain("2", "lrp"));
+        Assert.True(code == 0, error);
+        var panels = JsonNode.Parse(File.ReadAllText(dir.File("x/explain.json")))!["panels"]!.AsArray().Select(p => p!["file"]!.GetValue<string>()).ToList();
+        Assert.Single(panels);
+        Assert.Equal(panels.Append("explain.png").Append("explain.json").Append("fingerprint.json").Order().ToArray(), Files());
+        var fingerprint = JsonNode.Parse(File.ReadAllText(dir.File("x/fingerprint.json")))!.ToJsonString();
+        Assert.Contains("\"explain\"", fingerprint);
+        Assert.Contains("\"lrp\"", fingerprint);
+        Assert.Contains("\"2\"", fingerprint);
+
+        // A rerun that fails (an index past the split's end) changes nothing.
+        var before = Files().ToDictionary(f => f, f => File.ReadAllBytes(dir.File(Path.Combine("x", f))));
+        (code, error) = CliRunner.Run(Explain("999", "gradcam"));
+        Assert.Equal(2, code);
+        Assert.Contains("--index 999", error);
+        Assert.Equal(before.Keys.Order().ToArray(), Files());
+        foreach (var (f, bytes) in before) Assert.Equal(bytes, File.ReadAllBytes(dir.File(Path.Combine("x", f))));
+
+        // Another verb's folder is refused before any work; so is an explain folder without a fingerprint, unless --force.
+        (code, error) = CliRunner.Run(new[] { "evaluate", "--model", teacher, "--methods", "gradcam", "--out", dir.File("eval") }.Concat(Data).ToArray());
+        Assert.True(code == 0, error);
+        (code, error) = CliRunner.Run(new[] { "explain", "--model", teacher, "--out", dir.File("eval") }.Concat(Data).ToArray());
+        Assert.Equal(1, code);
+        Assert.Contains("apc evaluate", error);
+        File.Delete(dir.File("x/fingerprint.json"));
+        (code, error) = CliRunner.Run(Explain("0", "gradcam"));
+        Assert.Equal(1, code);
+        Assert.Contains("--force", error);
+        (code, error) = CliRunner.Run(Explain("0", "gradcam", "--force"));
+        Assert.True(code == 0, error);
+        Assert.DoesNotContain(panels[0], Files());
+    }
+
     [Fact]
     public void ExplainOfAValidationSceneSavedAsPngGivesTheLogitsOfExplainByIndex()
     {

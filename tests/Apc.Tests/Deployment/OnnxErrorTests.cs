@@ -94,9 +94,9 @@ public class OnnxErrorTests
         Assert.Contains($"--reference '{onnx}' (an ONNX model)", error);
         Assert.Single(error.Trim().Split('\n'));
 
-        (code, error) = CliRunner.Run(new[] { "explain", "--model", onnx, "--index", "0", "--out", dir.File("x") }.Concat(data).ToArray());
-        Assert.Equal(2, code); // the default methods are gradient methods
-        Assert.Contains("needs gradients", error);
+        (code, error) = CliRunner.Run(new[] { "explain", "--model", onnx, "--index", "0", "--methods", "gradcam,occlusion", "--out", dir.File("x") }.Concat(data).ToArray());
+        Assert.Equal(2, code);
+        Assert.Contains("--methods gradcam: needs gradients", error);
         Assert.Contains("occlusion, rise", error);
         Assert.Single(error.Trim().Split('\n'));
         Assert.False(Directory.Exists(dir.File("x")));
@@ -158,5 +158,12 @@ public class OnnxErrorTests
             Assert.True((tensors["logits.model"] - tensors["logits.reference"]).abs().max().item<float>() <= 1e-4 * tensors["logits.reference"].abs().max().item<float>());
         }
         finally { foreach (var t in tensors.Values) t.Dispose(); }
+
+        // Without --methods, explain of an ONNX model draws what it can: occlusion (evaluate's default is no method).
+        (code, error) = CliRunner.Run("explain", "--model", dir.File("model.onnx"), "--patch", "8", "--stride", "4", "--dataset", "fashion-scenes",
+            "--train-size", "64", "--val-size", "16", "--index", "0", "--out", dir.File("default"));
+        Assert.True(code == 0, error);
+        var panels = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(dir.File("default/explain.json")))!["panels"]!.AsArray();
+        Assert.Equal(new[] { "occlusion" }, panels.Select(p => p!["method"]!.GetValue<string>()).Distinct());
     }
 }
