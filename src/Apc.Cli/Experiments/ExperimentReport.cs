@@ -11,7 +11,7 @@ namespace Apc.Cli.Experiments;
 /// <summary>report.html (one self-contained page: tables, heatmap grids, plots) and every picture as a PNG.</summary>
 public static class ExperimentReport
 {
-    public static void Write(ExperimentResults results, string outDir, string command, double seconds)
+    public static void Write(ExperimentResults results, string outDir, string command, PlanTime time)
     {
         var config = results.Config;
         var report = new HtmlReport(config.Name);
@@ -20,7 +20,7 @@ public static class ExperimentReport
             AtomicFile.WriteAllBytes(Path.Combine(outDir, file), png);
             report.Image(png, caption, file);
         }
-        report.Paragraph($"Command: {command}. This invocation took {seconds:F0} s (finished stages skipped, not counted). Seeds: {string.Join(", ", config.Seeds)} " +
+        report.Paragraph($"Command: {command}. {time.Sentence} Seeds: {string.Join(", ", config.Seeds)} " +
             "(tables show mean ± sample standard deviation when there are several). Data: " + config.Data.Dataset + ". " + config.Evaluation.SplitSentence + " " +
             "Attribution metrics are measured over the (image, class) pairs each model predicts correctly; " +
             "cosine is the teacher–student consistency of the maps for the same pair (1 = same map).");
@@ -61,7 +61,7 @@ public static class ExperimentReport
             report.Heading(caption, 3);
             report.Image(png, caption, file);
         }
-        report.RawJson("summary statistics (results.json)", results.ToJson(command, seconds)["summary"]);
+        report.RawJson("summary statistics (results.json)", results.ToJson(command, time)["summary"]);
         report.Save(Path.Combine(outDir, "report.html"));
     }
 

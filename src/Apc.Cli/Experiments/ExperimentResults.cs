@@ -323,13 +323,13 @@ public sealed class ExperimentResults
         return $"{Whole(scored.Mean)} / {(compared.N == 0 ? "n/a" : Whole(compared.Mean))}";
     }
 
-    public string ResultsMarkdown(string command, double seconds)
+    public string ResultsMarkdown(string command, PlanTime time)
     {
         var sb = new StringBuilder();
         sb.AppendLine($"# {Config.Name}: results");
         sb.AppendLine();
         sb.AppendLine($"Command: `{command}`. Seeds: {string.Join(", ", Config.Seeds)} (mean ± sample standard deviation when more than one). " +
-                      $"This invocation took {seconds:F0} s (stages finished before it were skipped and are not counted). Data: {Config.Data.Dataset}. {Config.Evaluation.SplitSentence} " +
+                      $"{time.Sentence} Data: {Config.Data.Dataset}. {Config.Evaluation.SplitSentence} " +
                       "Attribution metrics over the (image, class) pairs each model predicts correctly; cosine = teacher–student consistency of the maps " +
                       "(1 = identical), on the pairs the teacher also predicts correctly. Pairs: scored / compared, the mean number of (image, class) pairs per seed " +
                       "that pointing and AUC (scored) and the cosine (compared) rest on.");
@@ -355,7 +355,7 @@ public sealed class ExperimentResults
         return sb.ToString();
     }
 
-    public JsonObject ToJson(string command, double seconds)
+    public JsonObject ToJson(string command, PlanTime time)
     {
         var runs = new JsonArray();
         foreach (var r in Runs)
@@ -387,7 +387,10 @@ public sealed class ExperimentResults
             ["name"] = Config.Name,
             ["command"] = command,
             ["tool_version"] = ToolVersion.Text,
-            ["seconds"] = seconds,
+            ["seconds"] = time.InvocationSeconds,
+            ["stage_seconds"] = time.StageSeconds,
+            ["timed_stages"] = time.TimedStages,
+            ["stages"] = time.Stages,
             ["config"] = System.Text.Json.JsonSerializer.SerializeToNode(Config, ExperimentConfig.Options),
             ["runs"] = runs,
             ["summary"] = summary,

@@ -30,7 +30,7 @@ public static class ExperimentRunner
         if (jobs > 1)
         {
             ParallelStageRunner.Run(stages, outDir, jobs, force, stage => CheckFinishedStage(stage, outDir));
-            return WriteResults(config, runs, outDir, command, clock.Elapsed.TotalSeconds);
+            return WriteResults(config, runs, outDir, command, PlanTime.Of(stages, clock.Elapsed.TotalSeconds));
         }
         double totalWeight = stages.Sum(s => s.Weight), doneWeight = 0, workedWeight = 0;
         var worked = TimeSpan.Zero;
@@ -55,7 +55,7 @@ public static class ExperimentRunner
             workedWeight += stage.Weight;
             doneWeight += stage.Weight;
         }
-        return WriteResults(config, runs, outDir, command, clock.Elapsed.TotalSeconds);
+        return WriteResults(config, runs, outDir, command, PlanTime.Of(stages, clock.Elapsed.TotalSeconds));
     }
 
     /// <summary>Only collects: every stage must have finished (with the plan's settings); writes results.json, results.md
@@ -73,7 +73,7 @@ public static class ExperimentRunner
                 "run the plan first (apc experiment --status shows what is left).");
         CheckFinishedStages(stages, outDir);
         var seconds = startedUtc is { } started ? (DateTime.UtcNow - started).TotalSeconds : clock.Elapsed.TotalSeconds;
-        return WriteResults(config, runs, outDir, command, seconds);
+        return WriteResults(config, runs, outDir, command, PlanTime.Of(stages, seconds));
     }
 
     /// <summary>The plan as run, OUT/config.json.</summary>
@@ -81,12 +81,12 @@ public static class ExperimentRunner
         AtomicFile.WriteAllText(Path.Combine(outDir, "config.json"),
             System.Text.Json.JsonSerializer.Serialize(config, ExperimentConfig.Options) + "\n");
 
-    static ExperimentResults WriteResults(ExperimentConfig config, IReadOnlyList<ExperimentRun> runs, string outDir, string command, double seconds)
+    static ExperimentResults WriteResults(ExperimentConfig config, IReadOnlyList<ExperimentRun> runs, string outDir, string command, PlanTime time)
     {
         var results = ExperimentResults.Collect(config, runs);
-        AtomicFile.WriteJson(Path.Combine(outDir, "results.json"), results.ToJson(command, seconds));
-        AtomicFile.WriteAllText(Path.Combine(outDir, "results.md"), results.ResultsMarkdown(command, seconds));
-        try { ExperimentReport.Write(results, outDir, command, seconds); }
+        AtomicFile.WriteJson(Path.Combine(outDir, "results.json"), results.ToJson(command, time));
+        AtomicFile.WriteAllText(Path.Combine(outDir, "results.md"), results.ResultsMarkdown(command, time));
+        try { ExperimentReport.Write(results, outDir, command, time); }
         catch (ApcException e) { throw new ApcException($"--out '{outDir}': results.json and results.md are written, but report.html is not: {e.Message}"); }
         return results;
     }

@@ -231,7 +231,7 @@ public class ExperimentStatisticsTests
         Assert.Equal("3", rows.Single(r => r[0] == "Teacher")[column]);
         Assert.Equal("3 / 2", rows.Single(r => r[0] == "+ WCAM")[column]);
         Assert.Equal("3 / 2", rows.Single(r => r[0] == "naive")[column]);
-        Assert.Contains("gradcam pairs", results.ResultsMarkdown("apc experiment", 1));
+        Assert.Contains("gradcam pairs", results.ResultsMarkdown("apc experiment", new Apc.Cli.Experiments.PlanTime(0, 0, 0, 1)));
 
         // A run evaluated against another reference is left as its evaluation wrote it.
         var other = Evaluated(dir, 0, "kd", "at", Pairs([0, 0], [1, 2], [0.8, -0.7]), dir.File("elsewhere/model.ckpt"));

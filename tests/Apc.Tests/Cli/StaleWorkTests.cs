@@ -165,6 +165,19 @@ public class StaleWorkTests : IClassFixture<CompressCli>
         var (code, error) = CliRunner.Run("experiment", "--config", dir.File("8.json"), "--out", outDir);
         Assert.True(code == 0, error);
         var config = File.ReadAllText(Path.Combine(outDir, "config.json"));
+        // The results state the stages' own times, summed from their done markers, also after a rerun that skipped them all.
+        var timed = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "results.json")))!;
+        var markers = Directory.GetFiles(outDir, "DONE", SearchOption.AllDirectories);
+        Assert.Equal(timed["stages"]!.GetValue<int>(), markers.Length);
+        Assert.Equal(markers.Length, timed["timed_stages"]!.GetValue<int>());
+        var stageSeconds = markers.Sum(m => JsonNode.Parse(File.ReadAllText(m))!["seconds"]!.GetValue<double>());
+        Assert.True(stageSeconds > 0);
+        Assert.Equal(stageSeconds, timed["stage_seconds"]!.GetValue<double>(), 6);
+        (code, error) = CliRunner.Run("experiment", "--config", dir.File("8.json"), "--out", outDir);
+        Assert.True(code == 0, error);
+        var rerun = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "results.json")))!;
+        Assert.Equal(stageSeconds, rerun["stage_seconds"]!.GetValue<double>(), 6);
+        Assert.Contains($"The stages took {Apc.Cli.Experiments.ExperimentStatus.Duration(stageSeconds)} in all", File.ReadAllText(Path.Combine(outDir, "results.md")));
         var results = File.ReadAllText(Path.Combine(outDir, "results.md"));
 
         (code, error) = CliRunner.Run("experiment", "--config", dir.File("4.json"), "--out", outDir);
