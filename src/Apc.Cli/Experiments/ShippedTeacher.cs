@@ -20,8 +20,20 @@ public static class ShippedTeacher
     public const string LrSteps = "8,11";
     public const int TrainSize = 8000;
 
-    /// <summary>Where the built tool finds it.</summary>
-    public static string Path => System.IO.Path.Combine(AppContext.BaseDirectory, "models", FileName);
+    /// <summary>Where the tool finds it: models/ of the repository the tool was built in (the file a user knows, and the
+    /// one the messages name), else the copy next to the built tool (an installed build without its repository). Both
+    /// are checked against <see cref="Sha256"/> before use.</summary>
+    public static string Path => InRepository(AppContext.BaseDirectory) ?? System.IO.Path.Combine(AppContext.BaseDirectory, "models", FileName);
+
+    /// <summary>models/<see cref="FileName"/> of the nearest folder above <paramref name="start"/> that holds Apc.sln
+    /// beside it; null when there is none.</summary>
+    public static string? InRepository(string start)
+    {
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            if (File.Exists(System.IO.Path.Combine(dir.FullName, "Apc.sln")))
+                return File.Exists(System.IO.Path.Combine(dir.FullName, "models", FileName)) ? System.IO.Path.Combine(dir.FullName, "models", FileName) : null;
+        return null;
+    }
 
     /// <summary>The path, after checking that the file is the committed one.</summary>
     /// <exception cref="ApcException">The file is missing or its content is not the committed checkpoint's.</exception>

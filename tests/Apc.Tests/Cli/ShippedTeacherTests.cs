@@ -40,4 +40,24 @@ public class ShippedTeacherTests
         Assert.Contains("--retrain-teacher", e.Message);
         Assert.Contains("missing", Assert.Throws<ApcException>(() => ShippedTeacher.Verified(dir.File("absent.ckpt"))).Message);
     }
+
+    /// <summary>Run from a build inside the repository, the tool names the repository's models/ file (the one a user
+    /// knows), not its copy in the build folder; outside a repository it falls back to the copy.</summary>
+    [Fact]
+    public void TheTeacherIsNamedByItsRepositoryPath()
+    {
+        var path = ShippedTeacher.Path;
+        Assert.Equal("models", Path.GetFileName(Path.GetDirectoryName(path)));
+        Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(path))!, "Apc.sln")), path);
+        Assert.DoesNotContain($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", path);
+
+        using var dir = new TempFolder();
+        var nested = Directory.CreateDirectory(dir.File("src/Tool/bin")).FullName;
+        Assert.Null(ShippedTeacher.InRepository(nested)); // no Apc.sln above: the build folder's copy is used
+        File.WriteAllText(dir.File("Apc.sln"), "");
+        Assert.Null(ShippedTeacher.InRepository(nested)); // a repository without the file
+        Directory.CreateDirectory(dir.File("models"));
+        File.WriteAllText(dir.File(Path.Combine("models", ShippedTeacher.FileName)), "");
+        Assert.Equal(Path.GetFullPath(dir.File(Path.Combine("models", ShippedTeacher.FileName))), ShippedTeacher.InRepository(nested));
+    }
 }
