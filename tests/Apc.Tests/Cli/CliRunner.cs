@@ -31,9 +31,14 @@ public static class CliRunner
     /// <summary>Runs the CLI as a child process to its end: its exit code and everything it wrote to stderr. Long
     /// training runs use this, so that the test host's other work does not share their process (and its garbage
     /// collector) with them.</summary>
-    public static (int Code, string Error) RunChild(params string[] args)
+    public static (int Code, string Error) RunChild(params string[] args) => RunChild(new Dictionary<string, string?>(), args);
+
+    /// <summary><see cref="RunChild(string[])"/> with environment variables set (or removed, for a null value).</summary>
+    public static (int Code, string Error) RunChild(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (name, value) in environment)
+            if (value is null) info.Environment.Remove(name); else info.Environment[name] = value;
         info.ArgumentList.Add(CliDll);
         foreach (var a in args) info.ArgumentList.Add(a);
         using var process = Process.Start(info)!;
