@@ -28,9 +28,9 @@ public static class IdxReader
         {
             throw new ApcException($"IDX file {path} cannot be read: {e.Message}", e);
         }
-        if (bytes.Length >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B)
-            bytes = Gunzip(path, bytes);
-        return Parse(path, bytes, expectedDimensions);
+        bool compressed = bytes.Length >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B;
+        if (compressed) bytes = Gunzip(path, bytes);
+        return Parse(path, bytes, expectedDimensions, compressed);
     }
 
     private static byte[] Gunzip(string path, byte[] compressed)
@@ -38,9 +38,7 @@ public static class IdxReader
         try
         {
             using var input = new GZipStream(new MemoryStream(compressed), CompressionMode.Decompress);
-            using var output = new MemoryStream(compressed.Length * 2);
-            input.CopyTo(output);
-            return output.ToArray();
+            return ReadDeclared(input);
         }
         catch (InvalidDataException e)
         {
@@ -48,7 +46,44 @@ public static class IdxReader
         }
     }
 
-    private static IdxFile Parse(string path, byte[] bytes, int? expectedDimensions)
+    /// <summary>Reads an IDX stream's header, then no more than the data it declares and one byte beyond (which tells a
+    /// longer stream): so a small gzip file that inflates to gigabytes is refused after its header is read, not
+    /// decompressed whole. Reads nothing past the header when the header is invalid (the caller's parse reports it).</summary>
+    /// <param name="stream">The decompressed IDX content.</param>
+    /// <returns>The bytes read: header, data, and at most one byte more.</returns>
+    public static byte[] ReadDeclared(Stream stream)
+    {
+        var output = new MemoryStream();
+        if (Copy(stream, output, 4) < 4) return output.ToArray();
+        int rank = output.GetBuffer()[3];
+        if (output.GetBuffer()[2] != UnsignedByteType || rank == 0 || rank > MaxDimensions) return output.ToArray();
+        if (Copy(stream, output, 4L * rank) < 4L * rank) return output.ToArray();
+        long declared = 1;
+        for (int d = 0; d < rank; d++)
+        {
+            declared *= BinaryPrimitives.ReadUInt32BigEndian(output.GetBuffer().AsSpan(4 + 4 * d));
+            if (declared > Array.MaxLength - output.Length - 1) return output.ToArray(); // the parse refuses the sizes
+        }
+        Copy(stream, output, declared + 1);
+        return output.ToArray();
+    }
+
+    /// <summary>Copies up to <paramref name="count"/> bytes; returns how many there were.</summary>
+    private static long Copy(Stream from, Stream to, long count)
+    {
+        var buffer = new byte[81920];
+        long copied = 0;
+        while (copied < count)
+        {
+            int n = from.Read(buffer, 0, (int)Math.Min(buffer.Length, count - copied));
+            if (n == 0) break;
+            to.Write(buffer, 0, n);
+            copied += n;
+        }
+        return copied;
+    }
+
+    private static IdxFile Parse(string path, byte[] bytes, int? expectedDimensions, bool compressed)
     {
         if (bytes.Length < 4)
             throw new ApcException($"IDX file {path} is truncated: {bytes.Length} bytes, shorter than the 4-byte header.");
@@ -83,7 +118,9 @@ public static class IdxReader
         if (actualData < expectedData)
             throw new ApcException($"IDX file {path} is truncated: the header declares {shape} = {expectedData} bytes of data but only {actualData} follow.");
         if (actualData > expectedData)
-            throw new ApcException($"IDX file {path} has {actualData - expectedData} bytes beyond the {shape} = {expectedData} bytes its header declares (wrong dimensions?).");
+            throw new ApcException(compressed
+                ? $"IDX file {path} has data beyond the {shape} = {expectedData} bytes its header declares (wrong dimensions?)."
+                : $"IDX file {path} has {actualData - expectedData} bytes beyond the {shape} = {expectedData} bytes its header declares (wrong dimensions?).");
         return new IdxFile(path, dims, bytes.AsSpan(headerLength).ToArray());
     }
 }

@@ -76,6 +76,43 @@ public sealed class IdxReaderTests : IDisposable
         Assert.DoesNotContain('\n', e.Message);
     }
 
+    /// <summary>A gzip bomb: a valid header followed by far more data than it declares. The reader stops one byte past
+    /// the declared data, so even an endless stream ends, and the file is refused as longer than its header says.</summary>
+    [Fact]
+    public void AStreamLongerThanItsHeaderIsReadOnlyOneBytePastTheDeclaredData()
+    {
+        var header = FashionFixture.IdxBytes([2, 3, 3], new byte[18])[..16];
+        using var endless = new EndlessAfter(header);
+        Assert.Equal(16 + 18 + 1, IdxReader.ReadDeclared(endless).Length);
+
+        // The same as a file: 64 MiB of zeros after the header gzip to about 64 KB; refused, naming the file.
+        string path = Path.Combine(_dir, "bomb-idx3-ubyte.gz");
+        File.WriteAllBytes(path, FashionFixture.Gzip([.. header, .. new byte[64 << 20]]));
+        var e = Assert.Throws<ApcException>(() => IdxReader.Read(path, expectedDimensions: 3));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("beyond the 2x3x3 = 18 bytes", e.Message);
+    }
+
+    /// <summary>A stream that gives <c>prefix</c> and then zeros forever.</summary>
+    sealed class EndlessAfter(byte[] prefix) : Stream
+    {
+        long position;
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            for (int i = 0; i < count; i++, position++) buffer[offset + i] = position < prefix.Length ? prefix[position] : (byte)0;
+            return count;
+        }
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => position; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
     [Fact]
     public void MissingFileGivesApcExceptionNamingTheFile()
     {
