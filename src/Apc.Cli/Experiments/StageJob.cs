@@ -87,7 +87,7 @@ public static class StageJob
         });
         int code;
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        try { code = ApcApp.Run(arguments.ToArray()); }
+        try { code = ApcApp.Run(WithoutResumeOfNothing(arguments)); }
         finally
         {
             Delete(running); // a --force stage may have replaced its folder
@@ -115,6 +115,16 @@ public static class StageJob
     {
         try { File.Delete(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
+    /// <summary>The stage's command line without --resume when its --out holds no run yet (no fingerprint.json): a first
+    /// run then starts as the verb would without --resume, instead of saying that there is nothing to resume. The
+    /// stage's fingerprint does not include --resume, so both forms are the same stage.</summary>
+    public static string[] WithoutResumeOfNothing(IReadOnlyList<string> arguments)
+    {
+        int outAt = arguments.ToList().IndexOf("--out");
+        if (!arguments.Contains("--resume") || outAt < 0 || outAt + 1 >= arguments.Count) return arguments.ToArray();
+        return File.Exists(Path.Combine(arguments[outAt + 1], RunFolder.FingerprintFile)) ? arguments.ToArray() : arguments.Where(a => a != "--resume").ToArray();
     }
 
     /// <summary>The command line a forced run uses: the same, without --resume and with --force.</summary>

@@ -139,6 +139,23 @@ public class ExperimentPlanTests
         Assert.Empty(StageFingerprint.Of(args.Append("--verbose").ToArray()).DifferencesFrom(StageFingerprint.Of(args)));
     }
 
+    /// <summary>A stage resumes only a run that is there: with no fingerprint.json in its --out the command runs without
+    /// --resume (so it does not report that there was nothing to resume); with one it keeps --resume. Same stage either way.</summary>
+    [Fact]
+    public void AStageResumesOnlyARunThatIsThere()
+    {
+        using var dir = new TempFolder();
+        var stage = new[] { "compress", "kd", "--resume", "--epochs", "2", "--out", dir.File("kd") };
+        Assert.Equal(stage.Where(a => a != "--resume"), StageJob.WithoutResumeOfNothing(stage));
+        Directory.CreateDirectory(dir.File("kd"));
+        Assert.DoesNotContain("--resume", StageJob.WithoutResumeOfNothing(stage));
+        File.WriteAllText(Path.Combine(dir.File("kd"), "fingerprint.json"), "{}");
+        Assert.Equal(stage, StageJob.WithoutResumeOfNothing(stage));
+        Assert.Empty(StageFingerprint.Of(stage).DifferencesFrom(StageFingerprint.Of(StageJob.WithoutResumeOfNothing(stage.Where(a => a != "--resume").ToArray()))));
+        var noOut = new[] { "evaluate", "--resume" };
+        Assert.Equal(noOut, StageJob.WithoutResumeOfNothing(noOut));
+    }
+
     [Fact]
     public void ThePlanAsWrittenToTheOutputFolderLoadsBackAsTheSamePlan()
     {
