@@ -59,7 +59,7 @@ public sealed class ExplainSettings : PerturbationSettings
     public string Out { get; init; } = "runs/explain";
 
     [CommandOption("--force")]
-    [Description("Write into --out even when it holds another command's output, or an explain from before fingerprints.")]
+    [Description("Write into --out even when it holds files that no fingerprint.json describes (an explain from before fingerprints, other files). Another command's folder is refused even so.")]
     public bool Force { get; init; }
 }
 
@@ -75,8 +75,10 @@ public sealed class ExplainCommand : Command<ExplainSettings>
         var created = methods.Select(m => AttributionMethods.Create(m, attributionOptions)).ToList();
         EarlyChecks.LayerReadBy(settings.Layer, created);
         EarlyChecks.PerturbationOnlyOnOnnx(created, ("--model", settings.Model), ("--reference", settings.Reference));
-        var reuse = settings.Force ? FolderReuse.Replace : FolderReuse.Redraw;
-        RunFolder.Check(settings.Out, RunFingerprints.Merge("explain"), reuse, Outputs);
+        // --force overrides only a folder whose files no fingerprint describes; another verb's folder is always refused
+        // (replacing its fingerprint would make that run unresumable and its outputs unrecognised).
+        var reuse = settings.Force && RunFolder.Recorded(settings.Out) is null ? FolderReuse.Replace : FolderReuse.Redraw;
+        RunFolder.Check(settings.Out, RunFingerprints.Merge("explain"), reuse, Outputs(settings.Out));
         using var model = ModelLoading.LoadClassifier(settings.Model, settings.Device, "--model", settings.Threads);
         using var reference = settings.Reference is null ? null : ModelLoading.LoadClassifier(settings.Reference, settings.Device, "--reference", settings.Threads);
         if (settings.Layer is not null) model.Checkpoint?.Model.ResolveLayer(settings.Layer);
@@ -123,16 +125,16 @@ public sealed class ExplainCommand : Command<ExplainSettings>
             ["reference"] = settings.Reference is null ? null : RunFingerprints.Checkpoint(settings.Reference),
             ["methods"] = string.Join(",", methods), ["layer"] = settings.Layer, ["class"] = settings.Class, ["device"] = settings.Device,
         }, settings.Fingerprint(methods), source);
-        // Recorded only now that there is a result: a failure above leaves the earlier explain and its fingerprint as they were.
-        RunFolder.Claim(settings.Out, fingerprint, reuse, Outputs);
-        RemoveEarlierOutputs(settings.Out);
+        // Everything is written under temporary names first; only then are the earlier explain's files removed, the
+        // fingerprint recorded and the new files renamed into place, explain.json last. So a rerun that fails (a full
+        // disk included) leaves the earlier explain and its fingerprint as they were.
         var gridPath = Path.Combine(settings.Out, "explain.png");
-        AtomicFile.WriteAllBytes(gridPath, grid);
+        var files = new List<(string, byte[])> { (gridPath, grid) };
         var panels = new JsonArray();
         foreach (var cell in cells)
         {
             var name = CellFileName(cell) + ".png";
-            AtomicFile.WriteAllBytes(Path.Combine(settings.Out, name), cell.Png);
+            files.Add((Path.Combine(settings.Out, name), cell.Png));
             panels.Add(new JsonObject
             {
                 ["file"] = name,
@@ -144,18 +146,29 @@ public sealed class ExplainCommand : Command<ExplainSettings>
                 ["logits"] = cell.Logits is null ? null : new JsonArray(cell.Logits.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray()),
             });
         }
-        AtomicFile.WriteJson(Path.Combine(settings.Out, "explain.json"), new JsonObject
+        var listing = new JsonObject
         {
             ["classes"] = new JsonArray(data.ClassNames.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray()),
             ["panels"] = panels,
+        };
+        files.Add((Path.Combine(settings.Out, "explain.json"), System.Text.Encoding.UTF8.GetBytes(listing.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n")));
+        AtomicFile.WriteGroup(files, () =>
+        {
+            RemoveEarlierOutputs(settings.Out);
+            RunFolder.Claim(settings.Out, fingerprint, reuse, Outputs(settings.Out));
         });
-        AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(gridPath)}[/], {Plural.Of(cells.Count, "single heatmap")} and explain.json in {Markup.Escape(settings.Out)}" +
+        AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(gridPath)}[/], {Plural.Of(cells.Count, "single heatmap")}, explain.json and fingerprint.json in {Markup.Escape(settings.Out)}" +
             (settings.SaveMaps is null ? "." : $"; maps as tensors in {Markup.Escape(settings.SaveMaps)}."));
         return 0;
     }
 
-    /// <summary>The files whose presence means an explain left work in a folder.</summary>
-    static readonly string[] Outputs = { "explain.json", "explain.png" };
+    /// <summary>What counts as earlier work in <paramref name="dir"/>: explain's own files when a fingerprint describes
+    /// the folder; otherwise every entry in it, so that a folder no apc run recorded (an experiment's, one of the
+    /// user's) is not written into without --force.</summary>
+    static string[] Outputs(string dir) =>
+        RunFolder.Recorded(dir) is not null || !Directory.Exists(dir)
+            ? new[] { "explain.json", "explain.png" }
+            : Directory.EnumerateFileSystemEntries(dir).Select(Path.GetFileName).Where(n => n is not null && !n.StartsWith('.')).Select(n => n!).Order().ToArray();
 
     /// <summary>Removes what an earlier explain wrote into <paramref name="dir"/>: explain.json first (so that it never lists
     /// a file that is gone), then the panel files it lists and explain.png. Only plain PNG names inside the folder are
@@ -172,8 +185,12 @@ public sealed class ExplainCommand : Command<ExplainSettings>
                     files.Add(name);
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException) { files.Clear(); }
-        File.Delete(listing);
-        foreach (var name in files.Append("explain.png")) File.Delete(Path.Combine(dir, name));
+        foreach (var name in files.Prepend("explain.json").Append("explain.png"))
+        {
+            try { File.Delete(Path.Combine(dir, name)); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            { throw new ApcException($"cannot remove '{Path.Combine(dir, name)}' of the earlier explain: {e.Message}"); }
+        }
     }
 
     /// <summary>The file name (without extension) of one panel: image index, class, method and model, in lower case,
@@ -211,6 +228,8 @@ public sealed class ExplainCommand : Command<ExplainSettings>
             int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) && i >= 0 ? i
                 : throw new UsageException($"--index: '{s}' is not a non-negative integer.")).ToArray();
         if (indices.Length == 0) throw new UsageException("--index: give at least one image index (e.g. --index 0,1).");
+        if (indices.GroupBy(i => i).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new UsageException($"--index: {twice.Key} is given twice; each image is drawn once.");
         return indices;
     }
 }

@@ -13,6 +13,9 @@ public static class ExperimentStatus
     {
         /// <summary>For a done stage, how long its command ran (wall-clock seconds, from its done marker); null otherwise.</summary>
         public double? Seconds { get; init; }
+
+        /// <summary>False for the collection row (results and report), which has no done marker and so no recorded time.</summary>
+        public bool IsStage { get; init; } = true;
     }
 
     public static IReadOnlyList<Row> Read(string outDir)
@@ -45,7 +48,7 @@ public static class ExperimentStatus
             if (done && (stage is not null || jobId is null || SlurmCommands.EndedState(jobId) is null or "COMPLETED"))
             {
                 var seconds = stage is null ? null : StageFingerprint.RecordedSeconds(stage.DoneMarker);
-                rows.Add(new Row(job.Id, job.Label, "done", jobId, seconds is { } s ? $"took {Duration(s)}" : "") { Seconds = seconds });
+                rows.Add(new Row(job.Id, job.Label, "done", jobId, seconds is { } s ? $"took {Duration(s)}" : "") { Seconds = seconds, IsStage = stage is not null });
                 continue;
             }
             if (jobId is null)
@@ -104,7 +107,7 @@ public static class ExperimentStatus
     {
         var timed = rows.Where(r => r.Seconds is not null).ToList();
         if (timed.Count == 0) return null;
-        var untimed = rows.Count(r => r.State == "done" && r.Seconds is null);
+        var untimed = rows.Count(r => r.State == "done" && r.Seconds is null && r.IsStage);
         return $"stage time: {Duration(timed.Sum(r => r.Seconds!.Value))} in total over {timed.Count} done stage{(timed.Count == 1 ? "" : "s")}" +
                (untimed > 0 ? $" ({untimed} done stage{(untimed == 1 ? "" : "s")} recorded no time)" : "") +
                "; stages run side by side each count.";

@@ -19,9 +19,10 @@ public sealed record PlanTime(double StageSeconds, int TimedStages, int Stages, 
     }
 
     /// <summary>One sentence for the results, e.g. "The stages took 1 h 05 min in all (45 of 45 stages recorded their
-    /// time; stages run side by side count each); this invocation took 2.3 s (stages finished before it were skipped)."</summary>
+    /// time; stages run side by side count each); this invocation ran 2.3 s before collecting these results (stages
+    /// finished before it were skipped)." Collecting (statistics, pictures) takes more, and is not in it.</summary>
     public string Sentence =>
         $"The stages took {ExperimentStatus.Duration(StageSeconds)} in all ({TimedStages} of {Stages} stages recorded their time; " +
-        $"stages run side by side count each); this invocation took {ExperimentStatus.Duration(InvocationSeconds)} " +
-        "(stages finished before it were skipped).";
+        $"stages run side by side count each); this invocation ran {ExperimentStatus.Duration(InvocationSeconds)} before collecting " +
+        "these results (stages finished before it were skipped).";
 }

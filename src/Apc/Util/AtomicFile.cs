@@ -65,6 +65,53 @@ public static class AtomicFile
         RemoveStaleTempFiles(dir);
     }
 
+    /// <summary>Writes several files so that a failure while writing them (a full disk, a folder that turned read-only)
+    /// changes nothing: every file is written to its temporary name first; only when all are written does
+    /// <paramref name="beforeRenames"/> run (e.g. removing an earlier run's outputs), and then each is renamed into place
+    /// in the order given (so the last one, e.g. a listing, appears last). A failure before the renames removes the
+    /// temporary files and leaves the folder as it was.</summary>
+    /// <param name="files">Paths and contents, in the order they are renamed into place.</param>
+    /// <param name="beforeRenames">Runs once every file is written, before the first rename; may be null.</param>
+    /// <exception cref="ApcException">A file cannot be written or renamed, or <paramref name="beforeRenames"/> failed.</exception>
+    public static void WriteGroup(IReadOnlyList<(string Path, byte[] Bytes)> files, Action? beforeRenames)
+    {
+        var written = new List<(string Temp, string Full, string Path)>();
+        try
+        {
+            foreach (var (path, bytes) in files)
+            {
+                var full = Path.GetFullPath(path);
+                if (Directory.Exists(full)) throw new ApcException($"cannot write '{path}': is a folder, expected a file.");
+                var tmp = TempPathFor(full);
+                written.Add((tmp, full, path));
+                try
+                {
+                    using var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write);
+                    stream.Write(bytes);
+                    stream.Flush(flushToDisk: true);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new ApcException($"cannot write '{path}': {e.Message}"); }
+            }
+            beforeRenames?.Invoke();
+        }
+        catch
+        {
+            foreach (var (tmp, _, _) in written)
+                try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+        for (int i = 0; i < written.Count; i++)
+        {
+            try { File.Move(written[i].Temp, written[i].Full, overwrite: true); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                foreach (var (tmp, _, _) in written.Skip(i))
+                    try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                throw new ApcException($"cannot write '{written[i].Path}': {e.Message}");
+            }
+        }
+    }
+
     /// <summary>Writes UTF-8 <paramref name="text"/> atomically.</summary>
     public static void WriteAllText(string path, string text) => WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(text));
 

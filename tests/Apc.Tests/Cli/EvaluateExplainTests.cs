@@ -242,9 +242,24 @@ public class EvaluateExplainTests
         // Another verb's folder is refused before any work; so is an explain folder without a fingerprint, unless --force.
         (code, error) = CliRunner.Run(new[] { "evaluate", "--model", teacher, "--methods", "gradcam", "--out", dir.File("eval") }.Concat(Data).ToArray());
         Assert.True(code == 0, error);
-        (code, error) = CliRunner.Run(new[] { "explain", "--model", teacher, "--out", dir.File("eval") }.Concat(Data).ToArray());
+        var evaluation = File.ReadAllBytes(dir.File("eval/fingerprint.json"));
+        foreach (var force in new[] { false, true }) // --force does not make explain replace another verb's record
+        {
+            (code, error) = CliRunner.Run(new[] { "explain", "--model", teacher, "--out", dir.File("eval") }.Concat(force ? new[] { "--force" } : []).Concat(Data).ToArray());
+            Assert.Equal(1, code);
+            Assert.Contains("apc evaluate", error);
+            Assert.Equal(evaluation, File.ReadAllBytes(dir.File("eval/fingerprint.json")));
+        }
+        // A folder of files no fingerprint describes (an experiment's, a user's) is not written into without --force.
+        Directory.CreateDirectory(dir.File("mine"));
+        File.WriteAllText(dir.File("mine/notes.txt"), "mine");
+        (code, error) = CliRunner.Run(new[] { "explain", "--model", teacher, "--out", dir.File("mine") }.Concat(Data).ToArray());
         Assert.Equal(1, code);
-        Assert.Contains("apc evaluate", error);
+        Assert.Contains("notes.txt", error);
+        Assert.Equal(new[] { "notes.txt" }, Directory.GetFiles(dir.File("mine")).Select(Path.GetFileName));
+        (code, error) = CliRunner.Run(Explain("0,0", "gradcam"));
+        Assert.Equal(2, code);
+        Assert.Contains("--index: 0 is given twice", error);
         File.Delete(dir.File("x/fingerprint.json"));
         (code, error) = CliRunner.Run(Explain("0", "gradcam"));
         Assert.Equal(1, code);

@@ -149,6 +149,9 @@ public class ParallelExecutorTests : IClassFixture<CompressCli>
         Assert.Null(Apc.Cli.Experiments.ExperimentStatus.TotalLine([Row("a", "done", null), Row("b", "not run", null)]));
         Assert.Equal("stage time: 2 min 00 s in total over 2 done stages (1 done stage recorded no time); stages run side by side each count.",
             Apc.Cli.Experiments.ExperimentStatus.TotalLine([Row("a", "done", 29.5), Row("b", "done", 90.5), Row("c", "done", null), Row("d", "not run", null)]));
+        // The collection row (results and report) has no done marker: it is not a stage without a time.
+        Assert.Equal("stage time: 2 min 00 s in total over 2 done stages; stages run side by side each count.",
+            Apc.Cli.Experiments.ExperimentStatus.TotalLine([Row("a", "done", 29.5), Row("b", "done", 90.5), Row("report", "done", null) with { IsStage = false }]));
         Assert.Equal("4.2 s", Apc.Cli.Experiments.ExperimentStatus.Duration(4.24));
         Assert.Equal("12 min 03 s", Apc.Cli.Experiments.ExperimentStatus.Duration(723));
         Assert.Equal("1 h 05 min", Apc.Cli.Experiments.ExperimentStatus.Duration(3900));
