@@ -133,6 +133,15 @@ public class ExperimentStatisticsTests
         var chart = ConsistencyChart.Build(new ExperimentResults(config, runs)).Single();
         Assert.DoesNotContain("No point", chart.Caption, StringComparison.Ordinal);
         Assert.True(chart.Png.Length > 1000);
+        // A control fine-tuned with logit distillation is its own series in the chart, not a "naive" point.
+        var kdConfig = config with { Compressions = config.Compressions.Select(c => c.Name == "kd-control" ? c with { Options = [.. c.Options, "--finetune-kd", "0.9"] } : c).ToArray() };
+        var kdResults = new ExperimentResults(kdConfig, runs);
+        var cells = kdResults.Statistics.Cells.Where(c => c.Metric == $"{kdConfig.Evaluation.Methods[0]}.cosine" && c.Compression != "teacher").ToList();
+        var (series, _) = ConsistencyChart.Series(kdResults, cells);
+        Assert.Equal(["naive", "logit KD, no matching", "WCAM"], series.Select(x => x.Name));
+        var naive = series.Single(x => x.Name == "naive");
+        Assert.True(double.IsNaN(naive.Mean[1]), "the naive series has no point at the control's compression");
+        Assert.True(double.IsFinite(series.Single(x => x.Name == "logit KD, no matching").Mean[1]));
 
         // The plan runs the control with its own matchers only.
         var (stages, planned) = ExperimentPlan.Build(config with { Teacher = new ExperimentConfig.TeacherSection { Checkpoint = "t.ckpt" } }, "out", "cpu", 1);
