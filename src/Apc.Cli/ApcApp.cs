@@ -26,6 +26,12 @@ public static class ApcApp
             RenamedOptions.Reject(args);
             using var hint = ResumeHint.WhileRunning(args, err);
             using var tensors = TensorLifetime.CommandScope();
+            // "apc compress" alone: its help, then the usage error (Spectre shows the help and exits 1).
+            if (args is ["compress"])
+            {
+                app.Run(["compress", "--help"]);
+                throw new UsageException($"apc compress needs a compression method ({string.Join(", ", CompressStages.Methods)} or {CompressStages.Pipeline}), e.g. apc compress structured --help.");
+            }
             return app.Run(args);
         }
         catch (Exception e)

@@ -44,6 +44,7 @@ public class BadInputCliTests
         Directory.CreateDirectory(fresh);
         AssertOneLine(1, CliRunner.Run("evaluate", "--model", dir.File("missing.ckpt"), "--out", fresh), "missing.ckpt");
         Assert.True(Directory.Exists(fresh));
+        AssertOneLine(2, CliRunner.Run("compress"), "apc compress needs a compression method (kd, structured,");
         AssertOneLine(2, CliRunner.Run("compress", "--teacher", "t.ckpt"), "apc compress needs a compression method first (kd, structured,",
             "e.g. apc compress structured --teacher t.ckpt");
         AssertOneLine(2, CliRunner.Run("evaluate", "--model", "m.ckpt", "--threads", "100000"), "--threads must be in [0,", "cores");
