@@ -151,7 +151,7 @@ public sealed class ExplainCommand : Command<ExplainSettings>
             ["classes"] = new JsonArray(data.ClassNames.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray()),
             ["panels"] = panels,
         };
-        files.Add((Path.Combine(settings.Out, "explain.json"), System.Text.Encoding.UTF8.GetBytes(listing.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n")));
+        files.Add((Path.Combine(settings.Out, "explain.json"), AtomicFile.JsonBytes(listing)));
         AtomicFile.WriteGroup(files, () =>
         {
             RemoveEarlierOutputs(settings.Out);

@@ -48,11 +48,7 @@ public static class AtomicFile
         {
             if (File.Exists(dir)) throw new ApcException($"cannot write '{path}': '{dir}' is a file, expected a folder.");
             Directory.CreateDirectory(dir);
-            using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
+            WriteTemp(tmp, bytes);
             if (Directory.Exists(full)) throw new ApcException($"cannot write '{path}': is a folder, expected a file.");
             File.Move(tmp, full, overwrite: true);
         }
@@ -84,12 +80,7 @@ public static class AtomicFile
                 if (Directory.Exists(full)) throw new ApcException($"cannot write '{path}': is a folder, expected a file.");
                 var tmp = TempPathFor(full);
                 written.Add((tmp, full, path));
-                try
-                {
-                    using var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write);
-                    stream.Write(bytes);
-                    stream.Flush(flushToDisk: true);
-                }
+                try { WriteTemp(tmp, bytes); }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new ApcException($"cannot write '{path}': {e.Message}"); }
             }
             beforeRenames?.Invoke();
@@ -112,11 +103,22 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>Writes a new temporary file and flushes it to disk (the first half of an atomic write).</summary>
+    static void WriteTemp(string tmp, ReadOnlySpan<byte> bytes)
+    {
+        using var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write);
+        stream.Write(bytes);
+        stream.Flush(flushToDisk: true);
+    }
+
+    /// <summary>The bytes <see cref="WriteJson"/> writes for <paramref name="node"/>: indented UTF-8 JSON and a newline.</summary>
+    public static byte[] JsonBytes(JsonNode node) => System.Text.Encoding.UTF8.GetBytes(node.ToJsonString(Indented) + "\n");
+
     /// <summary>Writes UTF-8 <paramref name="text"/> atomically.</summary>
     public static void WriteAllText(string path, string text) => WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(text));
 
     /// <summary>Writes <paramref name="node"/> as indented JSON atomically.</summary>
-    public static void WriteJson(string path, JsonNode node) => WriteAllText(path, node.ToJsonString(Indented) + "\n");
+    public static void WriteJson(string path, JsonNode node) => WriteAllBytes(path, JsonBytes(node));
 
     /// <summary>Fails early with a clear message when a folder cannot be created or written.</summary>
     public static void EnsureWritableFolder(string dir, string option = "--out")
