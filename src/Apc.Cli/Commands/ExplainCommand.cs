@@ -110,15 +110,20 @@ public sealed class ExplainCommand : Command<ExplainSettings>
         if (reference is not null) models.Add(("reference", reference.Classifier));
         models.Add(("model", model.Classifier));
         var (grid, cells) = AttributionGallery.Build(models, data, indices, methods, settings.Class, attributionOptions, DeviceParser.Parse(settings.Device));
-        if (settings.SaveMaps is { } mapsPath)
+        byte[]? mapsFile = null;
+        if (settings.SaveMaps is not null)
         {
             // The class each picture explains, read from its panels, so that the file and the picture agree.
             var targets = indices.Select(i => (long)data.ClassNames.ToList().IndexOf(cells.First(c => c.Index == i).Class)).ToList();
             var present = models.Where(m => m.Item2 is not null).Select(m => (m.Item1, m.Item2!)).ToList();
             var tensors = ExplainMaps.Collect(present, data, indices, targets, methods, attributionOptions, DeviceParser.Parse(settings.Device));
-            try { ExplainMaps.Save(mapsPath, tensors); }
+            try { mapsFile = ExplainMaps.Bytes(tensors); }
             finally { foreach (var t in tensors.Values) t.Dispose(); }
         }
+        // A maps file directly inside --out is one of explain's outputs: written with the others, listed in explain.json,
+        // and removed by a later explain there. Anywhere else it is the user's file, written on its own.
+        var mapsInOut = settings.SaveMaps is { } saved && IsDirectlyInside(saved, settings.Out);
+        if (mapsFile is not null && !mapsInOut) AtomicFile.WriteAllBytes(settings.SaveMaps!, mapsFile);
         var fingerprint = RunFingerprints.Merge("explain", new JsonObject
         {
             ["model"] = RunFingerprints.Checkpoint(settings.Model),
@@ -151,6 +156,11 @@ public sealed class ExplainCommand : Command<ExplainSettings>
             ["classes"] = new JsonArray(data.ClassNames.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray()),
             ["panels"] = panels,
         };
+        if (mapsInOut)
+        {
+            listing["maps"] = Path.GetFileName(settings.SaveMaps!);
+            files.Add((Path.Combine(settings.Out, Path.GetFileName(settings.SaveMaps!)), mapsFile!));
+        }
         files.Add((Path.Combine(settings.Out, "explain.json"), AtomicFile.JsonBytes(listing)));
         AtomicFile.WriteGroup(files, () =>
         {
@@ -170,9 +180,15 @@ public sealed class ExplainCommand : Command<ExplainSettings>
             ? new[] { "explain.json", "explain.png" }
             : Directory.EnumerateFileSystemEntries(dir).Select(Path.GetFileName).Where(n => n is not null && !n.StartsWith('.')).Select(n => n!).Order().ToArray();
 
+    /// <summary>Whether <paramref name="file"/> lies directly in folder <paramref name="dir"/> (not in a subfolder).</summary>
+    static bool IsDirectlyInside(string file, string dir) =>
+        string.Equals(Path.GetDirectoryName(Path.GetFullPath(file))?.TrimEnd(Path.DirectorySeparatorChar),
+            Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal);
+
     /// <summary>Removes what an earlier explain wrote into <paramref name="dir"/>: explain.json first (so that it never lists
-    /// a file that is gone), then the panel files it lists and explain.png. Only plain PNG names inside the folder are
-    /// removed, whatever the listing says; an unreadable listing removes nothing but itself.</summary>
+    /// a file that is gone), then the panel files it lists, its maps file (--save-maps inside the folder) and explain.png.
+    /// Only plain names inside the folder are removed (PNG panels, a .safetensors maps file), whatever the listing says;
+    /// an unreadable listing removes nothing but itself.</summary>
     public static void RemoveEarlierOutputs(string dir)
     {
         var listing = Path.Combine(dir, "explain.json");
@@ -180,9 +196,12 @@ public sealed class ExplainCommand : Command<ExplainSettings>
         var files = new List<string>();
         try
         {
-            foreach (var panel in JsonNode.Parse(File.ReadAllText(listing))?["panels"]?.AsArray() ?? new JsonArray())
+            var earlier = JsonNode.Parse(File.ReadAllText(listing));
+            foreach (var panel in earlier?["panels"]?.AsArray() ?? new JsonArray())
                 if (panel?["file"]?.GetValue<string>() is { } name && name == Path.GetFileName(name) && name.EndsWith(".png", StringComparison.Ordinal))
                     files.Add(name);
+            if (earlier?["maps"]?.GetValue<string>() is { } maps && maps == Path.GetFileName(maps) && maps.EndsWith(".safetensors", StringComparison.Ordinal))
+                files.Add(maps);
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException) { files.Clear(); }
         foreach (var name in files.Prepend("explain.json").Append("explain.png"))

@@ -46,12 +46,12 @@ public static class ExplainMaps
         return tensors;
     }
 
-    /// <summary>Writes <paramref name="tensors"/> to <paramref name="path"/> as safetensors, atomically.</summary>
-    public static void Save(string path, IReadOnlyDictionary<string, Tensor> tensors)
+    /// <summary><paramref name="tensors"/> in the safetensors format, as the bytes of a file.</summary>
+    public static byte[] Bytes(IReadOnlyDictionary<string, Tensor> tensors)
     {
         using var stream = new MemoryStream();
         Safetensors.SaveStateDict(stream, tensors.ToDictionary(kv => kv.Key, kv => kv.Value));
-        AtomicFile.WriteAllBytes(path, stream.ToArray());
+        return stream.ToArray();
     }
 
     /// <summary>Reads a safetensors file back into named tensors (what --save-maps wrote).</summary>

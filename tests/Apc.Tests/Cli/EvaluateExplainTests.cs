@@ -205,9 +205,9 @@ public class EvaluateExplainTests
     }
 
     /// <summary>A rerun of explain into its folder replaces the earlier picture: no panel file of the earlier run is left,
-    /// every listed file exists, and fingerprint.json names what produced the new one. A rerun that fails leaves the
-    /// earlier outputs and their fingerprint byte for byte; another verb's folder and an unfingerprinted explain folder
-    /// need --force.</summary>
+    /// its maps file (--save-maps inside --out) is gone, every listed file exists, and fingerprint.json names what produced
+    /// the new one. A rerun that fails leaves the earlier outputs and their fingerprint byte for byte; another verb's folder
+    /// and an unfingerprinted explain folder need --force.</summary>
     [Fact]
     public void ExplainRerunReplacesItsEarlierPanelsAndRecordsWhatProducedThem()
     {
@@ -216,10 +216,13 @@ public class EvaluateExplainTests
         string[] Explain(string index, string methods, params string[] more) =>
             new[] { "explain", "--model", teacher, "--index", index, "--methods", methods, "--out", dir.File("x") }.Concat(more).Concat(Data).ToArray();
         string[] Files() => Directory.GetFiles(dir.File("x")).Select(Path.GetFileName).Order().ToArray()!;
-        var (code, error) = CliRunner.Run(Explain("0,1", "gradcam,rap"));
+        // --save-maps inside --out makes the maps file one of explain's outputs: listed, and removed by the rerun below.
+        var (code, error) = CliRunner.Run(Explain("0,1", "gradcam,rap", "--save-maps", dir.File("x/maps.safetensors")));
         Assert.True(code == 0, error);
         var first = Files();
         Assert.Equal(5, first.Count(f => f.EndsWith(".png"))); // 2 images × 2 methods, and the grid
+        Assert.Contains("maps.safetensors", first);
+        Assert.Equal("maps.safetensors", JsonNode.Parse(File.ReadAllText(dir.File("x/explain.json")))!["maps"]!.GetValue<string>());
 
         (code, error) = CliRunner.Run(Explain("2", "lrp"));
         Assert.True(code == 0, error);
