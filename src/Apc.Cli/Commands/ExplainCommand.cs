@@ -50,7 +50,7 @@ public sealed class ExplainSettings : PerturbationSettings
     public string? Layer { get; init; }
 
     [CommandOption("--save-maps <FILE>")]
-    [Description("Also write the raw maps, the targets, the logits and the images as named tensors to FILE (safetensors, e.g. maps.safetensors; readable with Python's safetensors or NumPy).")]
+    [Description("Also write the raw maps, the targets, the logits and the images as named tensors to FILE (safetensors, e.g. maps.safetensors; readable with Python's safetensors or NumPy). Directly inside --out it is one of explain's outputs, replaced by a later explain there; a subfolder of --out is refused. An existing FILE that explain did not write is replaced only with --force.")]
     public string? SaveMaps { get; init; }
 
     [CommandOption("--out <DIR>")]
@@ -59,7 +59,7 @@ public sealed class ExplainSettings : PerturbationSettings
     public string Out { get; init; } = "runs/explain";
 
     [CommandOption("--force")]
-    [Description("Write into --out even when it holds files that no fingerprint.json describes (an explain from before fingerprints, other files). Another command's folder is refused even so.")]
+    [Description("Write into --out even when it holds files that no fingerprint.json describes (an explain from before fingerprints, other files), and replace a --save-maps FILE that explain did not write. Another command's folder is refused even so.")]
     public bool Force { get; init; }
 }
 
@@ -70,6 +70,7 @@ public sealed class ExplainCommand : Command<ExplainSettings>
         var methods = EarlyChecks.Methods(settings.MethodList);
         var requested = ParseIndices(context, settings);
         CheckSaveMaps(settings.SaveMaps);
+        CheckSaveMapsTarget(settings.SaveMaps, settings.Out, settings.Force);
         var attributionOptions = settings.AttributionOptions(settings.Layer);
         settings.RequireReadBy(methods);
         var created = methods.Select(m => AttributionMethods.Create(m, attributionOptions)).ToList();
@@ -123,7 +124,6 @@ public sealed class ExplainCommand : Command<ExplainSettings>
         // A maps file directly inside --out is one of explain's outputs: written with the others, listed in explain.json,
         // and removed by a later explain there. Anywhere else it is the user's file, written on its own.
         var mapsInOut = settings.SaveMaps is { } saved && IsDirectlyInside(saved, settings.Out);
-        if (mapsFile is not null && !mapsInOut) AtomicFile.WriteAllBytes(settings.SaveMaps!, mapsFile);
         var fingerprint = RunFingerprints.Merge("explain", new JsonObject
         {
             ["model"] = RunFingerprints.Checkpoint(settings.Model),
@@ -167,6 +167,8 @@ public sealed class ExplainCommand : Command<ExplainSettings>
             RemoveEarlierOutputs(settings.Out);
             RunFolder.Claim(settings.Out, fingerprint, reuse, Outputs(settings.Out));
         });
+        // A maps file outside --out is written once the explain itself has landed, so a refused or failed explain leaves it alone.
+        if (mapsFile is not null && !mapsInOut) AtomicFile.WriteAllBytes(settings.SaveMaps!, mapsFile);
         AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(gridPath)}[/], {Plural.Of(cells.Count, "single heatmap")}, explain.json and fingerprint.json in {Markup.Escape(settings.Out)}" +
             (settings.SaveMaps is null ? "." : $"; maps as tensors in {Markup.Escape(settings.SaveMaps)}."));
         return 0;
@@ -232,6 +234,22 @@ public sealed class ExplainCommand : Command<ExplainSettings>
         if (!path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"--save-maps '{path}': the file name must end in .safetensors (it is written in that format).");
         if (Directory.Exists(path)) throw new UsageException($"--save-maps '{path}' is a folder; give a file name, e.g. maps.safetensors.");
+    }
+
+    /// <summary>Where --save-maps may write: not in a subfolder of --out (explain's folder holds its own files only, and an
+    /// unrecorded subfolder would make the folder refuse the next explain), and not over an existing file that explain did
+    /// not write (<see cref="ExplainMaps.WrittenByExplain"/>) unless --force.</summary>
+    /// <exception cref="UsageException">A subfolder of --out.</exception>
+    /// <exception cref="ApcException">An existing file of other content, without --force.</exception>
+    public static void CheckSaveMapsTarget(string? path, string outDir, bool force)
+    {
+        if (path is null) return;
+        var full = Path.GetFullPath(path);
+        var outFull = Path.GetFullPath(outDir).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+        if (full.StartsWith(outFull, StringComparison.Ordinal) && !IsDirectlyInside(path, outDir))
+            throw new UsageException($"--save-maps '{path}' is in a subfolder of --out '{outDir}'; write it directly into --out (it is then one of explain's outputs) or outside it.");
+        if (File.Exists(path) && !force && !ExplainMaps.WrittenByExplain(path))
+            throw new ApcException($"--save-maps '{path}' exists and is not a maps file written by apc explain; pass --force to replace it, or choose another file name.");
     }
 
     /// <summary>The --index list; null with --image (which excludes --index).</summary>

@@ -54,6 +54,27 @@ public static class ExplainMaps
         return stream.ToArray();
     }
 
+    /// <summary>Whether <paramref name="path"/> is a safetensors file with the tensor names explain writes (images, indices,
+    /// targets, logits.MODEL, maps.MODEL.METHOD) and no others: read from the file's header alone (8 bytes giving the
+    /// header's length, then its JSON), so any other file, however large, is answered "no" after a few bytes.</summary>
+    public static bool WrittenByExplain(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            Span<byte> size = stackalloc byte[8];
+            if (stream.ReadAtLeast(size, 8, throwOnEndOfStream: false) < 8) return false;
+            var length = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(size);
+            if (length == 0 || length > 1 << 20 || (long)length > stream.Length - 8) return false;
+            var header = new byte[length];
+            stream.ReadExactly(header);
+            var names = System.Text.Json.Nodes.JsonNode.Parse(header)?.AsObject().Select(kv => kv.Key).Where(k => k != "__metadata__").ToList();
+            return names is not null && new[] { "images", "indices", "targets" }.All(names.Contains)
+                && names.All(n => n is "images" or "indices" or "targets" || n.StartsWith("logits.", StringComparison.Ordinal) || n.StartsWith("maps.", StringComparison.Ordinal));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or InvalidOperationException) { return false; }
+    }
+
     /// <summary>Reads a safetensors file back into named tensors (what --save-maps wrote).</summary>
     public static Dictionary<string, Tensor> Load(string path) => Safetensors.LoadStateDict(path);
 }

@@ -130,7 +130,8 @@ public static class AttributionGallery
         var text = PanelText.For(map, scaled, style.Scaling, logit);
         var caption = Caption(label, text.ScaleLine, text.LogitLine);
         var png = HeatmapOverlay.RenderPng(display, shape.Channels, shape.Height, shape.Width, map, style, mask, caption, text.Notice);
-        return (png, text.Notice is null ? caption : $"{caption}\n{text.Notice}");
+        // The caption already holds the notice's words (the reason and the logit line); the picture draws them again.
+        return (png, caption.TrimEnd('\n'));
     }
 
     /// <summary>Maps [B,H,W] of <paramref name="method"/> for <paramref name="model"/>: perturbation methods on any
@@ -148,7 +149,7 @@ public static class AttributionGallery
         var caption = Caption(label, "no map", why);
         var png = HeatmapOverlay.RenderPng(display, shape.Channels, shape.Height, shape.Width, new float[shape.Height * shape.Width],
             style with { ImageFade = Math.Max(style.ImageFade, 0.7f) }, mask, caption, "no map");
-        return (png, $"{caption}\nno map");
+        return (png, caption.TrimEnd('\n'));
     }
 
     private static string Caption(params string[] lines) =>

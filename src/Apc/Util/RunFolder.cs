@@ -16,7 +16,7 @@ public enum FolderReuse
     Recompute,
     /// <summary>Redraw: an earlier run of the same verb is replaced whatever its settings (a picture that takes seconds,
     /// such as apc explain, whose user reruns it into the same folder); the run removes that earlier run's outputs. Another
-    /// verb's folder, or outputs with no fingerprint, still need --force.</summary>
+    /// verb's folder is refused (its message does not offer --force); outputs with no fingerprint still need --force.</summary>
     Redraw,
 }
 
@@ -66,7 +66,8 @@ public static class RunFolder
                 // checks below would not see them, and replacing its fingerprint would make it unresumable.
                 if (before.Settings.GetValueOrDefault("verb") is { } otherVerb && fingerprint.Settings.GetValueOrDefault("verb") is { } verb && otherVerb != verb)
                     throw new ApcException($"{option} '{dir}' holds the output of apc {otherVerb} (its {FingerprintFile}); apc {verb} writes into a folder " +
-                        "of its own: choose another --out, or pass --force to write there anyway.");
+                        (reuse == FolderReuse.Redraw ? "of its own: choose another --out (--force does not apply to another command's folder)."
+                            : "of its own: choose another --out, or pass --force to write there anyway."));
                 if (reuse == FolderReuse.Redraw) return;
                 var differences = fingerprint.DifferencesFrom(before);
                 if (differences.Count > 0 && left.Count > 0)

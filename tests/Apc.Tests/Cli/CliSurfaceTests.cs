@@ -448,6 +448,52 @@ public class CliSurfaceTests
         Assert.Contains("must end in .safetensors", error);
     }
 
+    /// <summary>--save-maps replaces only what explain wrote: its own maps file again (a rerun), but not another
+    /// .safetensors file (model weights, say) unless --force; a subfolder of --out is a usage error before any work; and a
+    /// refused explain writes no maps file.</summary>
+    [Fact]
+    public void SaveMapsReplacesOnlyItsOwnFile()
+    {
+        using var dir = new TempFolder();
+        var model = Checkpoint(dir.File("m.ckpt"));
+        string[] Explain(string maps, string @out, params string[] more) =>
+            new[] { "explain", "--model", model, "--index", "0", "--methods", "gradcam", "--save-maps", maps, "--out", @out }.Concat(more).Concat(Data).ToArray();
+        var (code, error) = CliRunner.Run(Explain(dir.File("maps.safetensors"), dir.File("a")));
+        Assert.True(code == 0, error);
+        Assert.True(ExplainMaps.WrittenByExplain(dir.File("maps.safetensors")));
+        (code, error) = CliRunner.Run(Explain(dir.File("maps.safetensors"), dir.File("a"))); // a rerun replaces its own file
+        Assert.True(code == 0, error);
+
+        // A user's weights file under that name: refused, untouched; --force replaces it.
+        var weights = new Dictionary<string, TorchSharp.torch.Tensor> { ["conv1.weight"] = TorchSharp.torch.ones(2, 2) };
+        using (var stream = File.Create(dir.File("weights.safetensors"))) TorchSharp.PyBridge.Safetensors.SaveStateDict(stream, weights);
+        var before = File.ReadAllBytes(dir.File("weights.safetensors"));
+        Assert.False(ExplainMaps.WrittenByExplain(dir.File("weights.safetensors")));
+        (code, error) = CliRunner.Run(Explain(dir.File("weights.safetensors"), dir.File("b")));
+        Assert.Equal(1, code);
+        Assert.Contains("--save-maps '" + dir.File("weights.safetensors") + "' exists and is not a maps file written by apc explain", error);
+        Assert.Equal(before, File.ReadAllBytes(dir.File("weights.safetensors")));
+        Assert.False(Directory.Exists(dir.File("b")));
+        (code, error) = CliRunner.Run(Explain(dir.File("weights.safetensors"), dir.File("b"), "--force"));
+        Assert.True(code == 0, error);
+        Assert.True(ExplainMaps.WrittenByExplain(dir.File("weights.safetensors")));
+
+        // A subfolder of --out: refused before any work, nothing created.
+        (code, error) = CliRunner.Run(Explain(dir.File("c/sub/m.safetensors"), dir.File("c")));
+        Assert.Equal(2, code);
+        Assert.Contains("subfolder of --out", error);
+        Assert.False(Directory.Exists(dir.File("c")));
+
+        // An explain refused for its --out (another command's folder) leaves the maps file unwritten.
+        Directory.CreateDirectory(dir.File("d"));
+        File.Copy(dir.File("a/fingerprint.json"), dir.File("d/fingerprint.json"));
+        File.WriteAllText(dir.File("d/fingerprint.json"), File.ReadAllText(dir.File("d/fingerprint.json")).Replace("\"explain\"", "\"evaluate\""));
+        (code, error) = CliRunner.Run(Explain(dir.File("new.safetensors"), dir.File("d")));
+        Assert.Equal(1, code);
+        Assert.Contains("apc evaluate", error);
+        Assert.False(File.Exists(dir.File("new.safetensors")));
+    }
+
     [Fact]
     public void DemoTakesTheDataRoot()
     {

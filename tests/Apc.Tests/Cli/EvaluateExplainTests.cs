@@ -251,6 +251,7 @@ public class EvaluateExplainTests
             (code, error) = CliRunner.Run(new[] { "explain", "--model", teacher, "--out", dir.File("eval") }.Concat(force ? new[] { "--force" } : []).Concat(Data).ToArray());
             Assert.Equal(1, code);
             Assert.Contains("apc evaluate", error);
+            Assert.DoesNotContain("pass --force", error); // it would not help
             Assert.Equal(evaluation, File.ReadAllBytes(dir.File("eval/fingerprint.json")));
         }
         // A folder of files no fingerprint describes (an experiment's, a user's) is not written into without --force.

@@ -42,5 +42,7 @@ public class AttributionGalleryTests
         Assert.All(cells.Where(c => c.Column == "missing"), c => Assert.Contains("no map", c.Text));
         // A shown map gives its clipping value; an empty one says why instead.
         Assert.All(cells.Where(c => c.Column != "missing"), c => Assert.True(c.Text.Contains("c = ") || c.Text.Contains("all zero"), c.Text));
+        // Each line says something once ("no map", and an empty map's reason and logit line, were written twice).
+        Assert.All(cells, c => Assert.Equal(c.Text.Split('\n').Length, c.Text.Split('\n').Distinct().Count()));
     }
 }
