@@ -109,6 +109,7 @@ public static class ExperimentRunner
             : RunFingerprint.Describe(now.DifferencesFrom(recorded)) is { Length: > 0 } d ? $"it ran with other settings ({d})" : null;
         if (reason is not null)
             throw new ApcException($"--out '{outDir}': stage '{stage.Label}' finished earlier, but {reason}; " +
-                "pass --force to redo every stage, or choose another --out.");
+                $"to redo that stage alone, remove its folder '{Path.GetDirectoryName(stage.DoneMarker)}' (the stages inside it are redone with it; " +
+                "a stage elsewhere that read it is then checked the same way), pass --force to redo every stage, or choose another --out.");
     }
 }

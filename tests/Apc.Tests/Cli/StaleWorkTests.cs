@@ -187,8 +187,16 @@ public class StaleWorkTests : IClassFixture<CompressCli>
         Assert.Equal(config, File.ReadAllText(Path.Combine(outDir, "config.json")));
         Assert.Equal(results, File.ReadAllText(Path.Combine(outDir, "results.md")));
 
-        (code, error) = CliRunner.Run("experiment", "--config", dir.File("4.json"), "--out", outDir, "--force");
+        // The message names the stale stage's folder; removing it redoes that stage (and the stages inside it) alone.
+        var stale = System.Text.RegularExpressions.Regex.Match(error, "remove its folder '([^']+)'").Groups[1].Value;
+        Assert.Equal(Path.Combine(outDir, "seed-0", "quantize-none"), stale);
+        var teacherDone = Directory.GetFiles(Path.Combine(outDir, "seed-0", "teacher"), "DONE", SearchOption.AllDirectories)
+            .ToDictionary(f => f, File.ReadAllText);
+        Assert.NotEmpty(teacherDone);
+        Directory.Delete(stale, recursive: true);
+        (code, error) = CliRunner.Run("experiment", "--config", dir.File("4.json"), "--out", outDir);
         Assert.True(code == 0, error);
+        foreach (var (marker, content) in teacherDone) Assert.Equal(content, File.ReadAllText(marker)); // not redone
         var run = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "results.json")))!["runs"]!.AsArray().Last()!;
         Assert.Equal(4, run["metrics"]!["compression"]!["bits"]!.GetValue<int>());
     }
