@@ -65,7 +65,7 @@ public sealed class DemoSettings : ExecutorSettings
     public bool Quick { get; init; }
 
     [CommandOption("--full")]
-    [Description("The whole study: 4 methods × 4 matchers, 1,000 evaluation scenes, seeds 0,1,2 (about 2 hours on 2 cores; resumable).")]
+    [Description("The whole study: 4 methods × 4 matchers, 1,000 evaluation scenes, seeds 0,1,2 (about 6 hours on 2 cores where oneDNN runs capped, estimated from stage times in docs/results.md; resumable).")]
     public bool Full { get; init; }
 
     [CommandOption("--seeds <LIST>")]
