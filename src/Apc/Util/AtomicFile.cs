@@ -54,7 +54,7 @@ public static class AtomicFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ApcException)
         {
-            try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            DeleteQuietly(tmp);
             if (e is ApcException) throw;
             throw new ApcException($"cannot write '{path}': {e.Message}");
         }
@@ -87,8 +87,7 @@ public static class AtomicFile
         }
         catch
         {
-            foreach (var (tmp, _, _) in written)
-                try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            foreach (var (tmp, _, _) in written) DeleteQuietly(tmp);
             throw;
         }
         for (int i = 0; i < written.Count; i++)
@@ -96,11 +95,16 @@ public static class AtomicFile
             try { File.Move(written[i].Temp, written[i].Full, overwrite: true); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                foreach (var (tmp, _, _) in written.Skip(i))
-                    try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                foreach (var (tmp, _, _) in written.Skip(i)) DeleteQuietly(tmp);
                 throw new ApcException($"cannot write '{written[i].Path}': {e.Message}");
             }
         }
+    }
+
+    /// <summary>Removes a temporary file if it can; one left behind is removed later by <see cref="RemoveStaleTempFiles"/>.</summary>
+    static void DeleteQuietly(string tmp)
+    {
+        try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
     /// <summary>Writes a new temporary file and flushes it to disk (the first half of an atomic write).</summary>

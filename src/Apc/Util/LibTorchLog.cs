@@ -49,6 +49,13 @@ public static class LibTorchLog
         return true;
     }
 
+    /// <summary>The one line to print when <see cref="Variable"/> holds a value <see cref="Level"/> does not know, so that
+    /// libtorch's default applies; null otherwise.</summary>
+    public static string? UnknownValueMessage() =>
+        Environment.GetEnvironmentVariable(Variable) is { } value && Level(value) is null
+            ? $"apc: {Variable}='{value}' is not INFO, WARNING, ERROR or FATAL (or 0-3); libtorch's default, WARNING, applies."
+            : null;
+
     /// <summary>The address of <c>FLAGS_caffe2_log_level</c> in the libc10 that this process loaded for TorchSharp.</summary>
     static IntPtr? Flag()
     {
