@@ -28,6 +28,10 @@ public sealed class ExperimentSettings : ExecutorSettings
     [CommandOption("--collect")]
     [Description("Only collect finished stages into results.json, results.md and report.html (what the Slurm report job runs); fails if a stage is unfinished.")]
     public bool Collect { get; init; }
+
+    [CommandOption("--combine <DIRS>")]
+    [Description("Comma-separated --out folders (or results.json files) of experiments run as parts of one study: write --out/combined.md and the consistency charts over all of them, from their results (nothing runs).")]
+    public string? Combine { get; init; }
 }
 
 public sealed class ExperimentCommand : Command<ExperimentSettings>
@@ -37,9 +41,18 @@ public sealed class ExperimentCommand : Command<ExperimentSettings>
         var command = Apc.Util.CommandLine.Format(context.Arguments.Prepend("apc"));
         if (settings.Status is { } statusDir)
         {
-            if (!string.IsNullOrWhiteSpace(settings.Config) || settings.Collect || settings.Force)
-                throw new UsageException("--status DIR only reads; give it without --config, --collect or --force.");
+            if (!string.IsNullOrWhiteSpace(settings.Config) || settings.Collect || settings.Force || settings.Combine is not null)
+                throw new UsageException("--status DIR only reads; give it without --config, --collect, --combine or --force.");
             ExperimentStatus.Print(ExperimentStatus.Read(statusDir));
+            return 0;
+        }
+        if (settings.Combine is { } combine)
+        {
+            if (!string.IsNullOrWhiteSpace(settings.Config) || settings.Collect)
+                throw new UsageException("--combine reads finished experiments; give it without --config or --collect.");
+            var sources = combine.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            foreach (var file in CombinedStudy.Run(sources, settings.Out, settings.Force, command))
+                AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(file)}[/]");
             return 0;
         }
         if (string.IsNullOrWhiteSpace(settings.Config)) throw new UsageException("experiment: --config FILE is required.");

@@ -8,17 +8,23 @@ namespace Apc.Cli.Experiments;
 /// single seed the cluster-bootstrap interval over images (the caption says which).</summary>
 public static class ConsistencyChart
 {
-    public static IEnumerable<(string File, byte[] Png, string Caption)> Build(ExperimentResults results)
+    public static IEnumerable<(string File, byte[] Png, string Caption)> Build(ExperimentResults results) =>
+        Build(results.Config, results.Statistics.Cells, (compression, matcher) => results.Runs.Any(r => r.Run.Compression == compression && r.Run.Matcher == matcher));
+
+    /// <summary>The charts of <see cref="Build(ExperimentResults)"/> from the statistics <paramref name="cells"/> of a plan
+    /// <paramref name="config"/> (also a combination of several plans, <see cref="CombinedStudy"/>); <paramref name="ran"/>
+    /// tells whether a (compression, matcher) run finished, for the caption's "not run".</summary>
+    public static IEnumerable<(string File, byte[] Png, string Caption)> Build(ExperimentConfig config, IReadOnlyList<ExperimentStatistics.Cell> cells,
+        Func<string, string, bool> ran)
     {
-        var config = results.Config;
-        var stats = results.Statistics;
-        var groups = config.Compressions.Select(c => c.Name).ToList();
+        var groupOf = Groups(config);
+        var groups = config.Compressions.Select(c => groupOf[c.Name]).Distinct().ToList();
         foreach (var method in config.Evaluation.Methods)
         {
-            var cells = stats.Cells.Where(c => c.Metric == $"{method}.cosine" && c.Compression != "teacher").ToList();
-            if (cells.Count == 0) continue;
-            var (series, missing) = Series(results, cells);
-            int seeds = cells.Max(c => c.Estimate.N);
+            var cosine = cells.Where(c => c.Metric == $"{method}.cosine" && c.Compression != "teacher").ToList();
+            if (cosine.Count == 0) continue;
+            var (series, missing) = Series(config, cosine, ran);
+            int seeds = cosine.Max(c => c.Estimate.N);
             string whiskers = seeds > 1
                 ? $"whiskers: 95 % Student-t confidence interval across {seeds.ToString(CultureInfo.InvariantCulture)} seeds, cut at the cosine's range [−1, 1]"
                 : "one seed, so no interval across seeds: whiskers are 95 % cluster-bootstrap intervals over images (image-to-image spread only, not seed-to-seed)";
@@ -32,13 +38,45 @@ public static class ConsistencyChart
         }
     }
 
+    /// <summary>The chart's x positions: one per compression, except that a logit-KD control (matchers none only,
+    /// fine-tuned with --finetune-kd above 0) whose other settings equal another compression's stands in that compression's
+    /// group, beside the matchers it is a control for. Maps each compression's name to its group's.</summary>
+    public static Dictionary<string, string> Groups(ExperimentConfig config)
+    {
+        var group = new Dictionary<string, string>();
+        foreach (var c in config.Compressions)
+        {
+            var host = IsControl(config, c)
+                ? config.Compressions.FirstOrDefault(b => !IsControl(config, b) && b.Method == c.Method && b.Options.SequenceEqual(WithoutLogitKd(c.Options)))
+                : null;
+            group[c.Name] = host?.Name ?? c.Name;
+        }
+        return group;
+    }
+
+    static bool IsControl(ExperimentConfig config, ExperimentConfig.CompressionSection c) =>
+        config.MatchersOf(c) is ["none"] && ExperimentResults.MatcherTitle("none", c) != ExperimentResults.MatcherTitle("none");
+
+    static List<string> WithoutLogitKd(IReadOnlyList<string> options)
+    {
+        var list = options.ToList();
+        int at = list.IndexOf("--finetune-kd");
+        if (at >= 0) list.RemoveRange(at, Math.Min(2, list.Count - at));
+        return list;
+    }
+
     /// <summary>The chart's series for one attribution method's cosine <paramref name="cells"/>, one per row title: a
     /// matcher, except that a compression's logit-KD control (no matcher, fine-tuned with --finetune-kd) is a series of
-    /// its own, not "naive"; and the (compression, row) points that cannot be drawn.</summary>
-    public static (List<IntervalSeries> Series, List<string> Missing) Series(ExperimentResults results, IReadOnlyList<ExperimentStatistics.Cell> cells)
+    /// its own, not "naive", drawn in the group of the compression it controls (<see cref="Groups"/>); and the
+    /// (compression, row) points that cannot be drawn.</summary>
+    public static (List<IntervalSeries> Series, List<string> Missing) Series(ExperimentResults results, IReadOnlyList<ExperimentStatistics.Cell> cells) =>
+        Series(results.Config, cells, (compression, matcher) => results.Runs.Any(r => r.Run.Compression == compression && r.Run.Matcher == matcher));
+
+    static (List<IntervalSeries> Series, List<string> Missing) Series(ExperimentConfig config, IReadOnlyList<ExperimentStatistics.Cell> cells,
+        Func<string, string, bool> ran)
     {
-        var config = results.Config;
-        var groups = config.Compressions.Select(c => c.Name).ToList();
+        var groupOf = Groups(config);
+        var groups = config.Compressions.Select(c => groupOf[c.Name]).Distinct().ToList();
         var series = new List<IntervalSeries>();
         var missing = new List<string>();
         var keys = config.AllMatchers.SelectMany(m => config.Compressions.Select(c => (Matcher: m, Title: ExperimentResults.MatcherTitle(m, c))))
@@ -46,12 +84,13 @@ public static class ConsistencyChart
         foreach (var (m, title) in keys)
         {
             var label = title.TrimStart('+', ' ');
-            bool Shows(int g) => ExperimentResults.MatcherTitle(m, config.Compressions[g]) == title;
-            var of = groups.Select((g, i) => Shows(i) ? cells.FirstOrDefault(c => c.Compression == g && c.Matcher == m) : null).ToList();
-            for (int g = 0; g < groups.Count; g++)
-                if (Shows(g) && config.MatchersOf(config.Compressions[g]).Contains(m) && (of[g] is null || !double.IsFinite(of[g]!.Estimate.Mean)))
-                    missing.Add($"{groups[g]} {label}" +
-                        (results.Runs.Any(r => r.Run.Compression == groups[g] && r.Run.Matcher == m) ? "" : " (not run)"));
+            // The compressions that draw this series: those that run the matcher under this title.
+            var drawing = config.Compressions.Where(c => config.MatchersOf(c).Contains(m) && ExperimentResults.MatcherTitle(m, c) == title).ToList();
+            foreach (var c in drawing)
+                if (cells.FirstOrDefault(x => x.Compression == c.Name && x.Matcher == m) is not { } cell || !double.IsFinite(cell.Estimate.Mean))
+                    missing.Add($"{c.Name} {label}" + (ran(c.Name, m) ? "" : " (not run)"));
+            var of = groups.Select(g => drawing.Where(c => groupOf[c.Name] == g)
+                .Select(c => cells.FirstOrDefault(x => x.Compression == c.Name && x.Matcher == m)).FirstOrDefault(x => x is not null)).ToList();
             if (of.All(c => c is null)) continue;
             var shown = of.Select(c => c is null ? Evaluation.Statistics.Estimate.None
                 : c.Estimate.HasInterval ? c.Estimate

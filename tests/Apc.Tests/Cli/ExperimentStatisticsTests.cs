@@ -6,7 +6,7 @@ namespace Apc.Tests.Cli;
 
 public class ExperimentStatisticsTests
 {
-    static ExperimentResults.RunValues Run(TempFolder dir, int seed, string matcher, double map, PairRecords pairs, string compression = "kd")
+    internal static ExperimentResults.RunValues Run(TempFolder dir, int seed, string matcher, double map, PairRecords pairs, string compression = "kd")
     {
         var folder = dir.File($"seed-{seed}-{compression}-{matcher}");
         Directory.CreateDirectory(folder);
@@ -20,7 +20,7 @@ public class ExperimentStatisticsTests
             values, null, new JsonObject { ["pairs_file"] = "pairs.json" });
     }
 
-    static PairRecords Pairs(int[] images, int[] classes, double[] cosine) =>
+    internal static PairRecords Pairs(int[] images, int[] classes, double[] cosine) =>
         new(images, classes, images.Select(_ => true).ToArray(), images.Select(_ => 0.5).ToArray(), cosine, cosine, cosine);
 
     [Fact]
@@ -139,9 +139,16 @@ public class ExperimentStatisticsTests
         var cells = kdResults.Statistics.Cells.Where(c => c.Metric == $"{kdConfig.Evaluation.Methods[0]}.cosine" && c.Compression != "teacher").ToList();
         var (series, _) = ConsistencyChart.Series(kdResults, cells);
         Assert.Equal(["naive", "logit KD, no matching", "WCAM"], series.Select(x => x.Name));
+        // The control differs from kd only by --finetune-kd, so it stands in kd's group, beside the matchers it controls.
+        Assert.Equal(new Dictionary<string, string> { ["kd"] = "kd", ["kd-control"] = "kd" }, ConsistencyChart.Groups(kdConfig));
+        Assert.All(series, x => Assert.Single(x.Mean));
         var naive = series.Single(x => x.Name == "naive");
-        Assert.True(double.IsNaN(naive.Mean[1]), "the naive series has no point at the control's compression");
-        Assert.True(double.IsFinite(series.Single(x => x.Name == "logit KD, no matching").Mean[1]));
+        var control = series.Single(x => x.Name == "logit KD, no matching");
+        Assert.Equal(cells.Single(c => c.Compression == "kd" && c.Matcher == "none").Estimate.Mean, naive.Mean[0]);
+        Assert.Equal(cells.Single(c => c.Compression == "kd-control").Estimate.Mean, control.Mean[0]);
+        // A control with other settings than any compression keeps a group of its own.
+        var apart = kdConfig with { Compressions = kdConfig.Compressions.Select(c => c.Name == "kd-control" ? c with { Options = [.. c.Options, "--epochs", "9"] } : c).ToArray() };
+        Assert.Equal("kd-control", ConsistencyChart.Groups(apart)["kd-control"]);
 
         // The plan runs the control with its own matchers only.
         var (stages, planned) = ExperimentPlan.Build(config with { Teacher = new ExperimentConfig.TeacherSection { Checkpoint = "t.ckpt" } }, "out", "cpu", 1);
