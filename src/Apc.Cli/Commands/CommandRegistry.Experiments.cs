@@ -15,7 +15,8 @@ public static partial class CommandRegistry
             .WithDescription("Run an experiment plan (JSON): cached, resumable stages; results.json, results.md, report.html.")
             .WithExample("experiment", "--config", "docs/experiment-example.json", "--out", "runs/study")
             .WithExample("experiment", "--config", "docs/experiment-example.json", "--out", "/shared/study", "--executor", "slurm", "--time", "02:00:00", "--cpus-per-task", "4")
-            .WithExample("experiment", "--status", "/shared/study");
+            .WithExample("experiment", "--status", "/shared/study")
+            .WithExample("experiment", "--combine", "runs/study-kd,runs/study-structured", "--out", "runs/study-combined");
         config.AddCommand<StageCommand>("stage")
             .WithDescription("Run one experiment stage (an apc command line after --) and write its done marker: what each Slurm job runs.")
             .WithExample("stage", "--done", "runs/x/seed-0/kd-none/evaluation/DONE", "--", "evaluate", "--model", "runs/x/seed-0/kd-none/model.ckpt", "--out", "runs/x/seed-0/kd-none/evaluation");

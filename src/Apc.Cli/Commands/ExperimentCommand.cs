@@ -9,16 +9,16 @@ namespace Apc.Cli.Commands;
 public sealed class ExperimentSettings : ExecutorSettings
 {
     [CommandOption("--config <FILE>")]
-    [Description("Experiment plan (JSON; see docs/experiments.md). Required, except with --status.")]
+    [Description("Experiment plan (JSON; see docs/experiments.md). Required, except with --status or --combine.")]
     public string Config { get; init; } = "";
 
     [CommandOption("--out <DIR>")]
-    [Description("Output folder: one folder per seed and stage, results.json, results.md, report.html.")]
+    [Description("Output folder: one folder per seed and stage, results.json, results.md, report.html; with --combine, the folder for combined.md and the charts (required there).")]
     [DefaultValue("runs/experiment")]
     public string Out { get; init; } = "runs/experiment";
 
     [CommandOption("--force")]
-    [Description("Redo every stage even if it finished before.")]
+    [Description("Redo every stage even if it finished before; with --combine, write into a folder whose combined.md or consistency charts no fingerprint describes.")]
     public bool Force { get; init; }
 
     [CommandOption("--status <DIR>")]
@@ -30,7 +30,7 @@ public sealed class ExperimentSettings : ExecutorSettings
     public bool Collect { get; init; }
 
     [CommandOption("--combine <DIRS>")]
-    [Description("Comma-separated --out folders (or results.json files) of experiments run as parts of one study: write --out/combined.md and the consistency charts over all of them, from their results (nothing runs).")]
+    [Description("Comma-separated --out folders (or results.json files) of experiments run as parts of one study, evaluated alike: write --out/combined.md and the consistency charts over all of them from their results (nothing runs; docs/experiments.md).")]
     public string? Combine { get; init; }
 }
 
@@ -50,6 +50,12 @@ public sealed class ExperimentCommand : Command<ExperimentSettings>
         {
             if (!string.IsNullOrWhiteSpace(settings.Config) || settings.Collect)
                 throw new UsageException("--combine reads finished experiments; give it without --config or --collect.");
+            // Nothing runs, so where and how stages would run does not apply; a silently ignored --dry-run would mislead.
+            if (settings.OnSlurm || settings.DryRun || settings.Jobs != 1 || settings.Device != "cpu" || settings.Threads != 0
+                || new Experiments.Slurm.SlurmOptions(settings.Partition, settings.Time, settings.CpusPerTask, settings.Mem, settings.Gres).Directives().Any())
+                throw new UsageException("--combine runs nothing; give it with --out (and --force) only, without --executor, --jobs, --dry-run, Slurm options, --device or --threads.");
+            if (!context.Arguments.Any(a => a == "--out" || a.StartsWith("--out=", StringComparison.Ordinal)))
+                throw new UsageException("--combine needs --out DIR, a folder for combined.md and the charts (not one of the experiments combined).");
             var sources = combine.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             foreach (var file in CombinedStudy.Run(sources, settings.Out, settings.Force, command))
                 AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(file)}[/]");

@@ -25,65 +25,100 @@ public static class CombinedStudy
         IReadOnlyList<ExperimentStatistics.Difference> Differences);
 
     /// <summary>Reads a part: an experiment's --out folder or its results.json.</summary>
-    /// <exception cref="ApcException">No such file, not JSON, or not an experiment's results (no config or statistics).</exception>
+    /// <exception cref="ApcException">No such file, not JSON, or not an experiment's results (a missing or mistyped
+    /// field, named with its place).</exception>
     public static Part Read(string path)
     {
         var file = Directory.Exists(path) ? Path.Combine(path, "results.json") : path;
+        if (Directory.Exists(path) && !File.Exists(file))
+            throw new ApcException($"--combine '{path}': no results.json there (an experiment's --out has one once every stage finished, " +
+                "or after apc experiment --collect).");
         InputPath.RequireFile(file, "--combine", "an experiment's --out folder or its results.json");
         JsonNode? root;
         try { root = JsonNode.Parse(File.ReadAllText(file)); }
-        catch (JsonException e) { throw new ApcException($"--combine '{file}': not valid JSON ({e.Message})."); }
-        if (root?["config"] is not JsonObject configNode || root["statistics"] is not JsonArray statistics)
+        catch (JsonException e) { throw new ApcException($"--combine '{file}': not valid JSON ({e.Message.Split(" Path:")[0].Split(" LineNumber:")[0].TrimEnd('.', ' ')})."); }
+        if (root is not JsonObject o || o["config"] is not JsonObject configNode || o["statistics"] is not JsonArray statistics)
             throw new ApcException($"--combine '{file}': not the results.json of apc experiment (no \"config\" or \"statistics\").");
         ExperimentConfig config;
         try { config = configNode.Deserialize<ExperimentConfig>(ExperimentConfig.Options) ?? throw new JsonException("null"); }
-        catch (JsonException e) { throw new ApcException($"--combine '{file}': its \"config\" is not an experiment plan ({e.Message})."); }
-        var cells = statistics.OfType<JsonObject>().Select(c => new ExperimentStatistics.Cell(
-            Text(c, "compression"), Text(c, "row"), Text(c, "matcher"), Text(c, "metric"),
-            new Estimate(Number(c["mean"]), Number(c["ci_low"]), Number(c["ci_high"]), c["n"]?.GetValue<int>() ?? 0),
-            c["pairs"]?.GetValue<int>(),
-            c["images_ci_low"] is null ? null : new Estimate(double.NaN, Number(c["images_ci_low"]), Number(c["images_ci_high"]), 0))).ToList();
-        var differences = (root["paired_differences"] as JsonArray ?? new JsonArray()).OfType<JsonObject>().Select(d => new ExperimentStatistics.Difference(
-            Text(d, "compression"), Text(d, "comparison"), Text(d, "matcher"), Text(d, "baseline"), d["attribution"]?.GetValue<string>(), Text(d, "metric"),
-            new Estimate(Number(d["mean"]), Number(d["ci_low"]), Number(d["ci_high"]), d["n"]?.GetValue<int>() ?? 0),
-            d["interval"]?.GetValue<string>() ?? "", d["images"]?.GetValue<int>(),
-            (d["seeds"] as JsonArray ?? new JsonArray()).OfType<JsonObject>()
-                .Select(s => new ExperimentStatistics.SeedDifference(s["seed"]!.GetValue<int>(), Number(s["mean"]), s["pairs"]?.GetValue<int>())).ToList(),
-            d["baseline_compression"]?.GetValue<string>())).ToList();
-        return new Part(file, root["command"]?.GetValue<string>() ?? "", config, cells, differences);
+        catch (JsonException e) { throw new ApcException($"--combine '{file}': its \"config\" is not an experiment plan ({e.Message.Split(" Path:")[0]})."); }
+        var cells = statistics.Select((node, i) =>
+        {
+            var c = Entry(node, $"statistics[{i}]");
+            return new ExperimentStatistics.Cell(Text(c, "compression", $"statistics[{i}]"), Text(c, "row", $"statistics[{i}]"), Text(c, "matcher", $"statistics[{i}]"),
+                Text(c, "metric", $"statistics[{i}]"), EstimateOf(c, $"statistics[{i}]"), OptionalInt(c, "pairs", $"statistics[{i}]"),
+                c["images_ci_low"] is null ? null : new Estimate(double.NaN, Number(c, "images_ci_low", $"statistics[{i}]"), Number(c, "images_ci_high", $"statistics[{i}]"), 0));
+        }).ToList();
+        var differences = (o["paired_differences"] as JsonArray ?? new JsonArray()).Select((node, i) =>
+        {
+            string at = $"paired_differences[{i}]";
+            var d = Entry(node, at);
+            var seeds = d["seeds"] as JsonArray ?? new JsonArray();
+            return new ExperimentStatistics.Difference(Text(d, "compression", at), Text(d, "comparison", at), Text(d, "matcher", at), Text(d, "baseline", at),
+                d["attribution"] is null ? null : Text(d, "attribution", at), Text(d, "metric", at), EstimateOf(d, at),
+                d["interval"] is null ? "" : Text(d, "interval", at), OptionalInt(d, "images", at),
+                seeds.Select((seed, k) =>
+                {
+                    var e = Entry(seed, $"{at}.seeds[{k}]");
+                    return new ExperimentStatistics.SeedDifference(Int(e, "seed", $"{at}.seeds[{k}]"), Number(e, "mean", $"{at}.seeds[{k}]"), OptionalInt(e, "pairs", $"{at}.seeds[{k}]"));
+                }).ToList(),
+                d["baseline_compression"] is null ? null : Text(d, "baseline_compression", at));
+        }).ToList();
+        return new Part(file, o["command"] is JsonValue command && command.TryGetValue<string>(out var text) ? text : "", config, cells, differences);
 
-        string Text(JsonObject o, string key) => o[key]?.GetValue<string>() ?? throw new ApcException($"--combine '{file}': a statistics entry has no \"{key}\".");
+        JsonObject Entry(JsonNode? node, string at) => node as JsonObject ?? throw Bad(at, "is not an object");
+        string Text(JsonObject e, string key, string at) =>
+            e[key] is JsonValue v && v.TryGetValue<string>(out var t) ? t : throw Bad($"{at}.{key}", e[key] is null ? "is missing" : "is not a string");
+        double Number(JsonObject e, string key, string at) => e[key] switch
+        {
+            null => double.NaN, // NaN is written as null
+            JsonValue v when v.TryGetValue<double>(out var x) => x,
+            _ => throw Bad($"{at}.{key}", "is not a number"),
+        };
+        int? OptionalInt(JsonObject e, string key, string at) => e[key] is null ? null : Int(e, key, at);
+        int Int(JsonObject e, string key, string at) =>
+            e[key] is JsonValue v && v.TryGetValue<int>(out var n) ? n : throw Bad($"{at}.{key}", e[key] is null ? "is missing" : "is not an integer");
+        Estimate EstimateOf(JsonObject e, string at) => new(Number(e, "mean", at), Number(e, "ci_low", at), Number(e, "ci_high", at), Int(e, "n", at));
+        ApcException Bad(string at, string what) => new($"--combine '{file}': $.{at} {what}; not the results.json of apc experiment.");
     }
 
-    static double Number(JsonNode? node) => node is null ? double.NaN : node.GetValue<double>();
-
     /// <summary>The parts as one plan and one list of cells. The plan holds every part's compressions (each with the
-    /// matchers its part ran) and the union of their matchers and attribution methods; the teacher's cells are the first
-    /// part's (<see cref="Markdown"/> lists every part's teacher mAP beside it).</summary>
-    /// <exception cref="ApcException">The parts differ in data, teacher, split, evaluation size or seeds; a compression
-    /// name stands for different settings in two parts; or one (compression, matcher) run is in two parts.</exception>
+    /// matchers its part ran, and with its β made explicit) and the union of their matchers and
+    /// attribution methods; the teacher's cells are the first part's (equal in every part; checked).</summary>
+    /// <exception cref="ApcException">A part is given twice; the parts differ in data, teacher, split, evaluation size,
+    /// seeds, matching layers or the teacher's scores; a compression name stands for different settings in two parts; or one
+    /// (compression, matcher) run is in two parts.</exception>
     public static (ExperimentConfig Config, List<ExperimentStatistics.Cell> Cells) Merge(IReadOnlyList<Part> parts)
     {
         if (parts.Count < 2) throw new UsageException("--combine: give two or more experiments (comma-separated --out folders or results.json files).");
+        var twice = parts.GroupBy(p => Path.GetFullPath(p.Source)).FirstOrDefault(g => g.Count() > 1);
+        if (twice is not null) throw new UsageException($"--combine: '{twice.First().Source}' is given twice.");
         var first = parts[0];
         foreach (var p in parts.Skip(1))
         {
-            Same("data", Json(first.Config.Data), Json(p.Config.Data), first, p);
-            Same("teacher", Json(first.Config.Teacher), Json(p.Config.Teacher), first, p);
-            Same("evaluation split", first.Config.Evaluation.Split, p.Config.Evaluation.Split, first, p);
-            Same("evaluation size (val_size)", $"{first.Config.Evaluation.ValSize}", $"{p.Config.Evaluation.ValSize}", first, p);
-            Same("seeds", string.Join(",", first.Config.Seeds), string.Join(",", p.Config.Seeds), first, p);
+            Same("data", JsonSerializer.SerializeToNode(first.Config.Data, ExperimentConfig.Options), JsonSerializer.SerializeToNode(p.Config.Data, ExperimentConfig.Options), first, p);
+            Same("teacher", JsonSerializer.SerializeToNode(first.Config.Teacher, ExperimentConfig.Options), JsonSerializer.SerializeToNode(p.Config.Teacher, ExperimentConfig.Options), first, p);
+            Same("plan settings", PlanSettings(first.Config), PlanSettings(p.Config), first, p);
+            // The same teacher evaluated on the same scenes scores the same; a retrained teacher at the same path does not.
+            foreach (var cell in first.Cells.Where(c => c.Compression == "teacher"))
+                if (p.Cells.FirstOrDefault(c => c.Compression == "teacher" && c.Metric == cell.Metric) is { } other
+                    && Math.Abs(other.Estimate.Mean - cell.Estimate.Mean) > TeacherTolerance)
+                    throw new ApcException($"--combine: the teacher scores differently in '{first.Source}' and '{p.Source}' ({cell.Metric} " +
+                        $"{cell.Estimate.Mean.ToString("0.####", CultureInfo.InvariantCulture)} against {other.Estimate.Mean.ToString("0.####", CultureInfo.InvariantCulture)}); " +
+                        "only experiments with the same teacher evaluated alike can share a table.");
         }
         var compressions = new List<ExperimentConfig.CompressionSection>();
         var owner = new Dictionary<(string Compression, string Matcher), Part>();
         var cells = first.Cells.Where(c => c.Compression == "teacher").ToList();
         foreach (var p in parts)
-            foreach (var section in p.Config.Compressions)
+            foreach (var plain in p.Config.Compressions)
             {
+                // β as the runs used it: the plan's, unless the compression sets its own.
+                var section = plain with { MatchWeight = plain.MatchWeight ?? p.Config.MatchWeight };
                 var known = compressions.FindIndex(c => c.Name == section.Name);
                 if (known >= 0 && Json(compressions[known] with { Matchers = null }) != Json(section with { Matchers = null }))
-                    throw new ApcException($"--combine: compression '{section.Name}' has other settings in '{p.Source}' than in '{owner.First(o => o.Key.Compression == section.Name).Value.Source}'; " +
-                        "a name must mean one compression (give the plans distinct labels).");
+                    throw new ApcException($"--combine: compression '{section.Name}' has other settings in '{p.Source}' than in '{owner.First(o => o.Key.Compression == section.Name).Value.Source}' " +
+                        $"({Settings(section)} against {Settings(compressions[known])}); a name must mean one compression (give the plans distinct labels).");
                 foreach (var matcher in p.Config.MatchersOf(section))
                 {
                     if (owner.TryGetValue((section.Name, matcher), out var other))
@@ -109,18 +144,39 @@ public static class CombinedStudy
         return (config, cells);
     }
 
+    /// <summary>How far the teacher's mean scores may differ between parts: floating-point noise of the same evaluation
+    /// on another CPU, far below what another teacher or other scenes give.</summary>
+    const double TeacherTolerance = 1e-4;
+
     static string Json<T>(T value) => JsonSerializer.Serialize(value, ExperimentConfig.Options);
 
-    static void Same(string what, string a, string b, Part first, Part other)
+    /// <summary>"structured --ratio 0.3 --epochs 3, β 10".</summary>
+    public static string Settings(ExperimentConfig.CompressionSection c) =>
+        $"{string.Join(' ', c.Options.Prepend(c.Method))}, β {(c.MatchWeight is { } b ? b.ToString(CultureInfo.InvariantCulture) : "100 (the default)")}";
+
+    /// <summary>What every part must share besides data and teacher: the evaluated split and its size, the seeds, and the
+    /// matching layers (the plan's; a compression cannot set its own).</summary>
+    static JsonObject PlanSettings(ExperimentConfig c) => new()
     {
-        if (a != b)
-            throw new ApcException($"--combine: the {what} differs between '{first.Source}' ({a}) and '{other.Source}' ({b}); " +
-                "only experiments evaluated alike can share a table.");
+        ["split"] = c.Evaluation.Split, ["val_size"] = c.Evaluation.ValSize, ["seeds"] = string.Join(",", c.Seeds), ["match_layers"] = c.MatchLayers,
+    };
+
+    /// <summary>Refuses two sections that differ, naming each differing key with both values.</summary>
+    static void Same(string what, JsonNode? a, JsonNode? b, Part first, Part other)
+    {
+        var x = a as JsonObject ?? new JsonObject();
+        var y = b as JsonObject ?? new JsonObject();
+        var keys = x.Select(kv => kv.Key).Union(y.Select(kv => kv.Key)).Where(k => !JsonNode.DeepEquals(x[k], y[k])).ToList();
+        if (keys.Count > 0)
+            throw new ApcException($"--combine: '{first.Source}' and '{other.Source}' differ in their {what} (" +
+                string.Join("; ", keys.Select(k => $"{k}: {Show(x[k])} against {Show(y[k])}")) + "); only experiments evaluated alike can share a table.");
+        static string Show(JsonNode? n) => n is null ? "none" : n.ToJsonString();
     }
 
     /// <summary>combined.md: the parts, then per attribution method each model's mean [95 % interval] over seeds, then
     /// every part's paired differences of the cosine (its own, over pairs and over seeds).</summary>
-    public static string Markdown(IReadOnlyList<Part> parts, ExperimentConfig config, IReadOnlyList<ExperimentStatistics.Cell> cells, string command)
+    public static string Markdown(IReadOnlyList<Part> parts, ExperimentConfig config, IReadOnlyList<ExperimentStatistics.Cell> cells, string command,
+        IReadOnlyList<(string File, string Caption)> charts)
     {
         var sb = new StringBuilder();
         sb.AppendLine($"# One study from {parts.Count} experiments");
@@ -135,6 +191,17 @@ public static class CombinedStudy
             return new[] { p.Source, p.Config.Name, string.Join(", ", runs), teacher is null ? "n/a" : ExperimentStatistics.Format(teacher.Estimate, true) };
         }).ToList()));
         sb.AppendLine();
+        sb.Append(Apc.Reporting.MarkdownTable.Render(["compression", "settings (apc compress, β of its matchers)", "matchers"],
+            config.Compressions.Select(c => new[] { c.Name, Settings(c), string.Join(", ", config.MatchersOf(c)) }).ToList()));
+        sb.AppendLine();
+        if (config.MatchLayers is not null) sb.AppendLine($"Matching layers: {config.MatchLayers}.");
+        foreach (var (file, caption) in charts)
+        {
+            sb.AppendLine($"![{caption}]({file})");
+            sb.AppendLine();
+            sb.AppendLine(caption);
+            sb.AppendLine();
+        }
         sb.AppendLine("Mean over seeds [95 % Student-t confidence interval]; cosine = teacher–student consistency of the maps on the pairs both predict correctly.");
         sb.AppendLine();
         var methods = config.Evaluation.Methods;
@@ -177,6 +244,14 @@ public static class CombinedStudy
     {
         var parts = sources.Select(Read).ToList();
         var (config, cells) = Merge(parts);
+        // The output never goes into a part: its charts would pass for that experiment's own.
+        var outFull = Path.TrimEndingDirectorySeparator(Path.GetFullPath(outDir));
+        foreach (var p in parts)
+        {
+            var folder = Path.TrimEndingDirectorySeparator(Path.GetDirectoryName(Path.GetFullPath(p.Source))!);
+            if (outFull == folder || outFull.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                throw new UsageException($"--out '{outDir}' is inside the experiment '{folder}' being combined; choose a folder of its own.");
+        }
         var charts = ConsistencyChart.Build(config, cells, (compression, matcher) => cells.Any(c => c.Compression == compression && c.Matcher == matcher)).ToList();
         var outputs = new List<string> { TableFile };
         outputs.AddRange(config.Evaluation.Methods.Select(m => $"consistency-{m}.png"));
@@ -186,7 +261,8 @@ public static class CombinedStudy
         {
             ["parts"] = string.Join(",", parts.Select(p => Path.GetFullPath(p.Source))),
         });
-        var reuse = force && RunFolder.Recorded(outDir) is null ? FolderReuse.Replace : FolderReuse.Redraw;
+        // --force replaces outputs no fingerprint describes, and an unreadable fingerprint; another command's folder stays refused.
+        var reuse = force && Recorded(outDir) is null ? FolderReuse.Replace : FolderReuse.Redraw;
         RunFolder.Check(outDir, fingerprint, reuse, outputs);
         // An earlier combination's files go first: one with other attribution methods must not leave charts behind.
         if (Directory.Exists(outDir))
@@ -199,8 +275,14 @@ public static class CombinedStudy
             AtomicFile.WriteAllBytes(Path.Combine(outDir, file), png);
             written.Add(Path.Combine(outDir, file));
         }
-        AtomicFile.WriteAllText(Path.Combine(outDir, TableFile), Markdown(parts, config, cells, command));
+        AtomicFile.WriteAllText(Path.Combine(outDir, TableFile), Markdown(parts, config, cells, command, charts.Select(c => (c.File, c.Caption)).ToList()));
         written.Add(Path.Combine(outDir, TableFile));
         return written;
+
+        static RunFingerprint? Recorded(string dir)
+        {
+            try { return RunFolder.Recorded(dir); }
+            catch (ApcException) { return null; } // unreadable: --force may replace it
+        }
     }
 }

@@ -206,7 +206,7 @@ public class CliSurfaceTests
         Assert.Contains("compress kd: --teacher is required", error);
         // Required but for one mode (experiment --status reads a folder instead of a plan): the help says so, and its
         // absence is the same one-line usage error.
-        Assert.EndsWith("Required, except with --status.", typeof(ExperimentSettings).GetProperty("Config")!.GetCustomAttribute<DescriptionAttribute>()!.Description);
+        Assert.EndsWith("Required, except with --status or --combine.", typeof(ExperimentSettings).GetProperty("Config")!.GetCustomAttribute<DescriptionAttribute>()!.Description);
         (code, error) = CliRunner.Run("experiment", "--out", "runs/x");
         Assert.Equal(2, code);
         Assert.Contains("--config FILE is required", error);

@@ -28,8 +28,10 @@ public class CombinedStudyTests
             ],
             Matchers = ["none"],
         };
+        ExperimentResults.RunValues Teacher(int seed) => Run(dir, seed, "-", 0.85 + seed / 100.0, Pairs([0, 1], [1, 3], [1, 1]), "teacher");
         var aRuns = new[]
         {
+            Teacher(0), Teacher(1),
             Run(dir, 0, "wcam", 0.8, Pairs([0, 0, 1], [1, 2, 3], [0.9, 0.8, 0.7])),
             Run(dir, 0, "none", 0.7, Pairs([0, 1, 2], [1, 3, 0], [0.6, 0.5, 0.4])),
             Run(dir, 1, "wcam", 0.9, Pairs([0], [1], [0.9])),
@@ -37,6 +39,7 @@ public class CombinedStudyTests
         };
         var bRuns = new[]
         {
+            Teacher(0), Teacher(1),
             Run(dir, 0, "none", 0.75, Pairs([0, 1], [1, 3], [0.95, 0.85]), "structured"),
             Run(dir, 1, "none", 0.72, Pairs([0], [1], [0.91]), "structured"),
             Run(dir, 0, "none", 0.77, Pairs([0, 1], [1, 3], [0.97, 0.93]), "structured-kd"),
@@ -89,22 +92,46 @@ public class CombinedStudyTests
         // Part a's paired difference, its own numbers: over pairs 0.2 (see ExperimentStatisticsTests), per seed 0.25, 0.1.
         Assert.Contains(lines, l => l.StartsWith("| gradcam | kd | WCAM − naive | +0.200 [", StringComparison.Ordinal) && l.EndsWith("| +0.250, +0.100 |", StringComparison.Ordinal));
         Assert.Equal((900, 480), PngHeader.Size(File.ReadAllBytes(Path.Combine(outDir, "consistency-gradcam.png"))));
+        // The teacher's row, each compression's settings, and the chart with its caption (what the whiskers are).
+        var teacherMap = a.Statistics.Cells.Single(c => c.Compression == "teacher" && c.Metric == "map_per_class").Estimate;
+        Assert.Equal(0.855, teacherMap.Mean, 12); // seeds 0.85 and 0.86
+        Assert.StartsWith($"| teacher | Teacher | 2 | {ExperimentStatistics.Format(teacherMap, true)} |", Row("teacher", "Teacher"), StringComparison.Ordinal);
+        Assert.Contains("| structured-kd | structured --ratio 0.3 --finetune-kd 0.9, β 100 (the default) | none |", lines);
+        Assert.Contains(lines, l => l.StartsWith("![Teacher–student cosine of gradcam maps", StringComparison.Ordinal) && l.EndsWith("(consistency-gradcam.png)", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("Student-t confidence interval across 2 seeds", StringComparison.Ordinal));
 
         // A rerun into its own folder redraws; an experiment's folder (files no fingerprint describes) is refused.
         CombinedStudy.Run([folderA, folderB], outDir, force: false, "again");
         Assert.Contains("`again`", File.ReadAllText(Path.Combine(outDir, CombinedStudy.TableFile)), StringComparison.Ordinal);
+        // Never into a part (its charts would pass for that experiment's own), even with --force.
         File.WriteAllBytes(Path.Combine(folderA, "consistency-gradcam.png"), [1, 2, 3]);
-        var refused = Assert.Throws<Apc.ApcException>(() => CombinedStudy.Run([folderA, folderB], folderA, force: false, "x"));
-        Assert.Contains("--force", refused.Message, StringComparison.Ordinal);
+        foreach (var into in new[] { folderA, Path.Combine(folderB, "sub") })
+            Assert.Contains("is inside the experiment", Assert.Throws<Apc.UsageException>(() => CombinedStudy.Run([folderA, folderB], into, force: true, "x")).Message, StringComparison.Ordinal);
         Assert.Equal([1, 2, 3], File.ReadAllBytes(Path.Combine(folderA, "consistency-gradcam.png")));
+        // Another folder with a chart no fingerprint describes needs --force; an unreadable fingerprint too.
+        var other = dir.File("other");
+        Directory.CreateDirectory(other);
+        File.WriteAllBytes(Path.Combine(other, "consistency-gradcam.png"), [1, 2, 3]);
+        Assert.Contains("--force", Assert.Throws<Apc.ApcException>(() => CombinedStudy.Run([folderA, folderB], other, force: false, "x")).Message, StringComparison.Ordinal);
+        File.WriteAllText(Path.Combine(other, "fingerprint.json"), "garbage");
+        Assert.Contains("--force", Assert.Throws<Apc.ApcException>(() => CombinedStudy.Run([folderA, folderB], other, force: false, "x")).Message, StringComparison.Ordinal);
+        CombinedStudy.Run([folderA, folderB], other, force: true, "x");
+        Assert.Equal((900, 480), PngHeader.Size(File.ReadAllBytes(Path.Combine(other, "consistency-gradcam.png"))));
+        // The same part twice is named as such.
+        Assert.Equal($"--combine: '{folderA}' is given twice.",
+            Assert.Throws<Apc.UsageException>(() => CombinedStudy.Run([folderA, folderB, folderA + "/results.json"], dir.File("twice"), force: false, "x")).Message
+                .Replace("/results.json", "", StringComparison.Ordinal));
     }
 
     [Theory]
-    [InlineData("seeds", "the seeds differs between")]
-    [InlineData("split", "the evaluation split differs between")]
-    [InlineData("teacher", "the teacher differs between")]
+    [InlineData("seeds", "differ in their plan settings (seeds: \"0,1\" against \"0,2\")")]
+    [InlineData("split", "differ in their plan settings (split: \"test\" against \"val\")")]
+    [InlineData("layers", "differ in their plan settings (match_layers: none against \"features.20\")")]
+    [InlineData("teacher", "differ in their teacher (checkpoint: none against \"other.ckpt\")")]
     [InlineData("twice", "the run kd/none is in both")]
     [InlineData("name", "compression 'kd' has other settings in")]
+    [InlineData("beta", "compression 'kd' has other settings in")]
+    [InlineData("scores", "the teacher scores differently in")]
     public void PartsThatWereNotEvaluatedAlikeOrOverlapAreRefused(string change, string message)
     {
         using var dir = new TempFolder();
@@ -115,14 +142,39 @@ public class CombinedStudyTests
             "seeds" => b.Config with { Seeds = [0, 2] },
             "split" => b.Config with { Evaluation = Evaluation with { Split = "val" } },
             "teacher" => b.Config with { Teacher = new ExperimentConfig.TeacherSection { Checkpoint = "other.ckpt" } },
+            "layers" => b.Config with { MatchLayers = "features.20" },
             "twice" => b.Config with { Compressions = [new ExperimentConfig.CompressionSection { Method = "kd" }] },
+            // Part a's kd at the plan's β (null) against a kd at β 3: the runs differ although the sections read alike.
+            "beta" => b.Config with { Compressions = [new ExperimentConfig.CompressionSection { Method = "kd", Matchers = ["at"] }], MatchWeight = 3 },
+            "scores" => b.Config,
             _ => b.Config with { Compressions = [new ExperimentConfig.CompressionSection { Method = "kd", Options = ["--epochs", "3"], Matchers = ["at"] }] },
         };
-        var folderB = Write(dir, "b", new ExperimentResults(bConfig, b.Runs));
+        // A teacher retrained at the same path: its scores differ although the plans agree.
+        var folderB = Write(dir, "b", new ExperimentResults(bConfig, b.Runs), change == "scores" ? TeacherMapTimes(0.9) : null);
         var e = Assert.Throws<Apc.ApcException>(() => CombinedStudy.Run([folderA, folderB], dir.File("out"), force: false, "x"));
         Assert.StartsWith("--combine: ", e.Message, StringComparison.Ordinal);
         Assert.Contains(message, e.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(dir.File("out")), "nothing is written");
+    }
+
+    static Func<JsonObject, JsonObject> TeacherMapTimes(double factor) => json =>
+    {
+        foreach (var cell in json["statistics"]!.AsArray().OfType<JsonObject>())
+            if ((string?)cell["compression"] == "teacher" && (string?)cell["metric"] == "map_per_class")
+                cell["mean"] = (double)cell["mean"]! * factor;
+        return json;
+    };
+
+    [Theory]
+    [InlineData("needs --out DIR", "experiment", "--combine", "a,b")]
+    [InlineData("runs nothing", "experiment", "--combine", "a,b", "--out", "x", "--dry-run")]
+    [InlineData("runs nothing", "experiment", "--combine", "a,b", "--out", "x", "--executor", "slurm")]
+    [InlineData("without --config or --collect", "experiment", "--combine", "a,b", "--out", "x", "--collect")]
+    public void OptionsThatDoNotApplyToACombinationAreUsageErrors(string message, params string[] args)
+    {
+        var (code, error) = CliRunner.Run(args);
+        Assert.Equal(2, code);
+        Assert.Contains(message, error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -133,5 +185,12 @@ public class CombinedStudyTests
         var e = Assert.Throws<Apc.ApcException>(() => CombinedStudy.Read(dir.Path));
         Assert.Equal($"--combine '{dir.File("results.json")}': not the results.json of apc experiment (no \"config\" or \"statistics\").", e.Message);
         Assert.Contains("file not found", Assert.Throws<Apc.ApcException>(() => CombinedStudy.Read(dir.File("nope"))).Message, StringComparison.Ordinal);
+        Assert.Contains("no results.json there", Assert.Throws<Apc.ApcException>(() => CombinedStudy.Read(dir.File("empty") is var empty && Directory.CreateDirectory(empty) is not null ? empty : "")).Message, StringComparison.Ordinal);
+        // A mistyped field is named with its place, not an internal error.
+        File.WriteAllText(dir.File("results.json"), "{\"config\": {}, \"statistics\": [{\"compression\": \"kd\", \"row\": \"naive\", \"matcher\": \"none\", \"metric\": \"f1\", \"mean\": 0.5, \"n\": 2.5}]}");
+        Assert.Equal($"--combine '{dir.File("results.json")}': $.statistics[0].n is not an integer; not the results.json of apc experiment.",
+            Assert.Throws<Apc.ApcException>(() => CombinedStudy.Read(dir.Path)).Message);
+        File.WriteAllText(dir.File("results.json"), "[1]");
+        Assert.Contains("not the results.json of apc experiment", Assert.Throws<Apc.ApcException>(() => CombinedStudy.Read(dir.Path)).Message, StringComparison.Ordinal);
     }
 }
