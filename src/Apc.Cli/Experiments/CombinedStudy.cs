@@ -197,7 +197,7 @@ public static class CombinedStudy
         if (config.MatchLayers is not null) sb.AppendLine($"Matching layers: {config.MatchLayers}.");
         foreach (var (file, caption) in charts)
         {
-            sb.AppendLine($"![{caption}]({file})");
+            sb.AppendLine($"![{Path.GetFileNameWithoutExtension(file)}]({file})");
             sb.AppendLine();
             sb.AppendLine(caption);
             sb.AppendLine();
