@@ -244,13 +244,14 @@ public static class CombinedStudy
     {
         var parts = sources.Select(Read).ToList();
         var (config, cells) = Merge(parts);
-        // The output never goes into a part: its charts would pass for that experiment's own.
+        // The output never goes into a part's own folder: its charts would pass for that experiment's own. A subfolder is
+        // fine (a stage folder there is another command's, which RunFolder refuses).
         var outFull = Path.TrimEndingDirectorySeparator(Path.GetFullPath(outDir));
         foreach (var p in parts)
         {
             var folder = Path.TrimEndingDirectorySeparator(Path.GetDirectoryName(Path.GetFullPath(p.Source))!);
-            if (outFull == folder || outFull.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-                throw new UsageException($"--out '{outDir}' is inside the experiment '{folder}' being combined; choose a folder of its own.");
+            if (outFull == folder)
+                throw new UsageException($"--out '{outDir}' is the folder of the experiment '{p.Source}' being combined; choose a folder of its own.");
         }
         var charts = ConsistencyChart.Build(config, cells, (compression, matcher) => cells.Any(c => c.Compression == compression && c.Matcher == matcher)).ToList();
         var outputs = new List<string> { TableFile };

@@ -105,9 +105,12 @@ public class CombinedStudyTests
         Assert.Contains("`again`", File.ReadAllText(Path.Combine(outDir, CombinedStudy.TableFile)), StringComparison.Ordinal);
         // Never into a part (its charts would pass for that experiment's own), even with --force.
         File.WriteAllBytes(Path.Combine(folderA, "consistency-gradcam.png"), [1, 2, 3]);
-        foreach (var into in new[] { folderA, Path.Combine(folderB, "sub") })
-            Assert.Contains("is inside the experiment", Assert.Throws<Apc.UsageException>(() => CombinedStudy.Run([folderA, folderB], into, force: true, "x")).Message, StringComparison.Ordinal);
+        foreach (var into in new[] { folderA, folderB + "/" })
+            Assert.Contains("is the folder of the experiment", Assert.Throws<Apc.UsageException>(() => CombinedStudy.Run([folderA, folderB], into, force: true, "x")).Message, StringComparison.Ordinal);
         Assert.Equal([1, 2, 3], File.ReadAllBytes(Path.Combine(folderA, "consistency-gradcam.png")));
+        // A folder of its own inside a part is fine (the study's parts sit in one tree).
+        CombinedStudy.Run([folderA, folderB], Path.Combine(folderA, "combined"), force: false, "x");
+        Assert.True(File.Exists(Path.Combine(folderA, "combined", CombinedStudy.TableFile)));
         // Another folder with a chart no fingerprint describes needs --force; an unreadable fingerprint too.
         var other = dir.File("other");
         Directory.CreateDirectory(other);
