@@ -96,8 +96,8 @@ public static class CombinedStudy
         var first = parts[0];
         foreach (var p in parts.Skip(1))
         {
-            Same("data", JsonSerializer.SerializeToNode(first.Config.Data, ExperimentConfig.Options), JsonSerializer.SerializeToNode(p.Config.Data, ExperimentConfig.Options), first, p);
-            Same("teacher", JsonSerializer.SerializeToNode(first.Config.Teacher, ExperimentConfig.Options), JsonSerializer.SerializeToNode(p.Config.Teacher, ExperimentConfig.Options), first, p);
+            Same("data", Node(first.Config.Data), Node(p.Config.Data), first, p);
+            Same("teacher", Node(first.Config.Teacher), Node(p.Config.Teacher), first, p);
             Same("plan settings", PlanSettings(first.Config), PlanSettings(p.Config), first, p);
             // The same teacher evaluated on the same scenes scores the same; a retrained teacher at the same path does not.
             foreach (var cell in first.Cells.Where(c => c.Compression == "teacher"))
@@ -116,10 +116,11 @@ public static class CombinedStudy
                 // β as the runs used it: the plan's, unless the compression sets its own.
                 var section = plain with { MatchWeight = plain.MatchWeight ?? p.Config.MatchWeight };
                 var known = compressions.FindIndex(c => c.Name == section.Name);
-                if (known >= 0 && Json(compressions[known] with { Matchers = null }) != Json(section with { Matchers = null }))
+                if (known >= 0 && !JsonNode.DeepEquals(Node(compressions[known] with { Matchers = null }), Node(section with { Matchers = null })))
                     throw new ApcException($"--combine: compression '{section.Name}' has other settings in '{p.Source}' than in '{owner.First(o => o.Key.Compression == section.Name).Value.Source}' " +
                         $"({Settings(section)} against {Settings(compressions[known])}); a name must mean one compression (give the plans distinct labels).");
-                foreach (var matcher in p.Config.MatchersOf(section))
+                var matchers = p.Config.MatchersOf(section).ToList();
+                foreach (var matcher in matchers)
                 {
                     if (owner.TryGetValue((section.Name, matcher), out var other))
                         throw new ApcException($"--combine: the run {section.Name}/{matcher} is in both '{other.Source}' and '{p.Source}'; give each run once " +
@@ -127,7 +128,6 @@ public static class CombinedStudy
                     owner[(section.Name, matcher)] = p;
                     cells.AddRange(p.Cells.Where(c => c.Compression == section.Name && c.Matcher == matcher));
                 }
-                var matchers = p.Config.MatchersOf(section).ToList();
                 if (known >= 0)
                     compressions[known] = compressions[known] with { Matchers = compressions[known].Matchers!.Concat(matchers).ToList() };
                 else
@@ -148,7 +148,7 @@ public static class CombinedStudy
     /// on another CPU, far below what another teacher or other scenes give.</summary>
     const double TeacherTolerance = 1e-4;
 
-    static string Json<T>(T value) => JsonSerializer.Serialize(value, ExperimentConfig.Options);
+    static JsonNode? Node<T>(T value) => JsonSerializer.SerializeToNode(value, ExperimentConfig.Options);
 
     /// <summary>"structured --ratio 0.3 --epochs 3, β 10".</summary>
     public static string Settings(ExperimentConfig.CompressionSection c) =>
@@ -232,7 +232,7 @@ public static class CombinedStudy
             {
                 m, d.Compression, d.Comparison, ExperimentStatistics.Format(d.Estimate, false, signed: true),
                 ExperimentStatistics.Format(d.OverSeeds, false, signed: true),
-                string.Join(", ", d.Seeds.Select(s => double.IsFinite(s.Mean) ? s.Mean.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture) : "n/a")),
+                ExperimentStatistics.PerSeed(d),
             })).ToList()));
         return sb.ToString();
     }
@@ -265,20 +265,18 @@ public static class CombinedStudy
         // --force replaces outputs no fingerprint describes, and an unreadable fingerprint; another command's folder stays refused.
         var reuse = force && Recorded(outDir) is null ? FolderReuse.Replace : FolderReuse.Redraw;
         RunFolder.Check(outDir, fingerprint, reuse, outputs);
-        // An earlier combination's files go first: one with other attribution methods must not leave charts behind.
-        if (Directory.Exists(outDir))
-            foreach (var stale in Directory.EnumerateFiles(outDir, "consistency-*.png").Append(Path.Combine(outDir, TableFile)).Where(File.Exists).ToList())
-                File.Delete(stale);
-        RunFolder.Claim(outDir, fingerprint, FolderReuse.Replace, outputs);
-        var written = new List<string>();
-        foreach (var (file, png, _) in charts)
+        // Every file is written first and renamed into place together; only then do an earlier combination's files go
+        // (one with other attribution methods must not leave charts behind), so a failed write leaves the folder as it was.
+        var files = charts.Select(c => (Path.Combine(outDir, c.File), c.Png)).ToList();
+        files.Add((Path.Combine(outDir, TableFile), Encoding.UTF8.GetBytes(Markdown(parts, config, cells, command, charts.Select(c => (c.File, c.Caption)).ToList()))));
+        AtomicFile.WriteGroup(files, () =>
         {
-            AtomicFile.WriteAllBytes(Path.Combine(outDir, file), png);
-            written.Add(Path.Combine(outDir, file));
-        }
-        AtomicFile.WriteAllText(Path.Combine(outDir, TableFile), Markdown(parts, config, cells, command, charts.Select(c => (c.File, c.Caption)).ToList()));
-        written.Add(Path.Combine(outDir, TableFile));
-        return written;
+            if (Directory.Exists(outDir))
+                foreach (var stale in Directory.EnumerateFiles(outDir, "consistency-*.png").Append(Path.Combine(outDir, TableFile)).Where(File.Exists).ToList())
+                    File.Delete(stale);
+            RunFolder.Claim(outDir, fingerprint, FolderReuse.Replace, outputs);
+        });
+        return files.Select(f => f.Item1).ToList();
 
         static RunFingerprint? Recorded(string dir)
         {

@@ -9,7 +9,11 @@ namespace Apc.Cli.Experiments;
 public static class ConsistencyChart
 {
     public static IEnumerable<(string File, byte[] Png, string Caption)> Build(ExperimentResults results) =>
-        Build(results.Config, results.Statistics.Cells, (compression, matcher) => results.Runs.Any(r => r.Run.Compression == compression && r.Run.Matcher == matcher));
+        Build(results.Config, results.Statistics.Cells, Ran(results));
+
+    /// <summary>Whether the experiment holds a finished run of (compression, matcher).</summary>
+    static Func<string, string, bool> Ran(ExperimentResults results) =>
+        (compression, matcher) => results.Runs.Any(r => r.Run.Compression == compression && r.Run.Matcher == matcher);
 
     /// <summary>The charts of <see cref="Build(ExperimentResults)"/> from the statistics <paramref name="cells"/> of a plan
     /// <paramref name="config"/> (also a combination of several plans, <see cref="CombinedStudy"/>); <paramref name="ran"/>
@@ -70,7 +74,7 @@ public static class ConsistencyChart
     /// its own, not "naive", drawn in the group of the compression it controls (<see cref="Groups"/>); and the
     /// (compression, row) points that cannot be drawn.</summary>
     public static (List<IntervalSeries> Series, List<string> Missing) Series(ExperimentResults results, IReadOnlyList<ExperimentStatistics.Cell> cells) =>
-        Series(results.Config, cells, (compression, matcher) => results.Runs.Any(r => r.Run.Compression == compression && r.Run.Matcher == matcher));
+        Series(results.Config, cells, Ran(results));
 
     static (List<IntervalSeries> Series, List<string> Missing) Series(ExperimentConfig config, IReadOnlyList<ExperimentStatistics.Cell> cells,
         Func<string, string, bool> ran)

@@ -253,6 +253,10 @@ public sealed class ExperimentStatistics
         return e.HasInterval ? $"{F(e.Mean)} [{F(e.Low)}, {F(e.High)}]" : $"{F(e.Mean)} (n={e.N})";
     }
 
+    /// <summary>A difference's per-seed means as a table cell: "+0.016, +0.015, n/a" (n/a: no pair in that seed).</summary>
+    public static string PerSeed(Difference d) =>
+        string.Join(", ", d.Seeds.Select(x => double.IsFinite(x.Mean) ? x.Mean.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture) : "n/a"));
+
     /// <summary>results.md sections for one compression method: means with 95 % intervals, then paired differences.</summary>
     public string Markdown(ExperimentConfig config, string compression)
     {
@@ -307,8 +311,7 @@ public sealed class ExperimentStatistics
                 if (of.Count == 0) continue;
                 string Diff(string metric, bool percent) => of.FirstOrDefault(d => d.Metric == metric) is { } d ? Format(d.Estimate, percent, signed: true) : "n/a";
                 var cosine = of.FirstOrDefault(d => d.Metric == "cosine");
-                string perSeed = cosine is null ? "n/a" : string.Join(", ", cosine.Seeds.Select(x => double.IsFinite(x.Mean)
-                    ? x.Mean.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture) : "n/a"));
+                string perSeed = cosine is null ? "n/a" : PerSeed(cosine);
                 attributionRows.Add([m, cmp, Diff("cosine", false), cosine is null ? "n/a" : Format(cosine.OverSeeds, false, signed: true), perSeed,
                     Diff("spearman", false), Diff("topk_iou", false), Diff("pointing", true), Diff("auc", true),
                     cosine is null ? "n/a" : cosine.Images is { } images ? $"{cosine.Estimate.N} ({Apc.Util.Plural.Of(images, "image")})" : $"{cosine.Estimate.N}"]);
