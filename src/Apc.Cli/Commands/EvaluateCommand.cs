@@ -89,7 +89,7 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
         using var model = ModelLoading.LoadClassifier(settings.Model, settings.Device, "--model", settings.Threads);
         using var reference = settings.Reference is null ? null : ModelLoading.LoadClassifier(settings.Reference, settings.Device, "--reference", settings.Threads);
         if (settings.Layer is not null) model.Checkpoint?.Model.ResolveLayer(settings.Layer);
-        if (settings.Threads > 0) TorchSharp.torch.set_num_threads(settings.Threads);
+        TorchThreads.Apply(settings.Threads);
         var dataOptions = ModelLoading.ForModel(settings.ToDataOptions(), model.Info);
         var data = DatasetFactory.Open(dataOptions);
         var split = settings.Split.ToLowerInvariant() switch

@@ -51,7 +51,7 @@ public sealed class ExportCommand : Command<ExportSettings>
         if (settings.CheckImages < 1) throw new UsageException($"--check-images must be at least 1 (got {settings.CheckImages}).");
         if (Directory.Exists(settings.Out)) throw new ApcException($"--out '{settings.Out}' is a folder; give a file name ending in .onnx.");
         if (File.Exists(settings.Out) && !settings.Force) throw new ApcException($"--out '{settings.Out}' exists; pass --force to replace it.");
-        if (settings.Threads > 0) TorchSharp.torch.set_num_threads(settings.Threads);
+        TorchThreads.Apply(settings.Threads);
         if (OnnxModelFile.IsOnnxPath(settings.Model))
             throw new ApcException($"--model '{settings.Model}' is already an ONNX model; export reads the checkpoint (.ckpt) it was made from.");
         using var checkpoint = ModelLoading.Load(settings.Model, "cpu", "--model");

@@ -6,8 +6,9 @@ namespace Apc.Cli.Commands;
 
 /// <summary>The fingerprints of the verbs that write an output folder (train, compress, evaluate): everything that
 /// determines the result. Input checkpoints enter by content (SHA-256), the data by <see cref="DataIdentity"/>.
-/// Left out on purpose: the output path itself, --resume/--force/--verbose, and --threads (the thread count changes
-/// only the order of floating-point sums, and a resumed run may use another).</summary>
+/// Left out on purpose: the output path itself and --resume/--force/--verbose. The thread count is part of the runs that
+/// train (<see cref="Threads"/>): it changes only the order of floating-point sums, but over hundreds of SGD steps that
+/// gives other weights. An evaluation leaves it out: its numbers agree to rounding whatever the count.</summary>
 public static class RunFingerprints
 {
     /// <summary>--resume and --force together are a usage error; otherwise what the user asked for.</summary>
@@ -46,6 +47,12 @@ public static class RunFingerprints
         ["epochs"] = o.Epochs, ["batch_size"] = o.BatchSize, ["lr"] = o.LearningRate, ["momentum"] = o.Momentum,
         ["weight_decay"] = o.WeightDecay, ["lr_steps"] = string.Join(",", o.EffectiveLrSteps), ["lr_gamma"] = o.LrGamma, ["seed"] = o.Seed,
     };
+
+    /// <summary>The intra-op thread count a training run computes with (<see cref="TorchThreads.Effective"/>: --threads,
+    /// or torch's default for 0), so that a resume or a cached stage with another count is recognised as other work.
+    /// Fingerprints written before apc recorded it lack the key and are taken as made with this count
+    /// (<see cref="RunFingerprint.AddedLater"/>).</summary>
+    public static JsonObject Threads(int requested) => new() { ["threads"] = TorchThreads.Effective(requested) };
 
     public static RunFingerprint Merge(string verb, params JsonObject[] parts)
     {

@@ -72,7 +72,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         var dataOptions = settings.ToDataOptions();
         var data = DatasetFactory.Open(dataOptions);
         var fingerprint = RunFingerprints.Merge("train", new JsonObject { ["arch"] = arch.ToString() },
-            RunFingerprints.Training(options), RunFingerprints.Data(dataOptions, data, settings.BatchSize, settings.Device));
+            RunFingerprints.Training(options), RunFingerprints.Threads(options.Threads), RunFingerprints.Data(dataOptions, data, settings.BatchSize, settings.Device));
         RunFolder.Claim(settings.Out, fingerprint, reuse, new[] { "model.ckpt", "train-state.ckpt", "metrics.json" });
         var train = data.Train;
         torch.manual_seed(settings.Seed);

@@ -215,14 +215,35 @@ public sealed class ExperimentResults
         return distils ? "logit KD, no matching" : MatcherTitle(matcher);
     }
 
-    public static string MatcherTitle(string matcher) => matcher switch
+    /// <summary>A matcher of a plan (<c>none</c>, <c>at</c>, <c>wcam</c>, with <c>:drop=</c>, <c>:weight=</c>,
+    /// <c>:layers=</c>, <c>:classes=</c>) as a row title: "naive", "+ attention transfer", "+ WCAM", "+ stochastic WCAM
+    /// (p=0.3)", "+ attention transfer (β=16)", ...</summary>
+    public static string MatcherTitle(string matcher) => matcher == "none" ? "naive" : "+ " + MatcherName(matcher, shortName: false);
+
+    /// <summary>The matcher's name with its options in brackets (p = drop rate, β = weight, the layers, the classes);
+    /// <paramref name="shortName"/> abbreviates attention transfer to AT. An option the parser does not know is shown as written.</summary>
+    public static string MatcherName(string matcher, bool shortName)
     {
-        "none" => "naive",
-        "at" => "+ attention transfer",
-        "wcam" => "+ WCAM",
-        _ when matcher.StartsWith("wcam:drop=", StringComparison.Ordinal) => $"+ stochastic WCAM (p={matcher["wcam:drop=".Length..]})",
-        _ => "+ " + matcher,
-    };
+        var parts = matcher.Split(':', StringSplitOptions.TrimEntries);
+        var options = parts.Skip(1).Select(p => p.Split('=', 2)).Select(kv => (Key: kv[0], Value: kv.Length > 1 ? kv[1] : "")).ToList();
+        string? drop = options.FirstOrDefault(o => o.Key == "drop").Value;
+        string name = parts[0] switch
+        {
+            "none" => "naive",
+            "at" => shortName ? "AT" : "attention transfer",
+            "wcam" => drop is null ? "WCAM" : "stochastic WCAM",
+            var other => other,
+        };
+        var details = options.Select(o => o.Key switch
+        {
+            "drop" => $"p={o.Value}",
+            "weight" => $"β={o.Value}",
+            "layers" => $"at {o.Value}",
+            "classes" => $"classes={o.Value}",
+            _ => $"{o.Key}={o.Value}",
+        }).ToList();
+        return details.Count == 0 ? name : $"{name} ({string.Join(", ", details)})";
+    }
 
     public static Stat Aggregate(IEnumerable<RunValues> seeds, string key)
     {

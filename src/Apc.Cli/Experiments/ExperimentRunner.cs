@@ -93,11 +93,22 @@ public static class ExperimentRunner
 
     /// <summary>Refuses, before anything runs or is written, a plan whose finished stages were made with other settings
     /// or inputs than the plan's stages now (a stage's inputs are checked as they are on disk, which is what a
-    /// skipped stage would hand on).</summary>
+    /// skipped stage would hand on).
+    /// Finished stages whose markers predate a setting apc records now (<see cref="RunFingerprint.AddedLater"/>: the
+    /// thread count of a training stage) are reused, with one line that says so.</summary>
     public static void CheckFinishedStages(IReadOnlyList<ExperimentStage> stages, string outDir)
     {
-        foreach (var stage in stages)
-            if (File.Exists(stage.DoneMarker)) CheckFinishedStage(stage, outDir);
+        var unrecorded = new List<KeyValuePair<string, string>>();
+        foreach (var stage in stages.Where(s => File.Exists(s.DoneMarker)))
+        {
+            CheckFinishedStage(stage, outDir);
+            if (StageFingerprint.Recorded(stage.DoneMarker) is { } recorded)
+                unrecorded.AddRange(StageFingerprint.Of(stage.Arguments).Unrecorded(recorded));
+        }
+        if (unrecorded.Count > 0)
+            Console.Error.WriteLine($"note: {Plural.Of(unrecorded.Count, "finished training stage")} in '{outDir}' ran before apc recorded " +
+                $"the thread count; reused as made with this run's ({string.Join(", ", unrecorded.Select(u => u.Value).Distinct())} threads). " +
+                "A training run's result depends on the count (docs/experiments.md).");
     }
 
     static void CheckFinishedStage(ExperimentStage stage, string outDir)

@@ -76,14 +76,7 @@ public sealed class ExperimentStatistics
         }
     }
 
-    public static string ShortTitle(string matcher) => matcher switch
-    {
-        "none" => "naive",
-        "at" => "AT",
-        "wcam" => "WCAM",
-        _ when matcher.StartsWith("wcam:drop=", StringComparison.Ordinal) => $"stochastic WCAM (p={matcher["wcam:drop=".Length..]})",
-        _ => matcher,
-    };
+    public static string ShortTitle(string matcher) => ExperimentResults.MatcherName(matcher, shortName: true);
 
     public static ExperimentStatistics Compute(ExperimentResults results, BootstrapOptions? bootstrap = null)
     {

@@ -8,10 +8,15 @@ namespace Apc.Cli.Experiments;
 /// stage runs or is skipped. A stage's done marker stores it; a finished stage is skipped only when the marker's
 /// fingerprint equals the stage's now. Left out: --out and --summary (where the stage writes, not a setting),
 /// --reference-maps (where the reference's maps are kept: read or computed, they are the same maps),
-/// --resume/--force/--verbose (-v), and --threads.</summary>
+/// --resume/--force/--verbose (-v), and --threads of a stage that does not train (an evaluation's numbers agree to
+/// rounding whatever the count). A stage that trains (train, compress) records its thread count as it computes with it
+/// (--threads, or torch's default for 0 or none: <see cref="TorchThreads.Effective"/>), because another count gives
+/// other weights; markers written before apc recorded it are taken as made with today's count
+/// (<see cref="RunFingerprint.AddedLater"/>).</summary>
 public static class StageFingerprint
 {
     static readonly HashSet<string> Ignored = new(StringComparer.Ordinal) { "--resume", "--force", "--verbose", "-v", "--threads", "--out", "--summary", "--reference-maps" };
+    static readonly HashSet<string> Training = new(StringComparer.Ordinal) { "train", "compress" };
     static readonly HashSet<string> CheckpointOptions = new(StringComparer.Ordinal) { "--teacher", "--model", "--reference", "--student" };
 
     public static RunFingerprint Of(IReadOnlyList<string> arguments)
@@ -21,16 +26,19 @@ public static class StageFingerprint
         var verb = new List<string>();
         while (i < arguments.Count && !arguments[i].StartsWith("--", StringComparison.Ordinal)) verb.Add(arguments[i++]);
         settings["command"] = string.Join(' ', verb);
+        int threads = 0;
         while (i < arguments.Count)
         {
             var name = arguments[i++];
             string value = "true";
             if (i < arguments.Count && !arguments[i].StartsWith("--", StringComparison.Ordinal)) value = arguments[i++];
+            if (name == "--threads" && int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)) threads = n;
             if (Ignored.Contains(name)) continue;
             if (CheckpointOptions.Contains(name) && (name != "--student" || value.EndsWith(".ckpt", StringComparison.OrdinalIgnoreCase)))
                 value = File.Exists(value) ? "sha256:" + FileChecksum.Sha256(value) : "missing: " + value;
             settings[name] = value;
         }
+        if (verb.Count > 0 && Training.Contains(verb[0])) settings["--threads"] = TorchThreads.Effective(threads).ToString(System.Globalization.CultureInfo.InvariantCulture);
         return RunFingerprint.Of(settings);
     }
 

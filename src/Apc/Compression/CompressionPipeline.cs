@@ -132,7 +132,8 @@ public sealed class CompressionPipeline : ICompressionStage
     }
 
     /// <summary>What must be equal for a finished step to be reused: the method, its options, its schedule and the
-    /// matcher (device and threads may change).</summary>
+    /// matcher. The device and the thread count are left out here: the command's run fingerprint, checked before any
+    /// step runs, holds them (apc compress refuses a --resume with another device or thread count).</summary>
     static JsonObject Fingerprint(PipelineStep step, StageContext context)
     {
         var training = JsonSerializer.SerializeToNode(step.Training with { Device = "", Threads = 0 }, CheckpointFile.Json)!.AsObject();

@@ -63,6 +63,7 @@ public static class BatchLoader
     /// DataLoader workers do the same).</summary>
     private static void UseOneIntraOpThread()
     {
+        _ = Apc.Util.TorchThreads.Default;        // torch's own default, captured before any thread changes it
         int processDefault = get_num_threads();   // a fresh thread starts with the default of the process
         set_num_threads(1);
         // set_num_threads also changes the default that threads started later inherit; restore that from a

@@ -25,7 +25,7 @@ public static class Trainer
         var monitor = run.Monitor ?? NullTrainingMonitor.Instance;
         var model = run.Model;
         var device = DeviceParser.Parse(options.Device);
-        if (options.Threads > 0) torch.set_num_threads(options.Threads);
+        TorchThreads.Apply(options.Threads);
         AtomicFile.EnsureWritableFolder(run.OutDir);
         var statePath = Path.Combine(run.OutDir, run.StateName);
         var bestPath = Path.Combine(run.OutDir, run.CheckpointName);

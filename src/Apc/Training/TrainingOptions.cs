@@ -4,7 +4,8 @@ namespace Apc.Training;
 /// sized for a 2-core CPU by default.</summary>
 /// <param name="LrSteps">Epochs (1-based, counted from the start) at which the rate is multiplied by <paramref name="LrGamma"/>.</param>
 /// <param name="Device">"cpu", "cuda" or "cuda:N".</param>
-/// <param name="Threads">Torch intra-op threads; 0 = leave torch's default.</param>
+/// <param name="Threads">Torch intra-op threads; 0 = torch's default (<see cref="Apc.Util.TorchThreads.Default"/>). Part of a
+/// training run's fingerprint: another count gives other weights.</param>
 /// <param name="Epochs">Training epochs.</param>
 /// <param name="BatchSize">Images per step.</param>
 /// <param name="LearningRate">Initial learning rate.</param>

@@ -49,7 +49,22 @@ public sealed class RunFingerprint
         return obj;
     }
 
+    /// <summary>Settings apc began to record after fingerprints had been written without them: the thread count of a
+    /// training run ("threads") and of an experiment stage that trains ("--threads"). A fingerprint that lacks one was
+    /// written before it was recorded; <see cref="DifferencesFrom"/> takes it as made with today's value (the work is
+    /// reused, not refused) and <see cref="Unrecorded"/> names it so that the caller can say so.</summary>
+    public static readonly IReadOnlySet<string> AddedLater = new HashSet<string>(StringComparer.Ordinal) { "threads", "--threads" };
+
+    /// <summary>The <see cref="AddedLater"/> settings this fingerprint has and <paramref name="before"/> lacks (it was written
+    /// before apc recorded them), with their values now.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Unrecorded(RunFingerprint before)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        return settings.Where(kv => AddedLater.Contains(kv.Key) && !before.settings.ContainsKey(kv.Key)).ToList();
+    }
+
     /// <summary>The settings that differ, each as "key: A before, B now" (a missing key reads "unset"); empty when equal.
+    /// An <see cref="AddedLater"/> setting that <paramref name="before"/> lacks is not a difference.
     /// The ones a user most likely changed come first, so that a short <see cref="Describe"/> names them: top-level
     /// settings and what kind of thing a section is (<c>matching.kind</c>, <c>steps.0.method</c>); then the details of a
     /// section (<c>matching.drop</c>, which changes along with its kind) and settings that appear or disappear; last, digests and versions that follow from
@@ -64,6 +79,7 @@ public sealed class RunFingerprint
         {
             var was = before.settings.GetValueOrDefault(key);
             var now = settings.GetValueOrDefault(key);
+            if (was is null && AddedLater.Contains(key)) continue;
             if (was != now) differences.Add((Rank(key, was, now), $"{key}: {was ?? "unset"} before, {now ?? "unset"} now"));
         }
         return differences.OrderBy(d => d.Rank).Select(d => d.Text).ToList(); // a stable sort: keys stay in order within a rank

@@ -254,4 +254,18 @@ public class ExperimentStatisticsTests
         var otherResults = ExperimentResults.Collect(config with { Matchers = ["at"] }, [teacher, other]);
         Assert.Equal([0.8, -0.7], otherResults.Runs.Single(r => r.Run.Matcher == "at").Pairs!["gradcam"].Cosine!);
     }
+
+    [Theory]
+    [InlineData("none", "naive", "naive")]
+    [InlineData("at", "+ attention transfer", "AT")]
+    [InlineData("wcam", "+ WCAM", "WCAM")]
+    [InlineData("wcam:drop=0.3", "+ stochastic WCAM (p=0.3)", "stochastic WCAM (p=0.3)")]
+    [InlineData("at:weight=16", "+ attention transfer (β=16)", "AT (β=16)")]
+    [InlineData("wcam:drop=0.3:weight=4:layers=pool4", "+ stochastic WCAM (p=0.3, β=4, at pool4)", "stochastic WCAM (p=0.3, β=4, at pool4)")]
+    public void AMatchersTitleNamesItsKindAndEveryOption(string matcher, string title, string shortTitle)
+    {
+        // Two attention-transfer rows at different β must not read alike in a table or a chart legend.
+        Assert.Equal(title, ExperimentResults.MatcherTitle(matcher));
+        Assert.Equal(shortTitle, ExperimentStatistics.ShortTitle(matcher));
+    }
 }

@@ -223,4 +223,70 @@ public class StaleWorkTests : IClassFixture<CompressCli>
         Assert.Equal(1, code);
         Assert.Contains("--model: sha256:", error);
     }
+
+    [Fact]
+    public void AFingerprintWrittenBeforeTheThreadCountWasRecordedIsTakenAsThisRunsAndAnotherCountIsADifference()
+    {
+        var now = RunFingerprint.Of(new JsonObject { ["epochs"] = 2, ["threads"] = 2 });
+        var old = RunFingerprint.Of(new JsonObject { ["epochs"] = 2 });
+        Assert.Empty(now.DifferencesFrom(old));
+        Assert.Equal(new[] { KeyValuePair.Create("threads", "2") }, now.Unrecorded(old));
+        var oneThread = RunFingerprint.Of(new JsonObject { ["epochs"] = 2, ["threads"] = 1 });
+        Assert.Equal(new[] { "threads: 1 before, 2 now" }, now.DifferencesFrom(oneThread));
+        Assert.Empty(now.Unrecorded(oneThread));
+        // Only a setting added later is lenient: an older fingerprint without the epochs is still a difference.
+        Assert.Equal(new[] { "epochs: unset before, 2 now" }, now.DifferencesFrom(RunFingerprint.Of(new JsonObject { ["threads"] = 2 })));
+    }
+
+    [Fact]
+    public void TrainResumeWithAnotherThreadCountIsRefusedAndACommandWithoutOneUsesTorchsDefault()
+    {
+        // The thread count changes a training run's weights (docs/experiments.md), so it is part of what made the run.
+        using var dir = new TempFolder();
+        var one = dir.File("one");
+        Assert.Equal(0, CliRunner.Run(CliRunner.TinyTrain(one, "--threads", "1")).Code);
+        Assert.Equal("1", RunFolder.Recorded(one)!.Settings["threads"]);
+        var (code, error) = CliRunner.Run(CliRunner.TinyTrain(one, "--resume", "--threads", "2"));
+        Assert.Equal(1, code);
+        Assert.Contains("threads: 1 before, 2 now", error);
+        // Run after a --threads 1 command in the same process, a command without --threads computes with torch's
+        // default, not with the count the earlier command left behind.
+        var fresh = dir.File("default");
+        Assert.Equal(0, CliRunner.Run(CliRunner.TinyTrain(fresh)).Code);
+        Assert.Equal(TorchThreads.Default.ToString(), RunFolder.Recorded(fresh)!.Settings["threads"]);
+        Assert.Equal(TorchThreads.Default, TorchSharp.torch.get_num_threads());
+    }
+
+    [Fact]
+    public void ExperimentRefusesATrainingStageMadeWithAnotherThreadCountAndReusesOneThatDidNotRecordIt()
+    {
+        using var dir = new TempFolder();
+        File.WriteAllText(dir.File("plan.json"), $$"""
+            { "data": { "train_size": 32, "val_size": 16, "image_size": 32, "batch_size": 16 },
+              "teacher": { "checkpoint": "{{cli.TeacherPath}}" },
+              "compressions": [ { "method": "quantize", "options": ["--no-qat", "--calibration-images", "16"] } ],
+              "matchers": ["none"], "evaluation": { "methods": ["gradcam"], "val_size": 16, "examples": [0] } }
+            """);
+        var outDir = dir.File("out");
+        var (code, error) = CliRunner.Run("experiment", "--config", dir.File("plan.json"), "--out", outDir, "--threads", "1");
+        Assert.True(code == 0, error);
+        var compressDone = Path.Combine(outDir, "seed-0", "quantize-none", "DONE");
+        var marker = JsonNode.Parse(File.ReadAllText(compressDone))!;
+        Assert.Equal("1", marker["fingerprint"]!["--threads"]!.GetValue<string>());
+        var evaluationDone = Path.Combine(outDir, "seed-0", "quantize-none", "evaluation", "DONE");
+        Assert.Null(JsonNode.Parse(File.ReadAllText(evaluationDone))!["fingerprint"]!["--threads"]); // an evaluation's numbers do not depend on it
+
+        (code, error) = CliRunner.Run("experiment", "--config", dir.File("plan.json"), "--out", outDir, "--threads", "2");
+        Assert.Equal(1, code);
+        Assert.Contains("stage 'seed 0: compress quantize with none' finished earlier, but it ran with other settings (--threads: 1 before, 2 now)", error);
+
+        // A marker written before apc recorded the count: reused (with a note), not redone.
+        marker["fingerprint"]!.AsObject().Remove("--threads");
+        File.WriteAllText(compressDone, marker.ToJsonString());
+        var markers = Directory.GetFiles(outDir, "DONE", SearchOption.AllDirectories).ToDictionary(f => f, File.ReadAllText);
+        (code, error) = CliRunner.RunChild("experiment", "--config", dir.File("plan.json"), "--out", outDir, "--threads", "2");
+        Assert.True(code == 0, error);
+        Assert.Contains($"note: 1 finished training stage in '{outDir}' ran before apc recorded the thread count; reused as made with this run's (2 threads)", error);
+        foreach (var (path, content) in markers) Assert.Equal(content, File.ReadAllText(path));
+    }
 }

@@ -35,7 +35,7 @@ public sealed class CompressCommand<TSettings> : Command<TSettings> where TSetti
         var reuse = RunFingerprints.Reuse(settings.Resume, settings.Force);
         AtomicFile.EnsureWritableFolder(outDir);
         var device = DeviceParser.Parse(settings.Device);
-        if (settings.Threads > 0) torch.set_num_threads(settings.Threads);
+        TorchThreads.Apply(settings.Threads);
         // With --format json stdout carries the JSON alone; the progress and the messages go to stderr.
         var console = ConsoleFor.Format(format);
 
@@ -124,7 +124,7 @@ public sealed class CompressCommand<TSettings> : Command<TSettings> where TSetti
             }).ToArray()),
         };
         if (methods.Contains("kd") && settings is IKdOptions { Student: { } student } && File.Exists(student)) what["student_checkpoint"] = RunFingerprints.Checkpoint(student);
-        return RunFingerprints.Merge("compress", what, RunFingerprints.Data(dataOptions, data, settings.BatchSize, settings.Device));
+        return RunFingerprints.Merge("compress", what, RunFingerprints.Threads(settings.Threads), RunFingerprints.Data(dataOptions, data, settings.BatchSize, settings.Device));
     }
 
     /// <summary>What a compress run leaves in its folder.</summary>

@@ -26,7 +26,7 @@ public static class SlurmSubmission
 
         var folder = SlurmScripts.Folder(outDir);
         AtomicFile.EnsureWritableFolder(SlurmScripts.LogFolder(outDir), "--out (its slurm/logs folder)");
-        var jobs = SlurmScripts.Jobs(stages, outDir, device);
+        var jobs = SlurmScripts.Jobs(stages, outDir, device, threads);
         // Scripts of an earlier submission of another plan would otherwise lie beside this one's.
         foreach (var old in Directory.EnumerateFiles(folder, "*.sbatch")) File.Delete(old);
         var scripts = new Dictionary<string, string>();

@@ -43,7 +43,7 @@ public sealed class KernelQuantizationStage : ICompressionStage
         if (Options.Layers(context.Input).Count == 0)
             throw new UsageException($"kernel quantization: {context.Input.Arch} has no conv with k×k > 1 left to quantize (see --layer-index-bits).");
         var device = DeviceParser.Parse(training.Device);
-        if (training.Threads > 0) torch.set_num_threads(training.Threads);
+        TorchThreads.Apply(training.Threads);
         AtomicFile.EnsureWritableFolder(context.OutDir);
         var model = ModelCopy.Clone(context.Input);
         try

@@ -58,7 +58,7 @@ public sealed class QuantizationStage : ICompressionStage
         if (Distillation is not null && !Options.Qat)
             throw new UsageException("logit distillation (--finetune-kd) needs quantization-aware fine-tuning; drop --no-qat or --finetune-kd.");
         var device = DeviceParser.Parse(training.Device);
-        if (training.Threads > 0) torch.set_num_threads(training.Threads);
+        TorchThreads.Apply(training.Threads);
         AtomicFile.EnsureWritableFolder(context.OutDir);
         var clock = Stopwatch.StartNew();
         var model = ModelCopy.Clone(context.Input);
