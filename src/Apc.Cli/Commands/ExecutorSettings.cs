@@ -61,6 +61,8 @@ public class ExecutorSettings : CommonSettings
         return options;
     }
 
-    /// <summary>Each stage's --threads: --threads when given, else a Slurm job's --cpus-per-task, else 0 (all cores).</summary>
+    protected override bool ThreadsRunHere => !Executor.Trim().Equals("slurm", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Each stage's --threads: --threads when given, else a Slurm job's --cpus-per-task, else 0 (torch's default).</summary>
     public int StageThreads => Threads > 0 ? Threads : OnSlurm && CpusPerTask is { } c ? c : Threads;
 }

@@ -58,8 +58,9 @@ public static class ExperimentRunner
         return WriteResults(config, runs, outDir, command, PlanTime.Of(stages, clock.Elapsed.TotalSeconds));
     }
 
-    /// <summary>Only collects: every stage must have finished (with the plan's settings); writes results.json, results.md
-    /// and report.html. What the report job of a Slurm submission runs.</summary>
+    /// <summary>Only collects: every stage must have finished (with the plan's settings and one thread count, whichever
+    /// it was: <paramref name="threads"/> applies only to stages whose markers do not record one); writes results.json,
+    /// results.md and report.html. What the report job of a Slurm submission runs.</summary>
     /// <exception cref="ApcException">A stage has not finished, or finished with other settings.</exception>
     /// <param name="startedUtc">When the plan's run began (a Slurm submission), for the wall time in the results; null:
     /// the time this collection takes.</param>
@@ -71,6 +72,16 @@ public static class ExperimentRunner
         if (stages.FirstOrDefault(s => !File.Exists(s.DoneMarker)) is { } missing)
             throw new ApcException($"--out '{outDir}': stage '{missing.Label}' has not finished (no {missing.DoneMarker}); " +
                 "run the plan first (apc experiment --status shows what is left).");
+        // Collecting trains nothing: the stages are checked against the thread count they trained with, which must be
+        // one count for all of them (runs trained with different counts are not comparable, docs/experiments.md).
+        var counts = stages.Select(s => StageFingerprint.Recorded(s.DoneMarker)?.Settings.GetValueOrDefault("--threads"))
+            .OfType<string>().GroupBy(c => c).ToList();
+        if (counts.Count > 1)
+            throw new ApcException($"--out '{outDir}': its training stages ran with different thread counts (" +
+                string.Join(", ", counts.Select(g => $"{Plural.Of(g.Count(), "stage")} with {g.Key}")) +
+                "), which give different weights (docs/experiments.md); redo the stages of the other count with the plan's.");
+        if (counts.Count == 1 && int.TryParse(counts[0].Key, NumberStyles.None, CultureInfo.InvariantCulture, out var trained))
+            (stages, runs) = ExperimentPlan.Build(config, outDir, device, trained);
         CheckFinishedStages(stages, outDir);
         var seconds = startedUtc is { } started ? (DateTime.UtcNow - started).TotalSeconds : clock.Elapsed.TotalSeconds;
         return WriteResults(config, runs, outDir, command, PlanTime.Of(stages, seconds));
@@ -107,7 +118,7 @@ public static class ExperimentRunner
         }
         if (unrecorded.Count > 0)
             Console.Error.WriteLine($"note: {Plural.Of(unrecorded.Count, "finished training stage")} in '{outDir}' ran before apc recorded " +
-                $"the thread count; reused as made with this run's ({string.Join(", ", unrecorded.Select(u => u.Value).Distinct())} threads). " +
+                $"the thread count; reused as made with this run's ({string.Join(", ", unrecorded.Select(u => u.Value).Distinct().Select(v => Plural.Of(int.Parse(v, CultureInfo.InvariantCulture), "thread")))}). " +
                 "A training run's result depends on the count (docs/experiments.md).");
     }
 
@@ -118,6 +129,13 @@ public static class ExperimentRunner
         var reason = recorded is null
             ? "its done marker does not record the settings it ran with (made by an older apc)"
             : RunFingerprint.Describe(now.DifferencesFrom(recorded)) is { Length: > 0 } d ? $"it ran with other settings ({d})" : null;
+        // Another thread count alone: the plan continues with the count the stage trained with.
+        var threads = recorded?.Settings.GetValueOrDefault("--threads");
+        if (reason is not null && threads is not null && now.Settings.GetValueOrDefault("--threads") is { } count && count != threads
+            && now.DifferencesFrom(recorded!).Count == 1)
+            throw new ApcException($"--out '{outDir}': stage '{stage.Label}' trained with {Plural.Of(int.Parse(threads, CultureInfo.InvariantCulture), "thread")}, " +
+                $"this run would use {count} (--threads; without it torch's default, {TorchThreads.Default} here, or with --jobs N the cores ÷ N), " +
+                $"and the count changes the weights; rerun with --threads {threads} to continue the plan, or choose another --out.");
         if (reason is not null)
             throw new ApcException($"--out '{outDir}': stage '{stage.Label}' finished earlier, but {reason}; " +
                 $"to redo that stage alone, remove its folder '{Path.GetDirectoryName(stage.DoneMarker)}' (the stages inside it are redone with it; " +

@@ -28,7 +28,7 @@ public static class ExperimentStatus
         var (stages, _) = ExperimentPlan.Build(config, outDir, "cpu", 0);
         var record = SlurmJobRecord.Read(outDir);
         var queue = record is null ? new Dictionary<string, SlurmCommands.QueuedJob>() : SlurmCommands.Queue();
-        var jobs = SlurmScripts.Jobs(stages, outDir, "cpu", 0);
+        var jobs = SlurmScripts.Jobs(stages, outDir, "cpu");
         var rows = new List<Row>();
         foreach (var job in jobs)
         {

@@ -17,7 +17,7 @@ public class CommonSettings : CommandSettings
     public string Device { get; init; } = "cpu";
 
     [CommandOption("--threads <N>")]
-    [Description("Torch intra-op threads (0 = torch's default, all cores).")]
+    [Description("Torch intra-op threads (0 = torch's default: the cores, unless OMP_NUM_THREADS says otherwise). Part of a training run's fingerprint: another count gives other weights.")]
     [DefaultValue(0)]
     public int Threads { get; init; }
 
@@ -28,8 +28,12 @@ public class CommonSettings : CommandSettings
     /// <summary>Spectre calls this after binding, before the verb runs: bounds that hold for every verb.</summary>
     public override ValidationResult Validate()
     {
-        if (Threads < 0 || Threads > MaxThreads)
-            throw new UsageException($"--threads must be in [0, {MaxThreads}] on this machine ({MaxThreads} cores; 0 = all of them); got {Threads}.");
+        if (Threads < 0 || (ThreadsRunHere && Threads > MaxThreads))
+            throw new UsageException($"--threads must be in [0, {MaxThreads}] on this machine ({MaxThreads} cores; 0 = torch's default); got {Threads}.");
         return base.Validate();
     }
+
+    /// <summary>Whether --threads applies to this machine; false where the work runs elsewhere (Slurm jobs on other
+    /// nodes), which may have more cores.</summary>
+    protected virtual bool ThreadsRunHere => true;
 }

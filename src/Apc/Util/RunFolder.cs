@@ -70,6 +70,15 @@ public static class RunFolder
                             : "of its own: choose another --out, or pass --force to write there anyway."));
                 if (reuse == FolderReuse.Redraw) return;
                 var differences = fingerprint.DifferencesFrom(before);
+                if (differences.Count == 1 && before.Settings.GetValueOrDefault("threads") is { } threads
+                    && fingerprint.Settings.GetValueOrDefault("threads") is { } now && now != threads && left.Count > 0)
+                    throw new ApcException($"{option} '{dir}' holds a run trained with {(int.TryParse(threads, out var n) ? Plural.Of(n, "intra-op thread") : threads)}; this run would use {now} " +
+                        "(--threads; without it torch's default), and the count changes the weights; " +
+                        $"pass --threads {threads} to continue it, --force to replace it, or choose another --out.");
+                if (differences.Count == 0 && left.Count > 0 && fingerprint.Unrecorded(before) is { Count: > 0 } unrecorded)
+                    Console.Error.WriteLine($"note: {option} '{dir}' was made before apc recorded " +
+                        string.Join(", ", unrecorded.Select(u => $"'{u.Key}'")) + "; taken as made with this run's (" +
+                        string.Join(", ", unrecorded.Select(u => $"{u.Key} {u.Value}")) + ").");
                 if (differences.Count > 0 && left.Count > 0)
                     throw new ApcException($"{option} '{dir}' holds a run made with other settings ({RunFingerprint.Describe(differences)}; keys as in its {FingerprintFile}); " +
                         "pass --force to replace it, or choose another --out.");

@@ -30,6 +30,7 @@ public static class TorchThreads
     /// tests): a command without --threads does not inherit an earlier command's count.</summary>
     public static int Apply(int requested)
     {
+        _ = Default; // torch's own default, read before the first set changes it
         int count = Effective(requested);
         torch.set_num_threads(count);
         return count;

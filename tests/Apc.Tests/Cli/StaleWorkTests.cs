@@ -248,6 +248,22 @@ public class StaleWorkTests : IClassFixture<CompressCli>
         Assert.Equal("1", RunFolder.Recorded(one)!.Settings["threads"]);
         var (code, error) = CliRunner.Run(CliRunner.TinyTrain(one, "--resume", "--threads", "2"));
         Assert.Equal(1, code);
+        Assert.Contains($"--out '{one}' holds a run trained with 1 intra-op thread; this run would use 2", error);
+        Assert.Contains("pass --threads 1 to continue it", error);
+        Assert.Equal(0, CliRunner.Run(CliRunner.TinyTrain(one, "--resume", "--threads", "1")).Code);
+        // A fingerprint written before apc recorded the count is taken as made with this run's, and the run says so.
+        var old = dir.File("old");
+        Directory.CreateDirectory(old);
+        foreach (var file in Directory.GetFiles(one)) File.Copy(file, Path.Combine(old, Path.GetFileName(file)));
+        var recorded = JsonNode.Parse(File.ReadAllText(Path.Combine(old, RunFolder.FingerprintFile)))!.AsObject();
+        recorded.Remove("threads");
+        File.WriteAllText(Path.Combine(old, RunFolder.FingerprintFile), recorded.ToJsonString());
+        (code, error) = CliRunner.RunChild(CliRunner.TinyTrain(old, "--resume", "--threads", "2"));
+        Assert.True(code == 0, error);
+        Assert.Contains($"note: --out '{old}' was made before apc recorded 'threads'; taken as made with this run's (threads 2).", error);
+        // Another setting besides the count: the usual list of differences.
+        (code, error) = CliRunner.Run(CliRunner.TinyTrain(one, "--resume", "--threads", "2", "--lr", "0.01"));
+        Assert.Equal(1, code);
         Assert.Contains("threads: 1 before, 2 now", error);
         // Run after a --threads 1 command in the same process, a command without --threads computes with torch's
         // default, not with the count the earlier command left behind.
@@ -265,7 +281,7 @@ public class StaleWorkTests : IClassFixture<CompressCli>
             { "data": { "train_size": 32, "val_size": 16, "image_size": 32, "batch_size": 16 },
               "teacher": { "checkpoint": "{{cli.TeacherPath}}" },
               "compressions": [ { "method": "quantize", "options": ["--no-qat", "--calibration-images", "16"] } ],
-              "matchers": ["none"], "evaluation": { "methods": ["gradcam"], "val_size": 16, "examples": [0] } }
+              "matchers": ["none"], "seeds": [0, 1], "evaluation": { "methods": ["gradcam"], "val_size": 16, "examples": [0] } }
             """);
         var outDir = dir.File("out");
         var (code, error) = CliRunner.Run("experiment", "--config", dir.File("plan.json"), "--out", outDir, "--threads", "1");
@@ -278,15 +294,30 @@ public class StaleWorkTests : IClassFixture<CompressCli>
 
         (code, error) = CliRunner.Run("experiment", "--config", dir.File("plan.json"), "--out", outDir, "--threads", "2");
         Assert.Equal(1, code);
-        Assert.Contains("stage 'seed 0: compress quantize with none' finished earlier, but it ran with other settings (--threads: 1 before, 2 now)", error);
+        Assert.Contains("stage 'seed 0: compress quantize with none' trained with 1 thread, this run would use 2", error);
+        Assert.Contains("rerun with --threads 1 to continue the plan", error);
 
-        // A marker written before apc recorded the count: reused (with a note), not redone.
-        marker["fingerprint"]!.AsObject().Remove("--threads");
-        File.WriteAllText(compressDone, marker.ToJsonString());
+        // Collecting trains nothing: it checks the stages against the count they trained with, one for all of them.
+        (code, error) = CliRunner.Run("experiment", "--config", dir.File("plan.json"), "--out", outDir, "--collect");
+        Assert.True(code == 0, error);
+        var mixed = (JsonNode)marker.DeepClone();
+        mixed["fingerprint"]!["--threads"] = "2";
+        File.WriteAllText(compressDone, mixed.ToJsonString());
+        (code, error) = CliRunner.Run("experiment", "--config", dir.File("plan.json"), "--out", outDir, "--collect");
+        Assert.Equal(1, code);
+        Assert.Contains("its training stages ran with different thread counts (1 stage with 2, 1 stage with 1)", error);
+
+        // Markers written before apc recorded the count: reused (with a note), not redone.
+        foreach (var done in new[] { compressDone, compressDone.Replace("seed-0", "seed-1") })
+        {
+            var old = JsonNode.Parse(File.ReadAllText(done))!;
+            old["fingerprint"]!.AsObject().Remove("--threads");
+            File.WriteAllText(done, old.ToJsonString());
+        }
         var markers = Directory.GetFiles(outDir, "DONE", SearchOption.AllDirectories).ToDictionary(f => f, File.ReadAllText);
         (code, error) = CliRunner.RunChild("experiment", "--config", dir.File("plan.json"), "--out", outDir, "--threads", "2");
         Assert.True(code == 0, error);
-        Assert.Contains($"note: 1 finished training stage in '{outDir}' ran before apc recorded the thread count; reused as made with this run's (2 threads)", error);
+        Assert.Contains($"note: 2 finished training stages in '{outDir}' ran before apc recorded the thread count; reused as made with this run's (2 threads)", error);
         foreach (var (path, content) in markers) Assert.Equal(content, File.ReadAllText(path));
     }
 }

@@ -21,17 +21,14 @@ public static class SlurmScripts
     public static string LogFolder(string outDir) => Path.Combine(Folder(outDir), "logs");
     public static string LogPath(string outDir, string id, string jobId) => Path.Combine(LogFolder(outDir), $"{id}-{jobId}.out");
 
-    /// <summary>Every job of a plan in submission order: the stages (through apc stage), then the report, which checks the
-    /// stages' done markers with the stages' own <paramref name="threads"/> (a training stage's fingerprint holds its thread
-    /// count; left at 0, the report job's node would resolve torch's default by its own cores).</summary>
-    public static List<Job> Jobs(IReadOnlyList<ExperimentStage> stages, string outDir, string device, int threads)
+    /// <summary>Every job of a plan in submission order: the stages (through apc stage), then the report.</summary>
+    public static List<Job> Jobs(IReadOnlyList<ExperimentStage> stages, string outDir, string device)
     {
         var apc = ApcCommand();
         var jobs = stages.Select(s => new Job(s.Id, s.Label,
             apc.Concat(new[] { "stage", "--done", s.DoneMarker, "--label", s.Label, "--" }).Concat(s.Arguments).ToList(), s.Needs)).ToList();
         jobs.Add(new Job(ReportId, "collect results.json, results.md, report.html",
-            apc.Concat(new[] { "experiment", "--config", Path.Combine(outDir, "config.json"), "--out", outDir, "--collect", "--device", device,
-                "--threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture) }).ToList(),
+            apc.Concat(new[] { "experiment", "--config", Path.Combine(outDir, "config.json"), "--out", outDir, "--collect", "--device", device }).ToList(),
             stages.Select(s => s.Id).ToList()));
         return jobs;
     }

@@ -17,6 +17,9 @@ public static class SlurmSubmission
                                                 SlurmOptions options, bool dryRun)
     {
         if (!dryRun) SlurmCommands.RequireSbatch();
+        if (threads == 0)
+            Console.Error.WriteLine("warning: neither --threads nor --cpus-per-task: each job computes with its node's default thread count, " +
+                "which is part of a training stage's fingerprint (docs/cluster.md); give one so that every stage trains alike.");
         outDir = Path.GetFullPath(outDir);
         AtomicFile.EnsureWritableFolder(outDir);
         var (stages, _) = ExperimentPlan.Build(config, outDir, device, threads);
@@ -26,7 +29,7 @@ public static class SlurmSubmission
 
         var folder = SlurmScripts.Folder(outDir);
         AtomicFile.EnsureWritableFolder(SlurmScripts.LogFolder(outDir), "--out (its slurm/logs folder)");
-        var jobs = SlurmScripts.Jobs(stages, outDir, device, threads);
+        var jobs = SlurmScripts.Jobs(stages, outDir, device);
         // Scripts of an earlier submission of another plan would otherwise lie beside this one's.
         foreach (var old in Directory.EnumerateFiles(folder, "*.sbatch")) File.Delete(old);
         var scripts = new Dictionary<string, string>();
