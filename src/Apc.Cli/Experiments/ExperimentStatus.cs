@@ -48,7 +48,11 @@ public static class ExperimentStatus
             if (done && (stage is not null || jobId is null || SlurmCommands.EndedState(jobId) is null or "COMPLETED"))
             {
                 var seconds = stage is null ? null : StageFingerprint.RecordedSeconds(stage.DoneMarker);
-                rows.Add(new Row(job.Id, job.Label, "done", jobId, seconds is { } s ? $"took {Duration(s)}" : "") { Seconds = seconds, IsStage = stage is not null });
+                // A training stage's thread count is part of what made it (docs/experiments.md).
+                var threads = stage is null ? null : StageFingerprint.Recorded(stage.DoneMarker)?.Settings.GetValueOrDefault("--threads");
+                var detail = string.Join(", ", new[] { seconds is { } s ? $"took {Duration(s)}" : null,
+                    threads is null ? null : $"trained with {threads} thread{(threads == "1" ? "" : "s")}" }.OfType<string>());
+                rows.Add(new Row(job.Id, job.Label, "done", jobId, detail) { Seconds = seconds, IsStage = stage is not null });
                 continue;
             }
             if (jobId is null)

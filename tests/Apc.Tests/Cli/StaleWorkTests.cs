@@ -296,6 +296,10 @@ public class StaleWorkTests : IClassFixture<CompressCli>
         Assert.Equal(1, code);
         Assert.Contains("stage 'seed 0: compress quantize with none' trained with 1 thread, this run would use 2", error);
         Assert.Contains("rerun with --threads 1 to continue the plan", error);
+        // --status shows each training stage's count beside its time, and no count for an evaluation.
+        var status = Apc.Cli.Experiments.ExperimentStatus.Read(outDir);
+        Assert.Matches("^took .+, trained with 1 thread$", status.Single(r => r.Id == "s0-quantize-none").Detail);
+        Assert.DoesNotContain("thread", status.Single(r => r.Id == "s0-quantize-none-eval").Detail);
 
         // Collecting trains nothing: it checks the stages against the count they trained with, one for all of them.
         (code, error) = CliRunner.Run("experiment", "--config", dir.File("plan.json"), "--out", outDir, "--collect");
