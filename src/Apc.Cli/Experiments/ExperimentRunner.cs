@@ -111,18 +111,16 @@ public static class ExperimentRunner
     {
         var unrecorded = new List<KeyValuePair<string, string>>();
         foreach (var stage in stages.Where(s => File.Exists(s.DoneMarker)))
-        {
-            CheckFinishedStage(stage, outDir);
-            if (StageFingerprint.Recorded(stage.DoneMarker) is { } recorded)
-                unrecorded.AddRange(StageFingerprint.Of(stage.Arguments).Unrecorded(recorded));
-        }
+            unrecorded.AddRange(CheckFinishedStage(stage, outDir));
         if (unrecorded.Count > 0)
             Console.Error.WriteLine($"note: {Plural.Of(unrecorded.Count, "finished training stage")} in '{outDir}' ran before apc recorded " +
                 $"the thread count; reused as made with this run's ({string.Join(", ", unrecorded.Select(u => u.Value).Distinct().Select(v => Plural.Of(int.Parse(v, CultureInfo.InvariantCulture), "thread")))}). " +
                 "A training run's result depends on the count (docs/experiments.md).");
     }
 
-    static void CheckFinishedStage(ExperimentStage stage, string outDir)
+    /// <summary>Refuses one finished stage made with other settings or inputs; returns the settings its marker predates
+    /// (<see cref="RunFingerprint.Unrecorded"/>).</summary>
+    static IReadOnlyList<KeyValuePair<string, string>> CheckFinishedStage(ExperimentStage stage, string outDir)
     {
         var recorded = StageFingerprint.Recorded(stage.DoneMarker);
         var now = StageFingerprint.Of(stage.Arguments);
@@ -130,9 +128,7 @@ public static class ExperimentRunner
             ? "its done marker does not record the settings it ran with (made by an older apc)"
             : RunFingerprint.Describe(now.DifferencesFrom(recorded)) is { Length: > 0 } d ? $"it ran with other settings ({d})" : null;
         // Another thread count alone: the plan continues with the count the stage trained with.
-        var threads = recorded?.Settings.GetValueOrDefault("--threads");
-        if (reason is not null && threads is not null && now.Settings.GetValueOrDefault("--threads") is { } count && count != threads
-            && now.DifferencesFrom(recorded!).Count == 1)
+        if (recorded is not null && now.OnlyChange(recorded, "--threads") is var (threads, count))
             throw new ApcException($"--out '{outDir}': stage '{stage.Label}' trained with {Plural.Of(int.Parse(threads, CultureInfo.InvariantCulture), "thread")}, " +
                 $"this run would use {count} (--threads; without it torch's default, {TorchThreads.Default} here, or with --jobs N the cores ÷ N), " +
                 $"and the count changes the weights; rerun with --threads {threads} to continue the plan, or choose another --out.");
@@ -140,5 +136,6 @@ public static class ExperimentRunner
             throw new ApcException($"--out '{outDir}': stage '{stage.Label}' finished earlier, but {reason}; " +
                 $"to redo that stage alone, remove its folder '{Path.GetDirectoryName(stage.DoneMarker)}' (the stages inside it are redone with it; " +
                 "a stage elsewhere that read it is then checked the same way), pass --force to redo every stage, or choose another --out.");
+        return now.Unrecorded(recorded!);
     }
 }

@@ -1,3 +1,4 @@
+using Apc.Util;
 using Apc.Cli.Experiments.Slurm;
 using Spectre.Console;
 
@@ -51,7 +52,7 @@ public static class ExperimentStatus
                 // A training stage's thread count is part of what made it (docs/experiments.md).
                 var threads = stage is null ? null : StageFingerprint.Recorded(stage.DoneMarker)?.Settings.GetValueOrDefault("--threads");
                 var detail = string.Join(", ", new[] { seconds is { } s ? $"took {Duration(s)}" : null,
-                    threads is null ? null : $"trained with {threads} thread{(threads == "1" ? "" : "s")}" }.OfType<string>());
+                    threads is null ? null : $"trained with {(int.TryParse(threads, out var n) ? Plural.Of(n, "thread") : threads)}" }.OfType<string>());
                 rows.Add(new Row(job.Id, job.Label, "done", jobId, detail) { Seconds = seconds, IsStage = stage is not null });
                 continue;
             }

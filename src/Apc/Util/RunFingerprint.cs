@@ -63,6 +63,15 @@ public sealed class RunFingerprint
         return settings.Where(kv => AddedLater.Contains(kv.Key) && !before.settings.ContainsKey(kv.Key)).ToList();
     }
 
+    /// <summary>When <paramref name="key"/> is the one setting that differs from <paramref name="before"/> (recorded in both):
+    /// its value before and now, so that a caller can name the one fix (the thread count: pass --threads N); null otherwise.</summary>
+    public (string Before, string Now)? OnlyChange(RunFingerprint before, string key)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        return before.settings.GetValueOrDefault(key) is { } was && settings.GetValueOrDefault(key) is { } now && was != now
+            && DifferencesFrom(before).Count == 1 ? (was, now) : null;
+    }
+
     /// <summary>The settings that differ, each as "key: A before, B now" (a missing key reads "unset"); empty when equal.
     /// An <see cref="AddedLater"/> setting that <paramref name="before"/> lacks is not a difference.
     /// The ones a user most likely changed come first, so that a short <see cref="Describe"/> names them: top-level

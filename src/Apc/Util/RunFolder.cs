@@ -70,8 +70,7 @@ public static class RunFolder
                             : "of its own: choose another --out, or pass --force to write there anyway."));
                 if (reuse == FolderReuse.Redraw) return;
                 var differences = fingerprint.DifferencesFrom(before);
-                if (differences.Count == 1 && before.Settings.GetValueOrDefault("threads") is { } threads
-                    && fingerprint.Settings.GetValueOrDefault("threads") is { } now && now != threads && left.Count > 0)
+                if (left.Count > 0 && fingerprint.OnlyChange(before, "threads") is var (threads, now))
                     throw new ApcException($"{option} '{dir}' holds a run trained with {(int.TryParse(threads, out var n) ? Plural.Of(n, "intra-op thread") : threads)}; this run would use {now} " +
                         "(--threads; without it torch's default), and the count changes the weights; " +
                         $"pass --threads {threads} to continue it, --force to replace it, or choose another --out.");
