@@ -85,6 +85,7 @@ public static class ConsistencyChart
         var missing = new List<string>();
         var keys = config.AllMatchers.SelectMany(m => config.Compressions.Select(c => (Matcher: m, Title: ExperimentResults.MatcherTitle(m, c))))
             .Distinct().ToList();
+        var styles = Styles(keys);
         foreach (var (m, title) in keys)
         {
             var label = title.TrimStart('+', ' ');
@@ -101,8 +102,42 @@ public static class ConsistencyChart
                 : c.Estimate with { Low = c.Images?.Low ?? double.NaN, High = c.Images?.High ?? double.NaN }).ToList();
             // A cosine lies in [−1, 1]; a t-interval over few seeds can reach past 1, which the chart does not draw.
             series.Add(new IntervalSeries(label,
-                shown.Select(e => e.Mean).ToArray(), shown.Select(e => Math.Max(e.Low, -1)).ToArray(), shown.Select(e => Math.Min(e.High, 1)).ToArray()));
+                shown.Select(e => e.Mean).ToArray(), shown.Select(e => Math.Max(e.Low, -1)).ToArray(), shown.Select(e => Math.Min(e.High, 1)).ToArray(),
+                styles[(m, title)]));
         }
         return (series, missing);
+    }
+
+    /// <summary>The study's usual rows, each with the colour and marker it has in every chart: naive, WCAM, attention
+    /// transfer, stochastic WCAM, the logit-KD control (by kind; options such as β or p do not change it).</summary>
+    static readonly string[] UsualKinds = ["naive", "wcam", "at", "stochastic wcam", "logit kd"];
+
+    /// <summary>Each series' style (<see cref="IntervalSeries.Style"/>): the first series of each usual kind keeps that
+    /// kind's slot, so a study's naive, WCAM, AT, stochastic WCAM and logit-KD points look the same in every chart
+    /// whatever else the chart holds; any other series takes the next free slot after them, in the chart's order.</summary>
+    static Dictionary<(string Matcher, string Title), int> Styles(IReadOnlyList<(string Matcher, string Title)> keys)
+    {
+        var styles = new Dictionary<(string, string), int>();
+        var taken = new HashSet<int>();
+        foreach (var key in keys)
+        {
+            int slot = Array.IndexOf(UsualKinds, Kind(key.Matcher, key.Title));
+            if (slot >= 0 && taken.Add(slot)) styles[key] = slot;
+        }
+        int next = UsualKinds.Length;
+        foreach (var key in keys.Where(k => !styles.ContainsKey(k)))
+            styles[key] = next++;
+        return styles;
+    }
+
+    /// <summary>The usual kind of a row (an entry of <see cref="UsualKinds"/>), or "" for a variant (a β, layers or
+    /// classes of its own).</summary>
+    static string Kind(string matcher, string title)
+    {
+        if (matcher == "none") return title == ExperimentResults.MatcherTitle("none") ? "naive" : "logit kd";
+        var parts = matcher.Split(':', StringSplitOptions.TrimEntries);
+        if (parts.Length == 1) return parts[0];
+        if (parts[0] == "wcam" && parts.Skip(1).All(p => p.StartsWith("drop=", StringComparison.Ordinal))) return "stochastic wcam";
+        return "";
     }
 }

@@ -4,8 +4,8 @@ namespace Apc.Reporting;
 
 /// <summary>Grouped points with error bars (e.g. teacher–student cosine per compression method, one point per
 /// matcher with its 95 % confidence interval), drawn with ScottPlot like <see cref="Plots"/>. Within a group the
-/// series sit side by side in the order given, each in its own colour and marker shape, with a capped whisker
-/// from Low to High.</summary>
+/// series sit side by side in the order given, each in its own colour and marker shape (by its
+/// <see cref="IntervalSeries.Style"/>, else its position), with a capped whisker from Low to High.</summary>
 public static class IntervalPlot
 {
 
@@ -20,6 +20,8 @@ public static class IntervalPlot
         foreach (var s in series)
         {
             if (s is null) throw new ArgumentException("an interval series is null.", nameof(series));
+            if (s.Style is < 0)
+                throw new ArgumentException($"interval series '{s.Name}' has style {s.Style}; expected 0 or more.", nameof(series));
             if (s.Mean.Length != groups.Count || s.Low.Length != groups.Count || s.High.Length != groups.Count)
                 throw new ArgumentException($"interval series '{s.Name}' needs {groups.Count} means, lows and highs (one per group), " +
                     $"got {s.Mean.Length}, {s.Low.Length}, {s.High.Length}.", nameof(series));
@@ -32,7 +34,8 @@ public static class IntervalPlot
         for (int i = 0; i < series.Count; i++)
         {
             var s = series[i];
-            var color = palette.GetColor(i);
+            int style = s.Style ?? i;
+            var color = palette.GetColor(style);
             double offset = (i - (series.Count - 1) / 2.0) * step;
             var xs = new List<double>();
             var ys = new List<double>();
@@ -55,7 +58,7 @@ public static class IntervalPlot
             }
             var points = plot.Add.Scatter(xs.ToArray(), ys.ToArray(), color);
             points.LineWidth = 0;
-            points.MarkerShape = Plots.Shapes[i % Plots.Shapes.Length];
+            points.MarkerShape = Plots.Shapes[style % Plots.Shapes.Length];
             points.MarkerSize = 11;
             points.LegendText = s.Name;
         }

@@ -139,6 +139,12 @@ public class ExperimentStatisticsTests
         var cells = kdResults.Statistics.Cells.Where(c => c.Metric == $"{kdConfig.Evaluation.Methods[0]}.cosine" && c.Compression != "teacher").ToList();
         var (series, _) = ConsistencyChart.Series(kdResults, cells);
         Assert.Equal(["naive", "logit KD, no matching", "WCAM"], series.Select(x => x.Name));
+        // Each usual row keeps its colour and marker whatever the plan's order: naive 0, WCAM 1, the logit-KD control 4.
+        Assert.Equal([0, 4, 1], series.Select(x => x.Style));
+        var reordered = new ExperimentResults(kdConfig with { Matchers = ["wcam", "none"] }, runs);
+        var (again, _) = ConsistencyChart.Series(reordered, cells);
+        Assert.Equal(["WCAM", "naive", "logit KD, no matching"], again.Select(x => x.Name));
+        Assert.Equal([1, 0, 4], again.Select(x => x.Style));
         // The control differs from kd only by --finetune-kd, so it stands in kd's group, beside the matchers it controls.
         Assert.Equal(new Dictionary<string, string> { ["kd"] = "kd", ["kd-control"] = "kd" }, ConsistencyChart.Groups(kdConfig));
         Assert.All(series, x => Assert.Single(x.Mean));

@@ -30,6 +30,18 @@ public class IntervalPlotTests
     }
 
     [Fact]
+    public void AStyleChoosesTheColourWhateverTheSeriesPosition()
+    {
+        // One series styled as slot 3 (Category10's red): drawn in red although it is the chart's only series, and no
+        // series is drawn in slot 0's blue.
+        var one = Series()[2] with { Style = 3 };
+        using var bitmap = SKBitmap.Decode(IntervalPlot.GroupedPoints("t", "x", "y", Groups, [one]));
+        Assert.Contains(bitmap.Pixels, c => (c.Red, c.Green, c.Blue) == (0xD6, 0x27, 0x28));
+        Assert.DoesNotContain(bitmap.Pixels, c => (c.Red, c.Green, c.Blue) == (0x1F, 0x77, 0xB4));
+        Assert.Contains("style -1", Assert.Throws<ArgumentException>(() => IntervalPlot.GroupedPoints("t", "x", "y", Groups, [one with { Style = -1 }])).Message);
+    }
+
+    [Fact]
     public void SeriesOfTheWrongLengthIsAClearError()
     {
         var bad = new IntervalSeries("bad", [0.5], [0.4], [0.6]);
