@@ -1,3 +1,4 @@
+using System.Globalization;
 using Apc.Cli.Commands;
 using Apc.Cli.Terminal;
 using Apc.Util;
@@ -125,6 +126,14 @@ public static class ApcApp
                 option = args[i][..args[i].IndexOf('=')];
             else if (i > 0 && args[i] == value && args[i - 1].StartsWith("--", StringComparison.Ordinal)) option = args[i - 1];
         }
+        // A whole number beyond the type's range is a whole number all the same: say what is wrong with it.
+        if (wanted == "a whole number" && System.Numerics.BigInteger.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+            wanted = conversion.Groups["type"].Value switch
+            {
+                "Int64" => FormattableString.Invariant($"a whole number from {long.MinValue} to {long.MaxValue}"),
+                "Int16" => FormattableString.Invariant($"a whole number from {short.MinValue} to {short.MaxValue}"),
+                _ => FormattableString.Invariant($"a whole number from {int.MinValue} to {int.MaxValue}"),
+            };
         return option is null ? $"'{value}' is not {wanted}." : $"{option}: '{value}' is not {wanted}.";
     }
 

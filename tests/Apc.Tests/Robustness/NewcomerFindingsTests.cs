@@ -122,6 +122,10 @@ public class NewcomerFindingsTests
         var (code, error) = CliRunner.Run("train", "--epochs", "abc");
         Assert.Equal(2, code);
         Assert.Equal("error: --epochs: 'abc' is not a whole number.", error.Trim());
+        // A whole number too large for the option is told as such, not as "not a whole number".
+        (code, error) = CliRunner.Run("train", "--threads", "99999999999");
+        Assert.Equal(2, code);
+        Assert.Equal("error: --threads: '99999999999' is not a whole number from -2147483648 to 2147483647.", error.Trim());
         (code, error) = CliRunner.Run("train", "--lr=fast");
         Assert.Equal(2, code);
         Assert.Equal("error: --lr: 'fast' is not a number.", error.Trim());
