@@ -168,6 +168,17 @@ public sealed record ExperimentConfig
     /// <summary>Same as <see cref="Validate"/> (the name older callers use).</summary>
     public ExperimentConfig Validated(string source) => Validate(source);
 
+    /// <summary>A stage's command line as the plan makes it, for a message: without --device and --threads, which the
+    /// check fills with stand-ins (cpu, 0) and the run with what `apc experiment` is given.</summary>
+    static IEnumerable<string> PlanArguments(IReadOnlyList<string> args)
+    {
+        for (int i = 0; i < args.Count; i++)
+        {
+            if (args[i] is "--device" or "--threads" && i + 1 < args.Count) { i++; continue; }
+            yield return args[i];
+        }
+    }
+
     /// <summary>Checks the whole plan before any stage runs, so that a typo fails at once and not after the teacher
     /// trained: lists, seeds, labels (plain folder names), evaluation examples, and every stage's command line
     /// (teacher training, each compression with each matcher, each evaluation) parsed and checked exactly as the stage
@@ -228,7 +239,7 @@ public sealed record ExperimentConfig
             var args = stage.Arguments;
             try { ApcApp.Check(args); }
             catch (Exception e) when (e is ApcException or Spectre.Console.Cli.CommandAppException)
-            { throw Bad($"stage '{stage.Label}' would fail: {e.Message.TrimEnd('.').Replace(standIn, "OUT")} (in: apc {string.Join(' ', args).Replace(standIn, "OUT")})."); }
+            { throw Bad($"stage '{stage.Label}' would fail: {e.Message.TrimEnd('.').Replace(standIn, "OUT")} (in: apc {string.Join(' ', PlanArguments(args)).Replace(standIn, "OUT")})."); }
         }
         // After the stages: a misspelled method or matcher is named as such, not as a comparison that cannot find it.
         if (Comparisons is null) throw Bad("'comparisons' is null; leave it out for none.");

@@ -130,6 +130,11 @@ public class BadInputCliTests
             Assert.Contains("experiment config 'plan.json'", error.Message);
             Assert.Contains(expected, error.Message);
         }
+        // The failing stage's command is shown as the plan makes it: without the check's stand-in --device and --threads.
+        var lrSteps = Assert.ThrowsAny<ApcException>(() => (Plan() with { Teacher = Plan().Teacher with { LrSteps = "5" } }).Validate("plan.json"));
+        Assert.Matches(@"\(in: apc train .*--lr-steps 5.*\)\.$", lrSteps.Message);
+        Assert.DoesNotContain("--threads", lrSteps.Message);
+        Assert.DoesNotContain("--device", lrSteps.Message);
     }
 
     /// <summary>Every example that --help prints (root and every verb) parses and passes the verb's early checks.</summary>
