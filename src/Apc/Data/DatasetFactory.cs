@@ -59,8 +59,8 @@ public static class DatasetFactory
             if (Directory.Exists(Path.Combine(candidate, "JPEGImages"))) return candidate;
         if (File.Exists(root)) Util.InputPath.RequireFolder(root, "VOC folder", "the VOC2012 folder");
         if (!Directory.Exists(root))
-            throw new ApcException($"VOC folder {root} not found.");
-        throw new ApcException($"VOC folder {root} has no JPEGImages folder (nor VOC2012/ or VOCdevkit/VOC2012/ below it); pass the VOC2012 folder.");
+            throw new ApcException($"VOC folder '{root}': folder not found.");
+        throw new ApcException($"VOC folder '{root}' has no JPEGImages folder (nor VOC2012/ or VOCdevkit/VOC2012/ below it); pass the VOC2012 folder.");
     }
 
     private static void CheckSize(int? size, string split)

@@ -16,18 +16,18 @@ internal sealed record DecodedImage(byte[] Pixels, int Width, int Height, int Ch
     public static DecodedImage Load(string path, string what, bool keepGrey = false)
     {
         if (!File.Exists(path) && !Directory.Exists(path))
-            throw new ApcException($"{what} {path} not found.");
+            throw new ApcException($"{what} '{path}': file not found.");
         Util.InputPath.RequireFile(path, what, "an image file (JPEG or PNG)");
         using var codec = SKCodec.Create(path, out var opened);
         if (codec is null)
-            throw new ApcException($"{what} {path} cannot be decoded ({Describe(opened)}).");
+            throw new ApcException($"{what} '{path}' cannot be decoded ({Describe(opened)}).");
         var info = codec.Info;
         if (info.Width <= 0 || info.Height <= 0)
-            throw new ApcException($"{what} {path} has no pixels ({info.Width}x{info.Height}).");
+            throw new ApcException($"{what} '{path}' has no pixels ({info.Width}x{info.Height}).");
         // A header may claim any size; decoding allocates it first. Bounded, so that a 65536x65536 claim in a
         // 100-byte file is refused instead of overflowing or exhausting memory.
         if ((long)info.Width * info.Height > MaxPixels)
-            throw new ApcException($"{what} {path} is {info.Width}x{info.Height} pixels, more than apc reads ({MaxPixels:N0} pixels at most).");
+            throw new ApcException($"{what} '{path}' is {info.Width}x{info.Height} pixels, more than apc reads ({MaxPixels:N0} pixels at most).");
         bool grey = keepGrey && info.ColorType == SKColorType.Gray8;
         // No colour space on the target: pixel values come out as stored, which palette masks rely on.
         var target = new SKImageInfo(info.Width, info.Height,
@@ -35,7 +35,7 @@ internal sealed record DecodedImage(byte[] Pixels, int Width, int Height, int Ch
         var pixels = new byte[target.BytesSize64];
         var result = codec.GetPixels(target, pixels);
         if (result != SKCodecResult.Success)
-            throw new ApcException($"{what} {path} cannot be decoded ({Describe(result)}).");
+            throw new ApcException($"{what} '{path}' cannot be decoded ({Describe(result)}).");
         return new DecodedImage(pixels, info.Width, info.Height, grey ? 1 : 4);
     }
 

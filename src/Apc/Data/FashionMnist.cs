@@ -49,14 +49,14 @@ public sealed class FashionMnist
         folder ??= DefaultFolder;
         if (File.Exists(folder)) Util.InputPath.RequireFolder(folder, "Fashion-MNIST folder (--data-root)", "the folder holding the IDX files");
         if (!Directory.Exists(folder))
-            throw new ApcException($"Fashion-MNIST folder {folder} not found. {Hint(given)}");
+            throw new ApcException($"Fashion-MNIST folder '{folder}': folder not found. {Hint(given)}");
         LabelledImages train = null!, test = null!;
         // The two halves decompress independently; doing them side by side halves the start-up wait.
         ParallelWork.Invoke(
             () => train = LoadPair(folder, TrainImagesName, TrainLabelsName, given),
             () => test = LoadPair(folder, TestImagesName, TestLabelsName, given));
         if (train.Height != test.Height || train.Width != test.Width)
-            throw new ApcException($"Fashion-MNIST files in {folder} disagree on the image size: train {train.Height}x{train.Width}, test {test.Height}x{test.Width}.");
+            throw new ApcException($"Fashion-MNIST files in '{folder}' disagree on the image size: train {train.Height}x{train.Width}, test {test.Height}x{test.Width}.");
         return new FashionMnist(folder, train, test);
     }
 
@@ -79,7 +79,7 @@ public sealed class FashionMnist
         bool given = folder is not null;
         folder ??= DefaultFolder;
         if (!Directory.Exists(folder))
-            throw new ApcException($"Fashion-MNIST folder {folder} not found. {Hint(given)}");
+            throw new ApcException($"Fashion-MNIST folder '{folder}': folder not found. {Hint(given)}");
         return new[] { TrainImagesName, TrainLabelsName, TestImagesName, TestLabelsName }.Select(n => Locate(folder, n, given)).ToArray();
     }
 
@@ -90,6 +90,6 @@ public sealed class FashionMnist
             string path = Path.Combine(folder, candidate);
             if (File.Exists(path)) return path;
         }
-        throw new ApcException($"Fashion-MNIST file {name}(.gz) not found in {folder}. {Hint(given)}");
+        throw new ApcException($"Fashion-MNIST file {name}(.gz) not found in '{folder}'. {Hint(given)}");
     }
 }

@@ -20,13 +20,13 @@ public static class IdxReader
     public static IdxFile Read(string path, int? expectedDimensions = null)
     {
         if (!File.Exists(path) && !Directory.Exists(path))
-            throw new ApcException($"IDX file {path} not found.");
+            throw new ApcException($"IDX file '{path}': file not found.");
         Util.InputPath.RequireFile(path, "IDX file", "an IDX file");
         byte[] bytes;
         try { bytes = File.ReadAllBytes(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ApcException($"IDX file {path} cannot be read: {e.Message}", e);
+            throw new ApcException($"IDX file '{path}' cannot be read: {e.Message}", e);
         }
         bool compressed = bytes.Length >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B;
         if (compressed) bytes = Gunzip(path, bytes);
@@ -42,7 +42,7 @@ public static class IdxReader
         }
         catch (InvalidDataException e)
         {
-            throw new ApcException($"IDX file {path} is not a valid gzip stream (corrupt or truncated): {e.Message}", e);
+            throw new ApcException($"IDX file '{path}' is not a valid gzip stream (corrupt or truncated): {e.Message}", e);
         }
     }
 
@@ -86,20 +86,20 @@ public static class IdxReader
     private static IdxFile Parse(string path, byte[] bytes, int? expectedDimensions, bool compressed)
     {
         if (bytes.Length < 4)
-            throw new ApcException($"IDX file {path} is truncated: {bytes.Length} bytes, shorter than the 4-byte header.");
+            throw new ApcException($"IDX file '{path}' is truncated: {bytes.Length} bytes, shorter than the 4-byte header.");
         if (bytes[0] != 0 || bytes[1] != 0 || bytes[2] != UnsignedByteType)
         {
             uint magic = BinaryPrimitives.ReadUInt32BigEndian(bytes);
-            throw new ApcException($"IDX file {path} has wrong magic number 0x{magic:X8}; expected 0x000008nn (unsigned-byte IDX with nn dimensions).");
+            throw new ApcException($"IDX file '{path}' has wrong magic number 0x{magic:X8}; expected 0x000008nn (unsigned-byte IDX with nn dimensions).");
         }
         int rank = bytes[3];
         if (rank == 0 || rank > MaxDimensions)
-            throw new ApcException($"IDX file {path} declares {rank} dimensions; expected 1 to {MaxDimensions}.");
+            throw new ApcException($"IDX file '{path}' declares {rank} dimensions; expected 1 to {MaxDimensions}.");
         if (expectedDimensions is int expected && rank != expected)
-            throw new ApcException($"IDX file {path} has {rank} dimensions; expected {expected}.");
+            throw new ApcException($"IDX file '{path}' has {rank} dimensions; expected {expected}.");
         int headerLength = 4 + 4 * rank;
         if (bytes.Length < headerLength)
-            throw new ApcException($"IDX file {path} is truncated inside its header ({bytes.Length} of {headerLength} bytes).");
+            throw new ApcException($"IDX file '{path}' is truncated inside its header ({bytes.Length} of {headerLength} bytes).");
 
         var dims = new int[rank];
         long expectedData = 1;
@@ -107,16 +107,16 @@ public static class IdxReader
         {
             uint size = BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(4 + 4 * d));
             if (size > int.MaxValue)
-                throw new ApcException($"IDX file {path} declares dimension {d} of size {size}, which is not plausible.");
+                throw new ApcException($"IDX file '{path}' declares dimension {d} of size {size}, which is not plausible.");
             dims[d] = (int)size;
             expectedData *= size;
             if (expectedData > Array.MaxLength)
-                throw new ApcException($"IDX file {path} declares sizes {string.Join("x", dims.Take(d + 1))}..., more data than any file can hold.");
+                throw new ApcException($"IDX file '{path}' declares sizes {string.Join("x", dims.Take(d + 1))}..., more data than any file can hold.");
         }
         long actualData = bytes.Length - headerLength;
         string shape = string.Join("x", dims);
         if (actualData < expectedData)
-            throw new ApcException($"IDX file {path} is truncated: the header declares {shape} = {expectedData} bytes of data but only {actualData} follow.");
+            throw new ApcException($"IDX file '{path}' is truncated: the header declares {shape} = {expectedData} bytes of data but only {actualData} follow.");
         if (actualData > expectedData)
             throw new ApcException(compressed
                 ? $"IDX file {path} has data beyond the {shape} = {expectedData} bytes its header declares (wrong dimensions?)."

@@ -20,7 +20,7 @@ public sealed class ImageFileDataset : IDataset
         Shape = new ImageShape(channels, size, size);
         Normalization = normalization;
         if (channels is not (1 or 3))
-            throw new ApcException($"image {path}: models with {channels} input channels are not supported for image files.");
+            throw new ApcException($"image '{path}': models with {channels} input channels are not supported for image files.");
         using var scope = NewDisposeScope();
         unit = ImagePreprocessing.Resized(decoded, channels, size).contiguous().data<float>().ToArray();
     }

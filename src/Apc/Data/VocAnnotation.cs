@@ -23,21 +23,21 @@ public static class VocAnnotation
         }
         catch (XmlException e)
         {
-            throw new ApcException($"VOC annotation {path} is malformed XML: {OneLine(e.Message)}", e);
+            throw new ApcException($"VOC annotation '{path}' is malformed XML: {OneLine(e.Message)}", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ApcException($"VOC annotation {path} cannot be read: {OneLine(e.Message)}", e);
+            throw new ApcException($"VOC annotation '{path}' cannot be read: {OneLine(e.Message)}", e);
         }
-        if (doc.Root is null) throw new ApcException($"VOC annotation {path} has no root element.");
+        if (doc.Root is null) throw new ApcException($"VOC annotation '{path}' has no root element.");
         int bits = 0;
         foreach (var obj in doc.Root.Elements("object"))
         {
             string? name = obj.Element("name")?.Value.Trim();
             if (string.IsNullOrEmpty(name))
-                throw new ApcException($"VOC annotation {path} has an <object> without a <name>.");
+                throw new ApcException($"VOC annotation '{path}' has an <object> without a <name>.");
             if (!ClassIndex.TryGetValue(name, out int k))
-                throw new ApcException($"VOC annotation {path} names unknown class '{OneLine(name)}'; VOC classes are: {string.Join(", ", VocDataset.VocClassNames)}.");
+                throw new ApcException($"VOC annotation '{path}' names unknown class '{OneLine(name)}'; VOC classes are: {string.Join(", ", VocDataset.VocClassNames)}.");
             bits |= 1 << k;
         }
         return bits;

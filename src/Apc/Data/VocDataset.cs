@@ -44,7 +44,7 @@ public sealed class VocDataset : IDataset
             throw new UsageException($"VOC {SplitName(split)} size {limit} must be at least 1.");
         if (File.Exists(root)) Util.InputPath.RequireFolder(root, "VOC folder", "the VOC2012 folder");
         if (!Directory.Exists(root))
-            throw new ApcException($"VOC folder {root} not found (expected the VOC2012 folder with JPEGImages, Annotations, ImageSets).");
+            throw new ApcException($"VOC folder '{root}': folder not found (expected the VOC2012 folder with JPEGImages, Annotations, ImageSets).");
         Root = Path.TrimEndingDirectorySeparator(root); Split = split; ImageSize = imageSize;
 
         _ids = VocImageList.Read(ListFile(Root, split), Path.Combine(Root, "Annotations"), limit);
@@ -232,7 +232,7 @@ public sealed class VocDataset : IDataset
             {
                 int at = FirstFalse(known);
                 var p = decoded.Pixels.AsSpan(at * 4, 3);
-                throw new ApcException($"VOC segmentation mask {path} has colour ({p[0]},{p[1]},{p[2]}) at pixel ({at % w},{at / w}), which is not a VOC class colour.");
+                throw new ApcException($"VOC segmentation mask '{path}' has colour ({p[0]},{p[1]},{p[2]}) at pixel ({at % w},{at / w}), which is not a VOC class colour.");
             }
         }
         var valid = indices.le(VocClassNames.Count).logical_or(indices.eq(VocPalette.Void));
@@ -240,7 +240,7 @@ public sealed class VocDataset : IDataset
         {
             int at = FirstFalse(valid);
             string what = decoded.Channels == 1 ? $"value {decoded.Pixels[at]}" : $"the colour of index {indices.flatten()[at].item<int>()}";
-            throw new ApcException($"VOC segmentation mask {path} has {what} at pixel ({at % w},{at / w}); VOC masks hold 0-{VocClassNames.Count} and 255 (void).");
+            throw new ApcException($"VOC segmentation mask '{path}' has {what} at pixel ({at % w},{at / w}); VOC masks hold 0-{VocClassNames.Count} and 255 (void).");
         }
         return indices;
     }
@@ -252,7 +252,7 @@ public sealed class VocDataset : IDataset
 
     private static void RequireFile(string path, string what)
     {
-        if (!File.Exists(path) && !Directory.Exists(path)) throw new ApcException($"{what} {path} not found.");
+        if (!File.Exists(path) && !Directory.Exists(path)) throw new ApcException($"{what} '{path}': file not found.");
         Util.InputPath.RequireFile(path, what, "a file");
     }
 

@@ -12,13 +12,13 @@ public static class VocImageList
     public static string[] Read(string path, string annotations, int? limit = null)
     {
         if (!File.Exists(path) && !Directory.Exists(path))
-            throw new ApcException($"VOC list file {path} not found.");
+            throw new ApcException($"VOC list file '{path}': file not found.");
         Util.InputPath.RequireFile(path, "VOC list file", "a text file of image ids");
         string[] lines;
         try { lines = File.ReadAllLines(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ApcException($"VOC list file {path} cannot be read: {e.Message}", e);
+            throw new ApcException($"VOC list file '{path}' cannot be read: {e.Message}", e);
         }
         var ids = new List<string>(lines.Length);
         for (int n = 0; n < lines.Length && (limit is not int max || ids.Count < max); n++)
@@ -29,11 +29,11 @@ public static class VocImageList
                 && File.Exists(Path.Combine(annotations, prefix + ".xml")))
                 id = prefix;
             if (id.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || id.Contains("..") || id.Any(char.IsControl))
-                throw new ApcException($"VOC list file {path} line {n + 1} holds '{Printable(id)}', which is not an image id (a file name without folder).");
+                throw new ApcException($"VOC list file '{path}' line {n + 1} holds '{Printable(id)}', which is not an image id (a file name without folder).");
             ids.Add(id);
         }
         if (ids.Count == 0)
-            throw new ApcException($"VOC list file {path} lists no images.");
+            throw new ApcException($"VOC list file '{path}' lists no images.");
         return ids.ToArray();
     }
 

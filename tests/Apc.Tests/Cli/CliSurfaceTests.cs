@@ -501,6 +501,6 @@ public class CliSurfaceTests
         // A child process: the stage's own error line goes to the process's stderr, before the experiment's.
         var (code, _, error) = Child("demo", "--quick", "--data-root", dir.File("no-fashion-mnist-here"), "--out", dir.File("demo"));
         Assert.Equal(1, code);
-        Assert.Contains("Fashion-MNIST folder " + dir.File("no-fashion-mnist-here") + " not found", error);
+        Assert.Contains("Fashion-MNIST folder '" + dir.File("no-fashion-mnist-here") + "': folder not found", error);
     }
 }
