@@ -126,14 +126,23 @@ public static class ApcApp
                 option = args[i][..args[i].IndexOf('=')];
             else if (i > 0 && args[i] == value && args[i - 1].StartsWith("--", StringComparison.Ordinal)) option = args[i - 1];
         }
-        // A whole number beyond the type's range is a whole number all the same: say what is wrong with it.
-        if (wanted == "a whole number" && System.Numerics.BigInteger.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
-            wanted = conversion.Groups["type"].Value switch
+        // An optional value (int? or double?) that is a number all the same can only have been refused as a fraction
+        // for a whole-number option.
+        if (conversion.Groups["type"].Value == "Nullable`1" && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            wanted = "a whole number";
+        // A whole number beyond the type's range is a whole number all the same: say that it is too large (or small).
+        if (wanted == "a whole number" && System.Numerics.BigInteger.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var big))
+        {
+            var (low, high) = conversion.Groups["type"].Value switch
             {
-                "Int64" => FormattableString.Invariant($"a whole number from {long.MinValue} to {long.MaxValue}"),
-                "Int16" => FormattableString.Invariant($"a whole number from {short.MinValue} to {short.MaxValue}"),
-                _ => FormattableString.Invariant($"a whole number from {int.MinValue} to {int.MaxValue}"),
+                "Int64" => ((System.Numerics.BigInteger)long.MinValue, (System.Numerics.BigInteger)long.MaxValue),
+                "Int16" => (short.MinValue, short.MaxValue),
+                _ => (int.MinValue, int.MaxValue),
             };
+            string limit = big > high ? "too large (at most " + high.ToString(CultureInfo.InvariantCulture) + ")"
+                : "too small (at least " + low.ToString(CultureInfo.InvariantCulture) + ")";
+            return option is null ? $"'{value}' is {limit}." : $"{option}: '{value}' is {limit}.";
+        }
         return option is null ? $"'{value}' is not {wanted}." : $"{option}: '{value}' is not {wanted}.";
     }
 

@@ -32,7 +32,7 @@ public sealed class TrainSettings : OptimizerSettings
     public double Lr { get; init; } = 0.05;
 
     [CommandOption("--lr-steps <EPOCHS>")]
-    [Description("Comma-separated epochs at which the learning rate is divided by 10 (\"\" for none). Default: after ⌊60%⌋ and ⌊85%⌋ of --epochs, i.e. 8,11 for 12 epochs.")]
+    [Description("Comma-separated epochs (1-based) from which the learning rate is divided by 10 (\"\" for none): 8 means epoch 8 on trains at --lr/10. Default: after ⌊60%⌋ and ⌊85%⌋ of --epochs, i.e. 8,11 for 12 epochs.")]
     public string? LrSteps { get; init; }
 
     [CommandOption("--out <DIR>")]

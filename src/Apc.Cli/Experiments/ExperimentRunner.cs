@@ -71,18 +71,21 @@ public static class ExperimentRunner
         var (stages, runs) = ExperimentPlan.Build(config, outDir, device, threads);
         if (stages.FirstOrDefault(s => !File.Exists(s.DoneMarker)) is { } missing)
             throw new ApcException($"--out '{outDir}': stage '{missing.Label}' has not finished (no {missing.DoneMarker}); " +
-                "run the plan first (apc experiment --status shows what is left).");
+                "run the plan first (apc experiment --config with this --out, without --collect: it reuses the finished stages and runs the rest).");
         // Collecting trains nothing: the stages are checked against the thread count they trained with, which must be
         // one count for all of them (runs trained with different counts are not comparable, docs/experiments.md).
-        var counts = stages.Select(s => StageFingerprint.Recorded(s.DoneMarker)?.Settings.GetValueOrDefault("--threads"))
-            .OfType<string>().GroupBy(c => c).ToList();
+        var counts = stages.Select(s => (Stage: s, Threads: StageFingerprint.Recorded(s.DoneMarker)?.Settings.GetValueOrDefault("--threads")))
+            .Where(x => x.Threads is not null).GroupBy(x => x.Threads!, x => x.Stage).OrderByDescending(g => g.Count()).ToList();
         if (counts.Count > 1)
             throw new ApcException($"--out '{outDir}': its training stages ran with different thread counts (" +
-                string.Join(", ", counts.Select(g => $"{Plural.Of(g.Count(), "stage")} with {g.Key}")) +
-                "), which give different weights (docs/experiments.md); redo the stages of the other count with the plan's.");
+                string.Join("; ", counts.Select((g, i) => $"{Plural.Of(g.Count(), "stage")} with {g.Key}" +
+                    (i == 0 ? "" : ": " + string.Join(", ", g.Take(3).Select(s => $"'{s.Label}'")) + (g.Count() > 3 ? ", ..." : "")))) +
+                $"), which give different weights (docs/experiments.md); to collect them as one study, delete the folders of the stages named here " +
+                $"and run the plan again with --threads {counts[0].Key}, the count of most stages.");
         if (counts.Count == 1 && int.TryParse(counts[0].Key, NumberStyles.None, CultureInfo.InvariantCulture, out var trained))
             (stages, runs) = ExperimentPlan.Build(config, outDir, device, trained);
         CheckFinishedStages(stages, outDir);
+        WriteConfig(config, outDir); // for --status, as a run would have written it
         var seconds = startedUtc is { } started ? (DateTime.UtcNow - started).TotalSeconds : clock.Elapsed.TotalSeconds;
         return WriteResults(config, runs, outDir, command, PlanTime.Of(stages, seconds));
     }

@@ -302,14 +302,18 @@ public class StaleWorkTests : IClassFixture<CompressCli>
         Assert.DoesNotContain("thread", status.Single(r => r.Id == "s0-quantize-none-eval").Detail);
 
         // Collecting trains nothing: it checks the stages against the count they trained with, one for all of them.
+        // It writes the plan as config.json, as a run does, so that --status reads a folder of stages linked together.
+        File.Delete(Path.Combine(outDir, "config.json"));
         (code, error) = CliRunner.Run("experiment", "--config", dir.File("plan.json"), "--out", outDir, "--collect");
         Assert.True(code == 0, error);
+        Assert.Equal(status.Select(r => r.Id), Apc.Cli.Experiments.ExperimentStatus.Read(outDir).Select(r => r.Id));
         var mixed = (JsonNode)marker.DeepClone();
         mixed["fingerprint"]!["--threads"] = "2";
         File.WriteAllText(compressDone, mixed.ToJsonString());
         (code, error) = CliRunner.Run("experiment", "--config", dir.File("plan.json"), "--out", outDir, "--collect");
         Assert.Equal(1, code);
-        Assert.Contains("its training stages ran with different thread counts (1 stage with 2, 1 stage with 1)", error);
+        Assert.Contains("its training stages ran with different thread counts (1 stage with 2; 1 stage with 1: 'seed 1: compress quantize with none')", error);
+        Assert.Contains("delete the folders of the stages named here and run the plan again with --threads 2", error);
 
         // Markers written before apc recorded the count: reused (with a note), not redone.
         foreach (var done in new[] { compressDone, compressDone.Replace("seed-0", "seed-1") })

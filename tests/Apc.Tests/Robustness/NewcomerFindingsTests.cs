@@ -125,7 +125,11 @@ public class NewcomerFindingsTests
         // A whole number too large for the option is told as such, not as "not a whole number".
         (code, error) = CliRunner.Run("train", "--threads", "99999999999");
         Assert.Equal(2, code);
-        Assert.Equal("error: --threads: '99999999999' is not a whole number from -2147483648 to 2147483647.", error.Trim());
+        Assert.Equal("error: --threads: '99999999999' is too large (at most 2147483647).", error.Trim());
+        // An optional whole number (int?) given a fraction is told it needs a whole number, not "a number".
+        (code, error) = CliRunner.Run("compress", "kd", "--teacher", "t.ckpt", "--epochs", "1.5");
+        Assert.Equal(2, code);
+        Assert.Equal("error: --epochs: '1.5' is not a whole number.", error.Trim());
         (code, error) = CliRunner.Run("train", "--lr=fast");
         Assert.Equal(2, code);
         Assert.Equal("error: --lr: 'fast' is not a number.", error.Trim());

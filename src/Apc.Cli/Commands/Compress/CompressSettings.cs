@@ -74,7 +74,7 @@ public abstract class CompressSettings : OptimizerSettings
     public double? Lr { get; init; }
 
     [CommandOption("--lr-steps <EPOCHS>")]
-    [Description("Epochs at which the rate is divided by 10 (default: kd from scratch after 60% and 85% of the epochs, rounded down; fine-tuning constant).")]
+    [Description("Comma-separated epochs (1-based) from which the rate is divided by 10: 8 means epoch 8 on trains at --lr/10 (default: kd from scratch after ⌊60%⌋ and ⌊85%⌋ of the epochs, i.e. from 8 and 11 for 12 epochs; fine-tuning constant).")]
     public string? LrSteps { get; init; }
 
     [CommandOption("--latency-repeats <N>")]
