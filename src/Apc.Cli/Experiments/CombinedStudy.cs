@@ -36,7 +36,7 @@ public static class CombinedStudy
         InputPath.RequireFile(file, "--combine", "an experiment's --out folder or its results.json");
         JsonNode? root;
         try { root = JsonNode.Parse(File.ReadAllText(file)); }
-        catch (JsonException e) { throw new ApcException($"--combine '{file}': not valid JSON ({e.Message.Split(" Path:")[0].Split(" LineNumber:")[0].TrimEnd('.', ' ')})."); }
+        catch (JsonException e) { throw new ApcException($"--combine '{file}': not valid JSON ({Util.JsonErrors.Describe(e)})."); }
         if (root is not JsonObject o || o["config"] is not JsonObject configNode || o["statistics"] is not JsonArray statistics)
             throw new ApcException($"--combine '{file}': not the results.json of apc experiment (no \"config\" or \"statistics\").");
         ExperimentConfig config;

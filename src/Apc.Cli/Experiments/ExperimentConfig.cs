@@ -162,7 +162,7 @@ public sealed record ExperimentConfig
                 : t.Contains("System.String", StringComparison.Ordinal) ? "a string" : t.Contains("System.Boolean", StringComparison.Ordinal) ? "true or false" : "an object";
             return $"{where} has the wrong type: expected {expected}";
         }
-        return $"invalid JSON ({e.Message})";
+        return $"invalid JSON ({Util.JsonErrors.Describe(e)})";
     }
 
     /// <summary>Same as <see cref="Validate"/> (the name older callers use).</summary>

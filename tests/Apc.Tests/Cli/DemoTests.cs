@@ -128,7 +128,7 @@ public class DemoTests
         File.WriteAllText(dir.File("type.json"), "{ \"compressions\": [ { \"method\": \"kd\" } ], \"matchers\": \"none\" }");
         Assert.Contains("$.matchers has the wrong type: expected a list of strings.", CliRunner.Run("experiment", "--config", dir.File("type.json")).Error);
         File.WriteAllText(dir.File("broken.json"), "{ \"compressions\": [ ");
-        Assert.Contains("invalid JSON", CliRunner.Run("experiment", "--config", dir.File("broken.json")).Error);
+        Assert.Matches(@"invalid JSON \(.+, at line 1, column \d+\)\.", CliRunner.Run("experiment", "--config", dir.File("broken.json")).Error);
         Assert.Equal(1, CliRunner.Run("experiment", "--config", dir.File("missing.json")).Code);
     }
 }
