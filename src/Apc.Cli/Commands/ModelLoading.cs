@@ -17,6 +17,7 @@ static class ModelLoading
         if (OnnxModelFile.IsOnnxPath(path))
             throw new ApcException($"{option} '{path}' is an ONNX model, and this command needs gradients, which ONNX Runtime does not give: " +
                 $"give the checkpoint it was exported from (.ckpt); on ONNX models 'apc evaluate' runs the methods {string.Join(", ", Apc.Attribution.AttributionMethods.PerturbationNames)}.");
+        Util.InputPath.RequireFile(path, $"{option} checkpoint", "a checkpoint file"); // names the option: --model and --reference alike
         var checkpoint = ModelCheckpoint.Load(path, DeviceParser.Parse(device));
         try
         {
@@ -60,6 +61,7 @@ static class ModelLoading
         if (string.IsNullOrWhiteSpace(path)) throw new UsageException($"{option} MODEL is required.");
         if (OnnxModelFile.IsOnnxPath(path))
         {
+            Util.InputPath.RequireFile(path, $"{option} ONNX model", "an ONNX file");
             var onnx = new OnnxClassifier(OnnxModelFile.Read(path), threads);
             return new LoadedClassifier(onnx, onnx.File.Info, null, onnx);
         }

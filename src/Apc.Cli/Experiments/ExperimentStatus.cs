@@ -95,7 +95,7 @@ public static class ExperimentStatus
 
     public static void Print(IReadOnlyList<Row> rows)
     {
-        var table = new Table().Border(TableBorder.Simple).AddColumn("job").AddColumn("stage").AddColumn("state").AddColumn("Slurm job").AddColumn("");
+        var table = new Table().Border(TableBorder.Simple).AddColumn("job").AddColumn("stage").AddColumn("state").AddColumn("Slurm job").AddColumn("details");
         foreach (var r in rows)
         {
             var color = r.State switch { "done" => "green", "running" => "blue", "queued" => "grey", "failed" or "interrupted" => "red", _ => "default" };

@@ -90,6 +90,6 @@ public sealed class FashionMnist
             string path = Path.Combine(folder, candidate);
             if (File.Exists(path)) return path;
         }
-        throw new ApcException($"Fashion-MNIST file {name}(.gz) not found in '{folder}'. {Hint(given)}");
+        throw new ApcException($"Fashion-MNIST folder '{folder}': file {name}(.gz) not found. {Hint(given)}");
     }
 }

@@ -4,7 +4,7 @@ using System.Text;
 namespace Apc.Reporting;
 
 /// <summary>Renders a GitHub-flavoured Markdown table (for results.md): columns padded to equal width so the
-/// file reads well as plain text, columns whose every cell is a number right-aligned, '|' escaped and line
+/// file reads well as plain text, columns whose every cell is a number (with its unit and interval, or n/a) right-aligned, '|' escaped and line
 /// breaks turned into spaces so a cell cannot break the table.</summary>
 public static class MarkdownTable
 {
@@ -22,8 +22,8 @@ public static class MarkdownTable
         for (int c = 0; c < columns; c++)
         {
             widths[c] = Math.Max(3, body.Select(row => row[c].Length).Append(head[c].Length).Max());
-            numeric[c] = body.Length > 0 && body.All(row => row[c].Length == 0 || LooksNumeric(row[c]))
-                         && body.Any(row => row[c].Length > 0);
+            numeric[c] = body.Length > 0 && body.All(row => row[c].Length == 0 || IsPlaceholder(row[c]) || LooksNumeric(row[c]))
+                         && body.Any(row => LooksNumeric(row[c]));
         }
 
         var text = new StringBuilder();
@@ -50,19 +50,18 @@ public static class MarkdownTable
 
     /// <summary>A number as results print them: optional sign, digits, decimals, exponent, a trailing '%' or
     /// '±' uncertainty ("0.81 ± 0.02").</summary>
-    internal static bool LooksNumeric(string cell)
-    {
-        var text = cell.Trim();
-        if (text.Length == 0)
-            return false;
-        foreach (var part in text.Split('±'))
-        {
-            var number = part.Trim().TrimEnd('%');
-            if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
-                return false;
-        }
-        return true;
-    }
+    /// <summary>A number as the tables write it: an optional sign (ASCII or the typographic minus), digits, an optional
+    /// unit (%, pp) and an optional interval in brackets or ± spread: "12%", "0.81 ± 0.02", "−0.8 [−2.9, +1.3] pp",
+    /// "1205 / 1155" (pairs scored by two models).</summary>
+    const string Value = @"(?:[+\-−]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+\-]?\d+)?|NaN)";
+    static readonly System.Text.RegularExpressions.Regex Number = new(
+        $@"^{Value}\s*%?(?:\s*(?:±|/)\s*{Value}\s*%?)?(?:\s*\[{Value},\s*{Value}\])?(?:\s*pp)?$",
+        System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>Whether a cell is a number (<see cref="Number"/>); a placeholder for "no value" (n/a, —) counts as empty.</summary>
+    internal static bool LooksNumeric(string cell) => Number.IsMatch(cell.Trim());
+
+    static bool IsPlaceholder(string cell) => cell.Trim() is "n/a" or "—" or "-";
 
     private static string Clean(string? cell) =>
         (cell ?? "").Replace("\r\n", " ").Replace('\n', ' ').Replace('\r', ' ').Replace("|", "\\|");

@@ -17,6 +17,21 @@ public class MarkdownTableTests
     }
 
     [Fact]
+    public void NumbersWithIntervalsUnitsOrPlaceholdersAreRightAligned()
+    {
+        // Intervals, pp, the typographic minus, pair counts "a / b" and n/a placeholders keep a column numeric.
+        var text = MarkdownTable.Render(["model", "mAP %", "pairs", "note"],
+            [["naive", "82.3 [80.1, 84.4]", "1205 / 1155", "x"], ["WCAM − naive", "−0.8 [−2.9, +1.3] pp", "n/a", "1"]]);
+        Assert.Equal(
+            "| model        | mAP %                | pairs       | note |\n" +
+            "| ------------ | -------------------: | ----------: | ---- |\n" +
+            "| naive        |    82.3 [80.1, 84.4] | 1205 / 1155 | x    |\n" +
+            "| WCAM − naive | −0.8 [−2.9, +1.3] pp |         n/a | 1    |\n", text);
+        // A column of placeholders only is not numeric.
+        Assert.StartsWith("| a   |\n| --- |", MarkdownTable.Render(["a"], [["n/a"], ["—"]]));
+    }
+
+    [Fact]
     public void CellsCannotBreakTheTable()
     {
         var text = MarkdownTable.Render(["a|b", "c"], [["x\ny", "-"], ["", "z"]]);

@@ -126,6 +126,10 @@ public class NewcomerFindingsTests
         (code, error) = CliRunner.Run("train", "--threads", "99999999999");
         Assert.Equal(2, code);
         Assert.Equal("error: --threads: '99999999999' is too large (at most 2147483647).", error.Trim());
+        // A missing checkpoint is named with the option that gave it.
+        (code, error) = CliRunner.Run("evaluate", "--model", "/nonexistent/model.ckpt");
+        Assert.Equal(1, code);
+        Assert.Equal("error: --model checkpoint '/nonexistent/model.ckpt': file not found.", error.Trim());
         // An optional whole number (int?) given a fraction is told it needs a whole number, not "a number".
         (code, error) = CliRunner.Run("compress", "kd", "--teacher", "t.ckpt", "--epochs", "1.5");
         Assert.Equal(2, code);
