@@ -116,7 +116,9 @@ public static class ApcApp
             "Int32" or "Int64" or "Int16" => "a whole number",
             "Double" or "Single" or "Decimal" => "a number",
             "Boolean" => "true or false",
-            "Nullable`1" => "a number", // every optional value option of apc is a number (int? or double?)
+            // Every optional value option of apc is an int? or a double?: a value that parses as a number was refused as a
+            // fraction for an int?.
+            "Nullable`1" => double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _) ? "a whole number" : "a number",
             var type => $"a value of type {type}",
         };
         string? option = null;
@@ -126,10 +128,6 @@ public static class ApcApp
                 option = args[i][..args[i].IndexOf('=')];
             else if (i > 0 && args[i] == value && args[i - 1].StartsWith("--", StringComparison.Ordinal)) option = args[i - 1];
         }
-        // An optional value (int? or double?) that is a number all the same can only have been refused as a fraction
-        // for a whole-number option.
-        if (conversion.Groups["type"].Value == "Nullable`1" && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
-            wanted = "a whole number";
         // A whole number beyond the type's range is a whole number all the same: say that it is too large (or small).
         if (wanted == "a whole number" && System.Numerics.BigInteger.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var big))
         {

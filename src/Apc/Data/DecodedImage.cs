@@ -15,8 +15,6 @@ internal sealed record DecodedImage(byte[] Pixels, int Width, int Height, int Ch
     /// channel (its raw values) instead of being expanded to RGBA.</summary>
     public static DecodedImage Load(string path, string what, bool keepGrey = false)
     {
-        if (!File.Exists(path) && !Directory.Exists(path))
-            throw new ApcException($"{what} '{path}': file not found.");
         Util.InputPath.RequireFile(path, what, "an image file (JPEG or PNG)");
         using var codec = SKCodec.Create(path, out var opened);
         if (codec is null)

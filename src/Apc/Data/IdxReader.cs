@@ -19,8 +19,6 @@ public static class IdxReader
     /// <param name="path">The file (plain or .gz).</param>
     public static IdxFile Read(string path, int? expectedDimensions = null)
     {
-        if (!File.Exists(path) && !Directory.Exists(path))
-            throw new ApcException($"IDX file '{path}': file not found.");
         Util.InputPath.RequireFile(path, "IDX file", "an IDX file");
         byte[] bytes;
         try { bytes = File.ReadAllBytes(path); }

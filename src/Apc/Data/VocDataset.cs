@@ -252,7 +252,6 @@ public sealed class VocDataset : IDataset
 
     private static void RequireFile(string path, string what)
     {
-        if (!File.Exists(path) && !Directory.Exists(path)) throw new ApcException($"{what} '{path}': file not found.");
         Util.InputPath.RequireFile(path, what, "a file");
     }
 

@@ -11,8 +11,6 @@ public static class VocImageList
     /// <see cref="ApcException"/>s naming the file and the line.</summary>
     public static string[] Read(string path, string annotations, int? limit = null)
     {
-        if (!File.Exists(path) && !Directory.Exists(path))
-            throw new ApcException($"VOC list file '{path}': file not found.");
         Util.InputPath.RequireFile(path, "VOC list file", "a text file of image ids");
         string[] lines;
         try { lines = File.ReadAllLines(path); }
