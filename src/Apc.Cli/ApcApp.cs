@@ -1,5 +1,6 @@
 using System.Globalization;
 using Apc.Cli.Commands;
+using Apc.Cli.Settings;
 using Apc.Cli.Terminal;
 using Apc.Util;
 using Spectre.Console;
@@ -166,6 +167,7 @@ public static class ApcApp
 
     static CommandApp Create(bool checkOnly = false)
     {
+        DecimalInt32Converter.Register();
         var app = new CommandApp();
         app.Configure(config =>
         {

@@ -146,6 +146,34 @@ public class NewcomerFindingsTests
         Assert.Equal("error: --ratio: 'abc' is not a number.", error.Trim());
     }
 
+    [Theory]
+    [InlineData("0x2")]
+    [InlineData("#2")]
+    [InlineData("2,000")]
+    public void AWholeNumberOptionReadsDecimalDigitsOnly(string value)
+    {
+        // .NET's Int32Converter, which the parser uses, reads "0x2" and "#2" as 2: such a value must be refused, not run.
+        var (code, error) = CliRunner.Run("train", "--threads", value);
+        Assert.Equal(2, code);
+        Assert.Equal($"error: --threads: '{value}' is not a whole number.", error.Trim());
+        // An optional whole number (int?) as well; its message cannot tell int? from double?, so it says "a number".
+        var e = Assert.Throws<UsageException>(() => Apc.Cli.ApcApp.Check(["compress", "kd", "--teacher", "t.ckpt", "--epochs", value]));
+        Assert.Equal($"--epochs: '{value}' is not a number.", e.Message);
+    }
+
+    [Theory]
+    [InlineData("3", 3)]
+    [InlineData("-1", -1)]
+    [InlineData(" 7 ", 7)]
+    public void TheDecimalConverterReadsWhatInt32ParseReads(string text, int expected)
+    {
+        Apc.Cli.Settings.DecimalInt32Converter.Register();
+        var converter = System.ComponentModel.TypeDescriptor.GetConverter(typeof(int));
+        Assert.IsType<Apc.Cli.Settings.DecimalInt32Converter>(converter);
+        Assert.Equal(expected, converter.ConvertFromInvariantString(text));
+        Assert.Equal(expected, int.Parse(text, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     [Fact]
     public void TheDataRootHintIsOnlyGivenWhenDataRootWasNot()
     {
