@@ -22,6 +22,7 @@ public static class ApcApp
         var err = error ?? Console.Error;
         ConsoleWidth.Apply(AnsiConsole.Profile, Console.IsOutputRedirected);
         var newOut = OutFolderToCreate(args);
+        using var help = TrimmedHelp(args);
         try
         {
             RejectRepeatedOptions(args);
@@ -46,6 +47,31 @@ public static class ApcApp
             if (verbose) err.WriteLine(e.ToString());
             return code;
         }
+    }
+
+    /// <summary>Help printed into a pipe or a file loses the spaces Spectre pads each line with to the console's width
+    /// (see <see cref="TrimmedLinesWriter"/>): while the returned scope lives, <see cref="AnsiConsole.Console"/> writes
+    /// through one. Null (nothing changed) on a terminal and for anything but a help request.</summary>
+    static IDisposable? TrimmedHelp(string[] args)
+    {
+        bool helpRequest = args.Length == 0 || args is ["compress"] || args.Contains("--help") || args.Contains("-h");
+        if (!helpRequest || !Console.IsOutputRedirected) return null;
+        var previous = AnsiConsole.Console;
+        var writer = new TrimmedLinesWriter(Console.Out);
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Ansi = previous.Profile.Capabilities.Ansi ? AnsiSupport.Yes : AnsiSupport.No,
+            ColorSystem = (ColorSystemSupport)previous.Profile.Capabilities.ColorSystem,
+        });
+        console.Profile.Width = previous.Profile.Width;
+        AnsiConsole.Console = console;
+        return new Restore(() => { writer.Flush(); AnsiConsole.Console = previous; });
+    }
+
+    sealed class Restore(Action action) : IDisposable
+    {
+        public void Dispose() => action();
     }
 
     /// <summary>The --out folder of <paramref name="args"/> when it does not exist yet (a failed command removes it again if

@@ -69,6 +69,20 @@ public class CliSurfaceTests
     }
 
     [Fact]
+    public void HelpIntoAPipeHasNoPaddingAndKeepsEachOptionOnItsLine()
+    {
+        foreach (var args in new[] { new[] { "train", "--help" }, new[] { "compress", "structured", "--help" }, Array.Empty<string>() })
+        {
+            var (_, help, _) = Child(args);
+            Assert.Contains("OPTIONS:", help);
+            var lines = help.Split('\n');
+            Assert.DoesNotContain(lines, line => line.EndsWith(' '));
+            // The redirected width (200 columns) still keeps a short option's description on its own line.
+            if (args.Length > 0) Assert.Contains(lines, line => line.Contains("--verbose") && line.Contains("Show stack traces"));
+        }
+    }
+
+    [Fact]
     public void EachCompressSubCommandsHelpListsExactlyTheOptionsOfItsSettingsType()
     {
         var all = CompressTypes.SelectMany(t => OptionsOf(t).Select(o => o.Name)).ToHashSet();
