@@ -168,6 +168,41 @@ public sealed record ExperimentConfig
     /// <summary>Same as <see cref="Validate"/> (the name older callers use).</summary>
     public ExperimentConfig Validated(string source) => Validate(source);
 
+    /// <summary>The plan key that gives <paramref name="option"/> of <paramref name="stage"/>'s command line, for a message
+    /// (a plan says <c>"lr_steps"</c> in the teacher section where the stage says <c>--lr-steps</c>): "teacher.lr_steps",
+    /// "data.train_size", "evaluation.methods", "deployment.images", ... Null where a compression's "options" list gives
+    /// the option (it is written there as the command-line option) or the option is not one a plan key sets.</summary>
+    internal string? PlanKeyOf(string option, ExperimentStage stage)
+    {
+        if (option.Length == 0 || stage.Arguments.Length == 0) return null;
+        bool deployed = stage.Id.EndsWith("-deployed-eval", StringComparison.Ordinal);
+        string verb = stage.Arguments[0];
+        if (verb == "compress" && Compressions.Any(c => c.Options.Contains(option))) return null;
+        return (verb, option) switch
+        {
+            ("train", "--arch") => "teacher.arch",
+            ("train", "--epochs") => "teacher.epochs",
+            ("train", "--lr") => "teacher.lr",
+            ("train", "--lr-steps") => "teacher.lr_steps",
+            ("train", "--train-size") when Teacher.TrainSize is not null => "teacher.train_size",
+            ("evaluate", "--methods") => deployed ? "deployment.methods" : "evaluation.methods",
+            ("evaluate", "--test-size") => deployed ? "deployment.images" : "evaluation.val_size",
+            ("evaluate", "--val-size") when deployed && !Evaluation.OnTestSplit => "deployment.images",
+            ("evaluate", "--val-size") when !Evaluation.OnTestSplit && Evaluation.ValSize is not null => "evaluation.val_size",
+            ("evaluate", "--patch") => "deployment.patch",
+            ("evaluate", "--stride") => "deployment.stride",
+            ("compress", "--match-layers") => "match_layers",
+            ("compress", "--match-weight") => Compressions.Any(c => c.MatchWeight is not null) ? "match_weight (or a compression's match_weight)" : "match_weight",
+            (_, "--dataset") => "data.dataset",
+            (_, "--data-root") => "data.data_root",
+            (_, "--train-size") => "data.train_size",
+            (_, "--val-size") => "data.val_size",
+            (_, "--image-size") => "data.image_size",
+            (_, "--batch-size") => "data.batch_size",
+            _ => null,
+        };
+    }
+
     /// <summary>A stage's command line as the plan makes it, for a message: without --device and --threads, which the
     /// check fills with stand-ins (cpu, 0) and the run with what `apc experiment` is given.</summary>
     static IEnumerable<string> PlanArguments(IReadOnlyList<string> args)
@@ -239,7 +274,11 @@ public sealed record ExperimentConfig
             var args = stage.Arguments;
             try { ApcApp.Check(args); }
             catch (Exception e) when (e is ApcException or Spectre.Console.Cli.CommandAppException)
-            { throw Bad($"stage '{stage.Label}' would fail: {e.Message.TrimEnd('.').Replace(standIn, "OUT")} (in: apc {string.Join(' ', PlanArguments(args)).Replace(standIn, "OUT")})."); }
+            {
+                var option = System.Text.RegularExpressions.Regex.Match(e.Message, "--[a-z][a-z0-9-]*").Value;
+                var key = PlanKeyOf(option, stage);
+                throw Bad($"stage '{stage.Label}' would fail: {e.Message.TrimEnd('.').Replace(standIn, "OUT")} ({(key is null ? "" : $"{option} is the plan's {key}; ")}in: apc {string.Join(' ', PlanArguments(args)).Replace(standIn, "OUT")}).");
+            }
         }
         // After the stages: a misspelled method or matcher is named as such, not as a comparison that cannot find it.
         if (Comparisons is null) throw Bad("'comparisons' is null; leave it out for none.");

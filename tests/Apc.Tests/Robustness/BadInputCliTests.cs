@@ -132,9 +132,31 @@ public class BadInputCliTests
         }
         // The failing stage's command is shown as the plan makes it: without the check's stand-in --device and --threads.
         var lrSteps = Assert.ThrowsAny<ApcException>(() => (Plan() with { Teacher = Plan().Teacher with { LrSteps = "5" } }).Validate("plan.json"));
-        Assert.Matches(@"\(in: apc train .*--lr-steps 5.*\)\.$", lrSteps.Message);
+        Assert.Matches(@"\(--lr-steps is the plan's teacher\.lr_steps; in: apc train .*--lr-steps 5.*\)\.$", lrSteps.Message);
         Assert.DoesNotContain("--threads", lrSteps.Message);
         Assert.DoesNotContain("--device", lrSteps.Message);
+    }
+
+    [Fact]
+    public void AFailingStageOptionIsTracedToThePlanKeyThatSetsIt()
+    {
+        var cases = new (ExperimentConfig Config, string Expected)[]
+        {
+            (Plan() with { Teacher = Plan().Teacher with { LrSteps = "5" } }, "--lr-steps is the plan's teacher.lr_steps"),
+            (Plan() with { Data = Plan().Data with { TrainSize = -5 } }, "--train-size is the plan's data.train_size"),
+            (Plan() with { Data = Plan().Data with { BatchSize = 0 } }, "--batch-size is the plan's data.batch_size"),
+            (Plan() with { Evaluation = Plan().Evaluation with { ValSize = 0 } }, "--val-size is the plan's evaluation.val_size"),
+            (Plan() with { Evaluation = Plan().Evaluation with { Split = "test", ValSize = 0 } }, "--test-size is the plan's evaluation.val_size"),
+            (Plan() with { Evaluation = Plan().Evaluation with { Split = "test" }, Deployment = new() { Images = 0 } }, "--test-size is the plan's deployment.images"),
+            (Plan() with { MatchWeight = -1 }, "--match-weight is the plan's match_weight"),
+        };
+        foreach (var (config, expected) in cases)
+            Assert.Contains(expected, Assert.ThrowsAny<ApcException>(() => config.Validate("plan.json")).Message);
+        // An option written in a compression's "options" is named as written there, with no plan key.
+        var own = Plan() with { Compressions = new[] { new ExperimentConfig.CompressionSection { Method = "kd", Options = new[] { "--epochs", "0" } } } };
+        var error = Assert.ThrowsAny<ApcException>(() => own.Validate("plan.json")).Message;
+        Assert.Contains("--epochs", error);
+        Assert.DoesNotContain("is the plan's", error);
     }
 
     /// <summary>Every example that --help prints (root and every verb) parses and passes the verb's early checks.</summary>
