@@ -68,6 +68,23 @@ public static class ExperimentRunner
     {
         var clock = Stopwatch.StartNew();
         AtomicFile.EnsureWritableFolder(outDir);
+        List<ExperimentStage> stages;
+        List<ExperimentRun> runs;
+        try { (stages, runs) = FinishedStages(config, outDir, device, threads); }
+        catch (ApcException e) when (File.Exists(Path.Combine(outDir, "results.json")))
+        {
+            // A refused collection writes nothing: what the folder holds describes an earlier collection, and says so here.
+            throw new ApcException(e.Message.TrimEnd() + " Nothing was collected: results.json, results.md and report.html in it are an earlier collection's.");
+        }
+        WriteConfig(config, outDir); // for --status, as a run would have written it
+        var seconds = startedUtc is { } started ? (DateTime.UtcNow - started).TotalSeconds : clock.Elapsed.TotalSeconds;
+        return WriteResults(config, runs, outDir, command, PlanTime.Of(stages, seconds));
+    }
+
+    /// <summary>The plan's stages and runs for <see cref="Collect"/>, after checking that every stage finished, with the
+    /// plan's settings and one thread count (the stages rebuilt with that count).</summary>
+    static (List<ExperimentStage> Stages, List<ExperimentRun> Runs) FinishedStages(ExperimentConfig config, string outDir, string device, int threads)
+    {
         var (stages, runs) = ExperimentPlan.Build(config, outDir, device, threads);
         if (stages.FirstOrDefault(s => !File.Exists(s.DoneMarker)) is { } missing)
             throw new ApcException($"--out '{outDir}': stage '{missing.Label}' has not finished (no {missing.DoneMarker}); " +
@@ -85,9 +102,7 @@ public static class ExperimentRunner
         if (counts.Count == 1 && int.TryParse(counts[0].Key, NumberStyles.None, CultureInfo.InvariantCulture, out var trained))
             (stages, runs) = ExperimentPlan.Build(config, outDir, device, trained);
         CheckFinishedStages(stages, outDir);
-        WriteConfig(config, outDir); // for --status, as a run would have written it
-        var seconds = startedUtc is { } started ? (DateTime.UtcNow - started).TotalSeconds : clock.Elapsed.TotalSeconds;
-        return WriteResults(config, runs, outDir, command, PlanTime.Of(stages, seconds));
+        return (stages, runs);
     }
 
     /// <summary>The plan as run, OUT/config.json.</summary>

@@ -310,10 +310,14 @@ public class StaleWorkTests : IClassFixture<CompressCli>
         var mixed = (JsonNode)marker.DeepClone();
         mixed["fingerprint"]!["--threads"] = "2";
         File.WriteAllText(compressDone, mixed.ToJsonString());
+        var collected = File.ReadAllText(Path.Combine(outDir, "results.json"));
         (code, error) = CliRunner.Run("experiment", "--config", dir.File("plan.json"), "--out", outDir, "--collect");
         Assert.Equal(1, code);
         Assert.Contains("its training stages ran with different thread counts (1 stage with 2; 1 stage with 1: 'seed 1: compress quantize with none')", error);
         Assert.Contains("delete the folders of the stages named here and run the plan again with --threads 2", error);
+        // The refused collection writes nothing, and says that the results in the folder are the earlier collection's.
+        Assert.Contains("Nothing was collected: results.json, results.md and report.html in it are an earlier collection's.", error);
+        Assert.Equal(collected, File.ReadAllText(Path.Combine(outDir, "results.json")));
 
         // Markers written before apc recorded the count: reused (with a note), not redone.
         foreach (var done in new[] { compressDone, compressDone.Replace("seed-0", "seed-1") })
