@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Apc.Cli.Commands;
 using Apc.Util;
 using Spectre.Console;
 
@@ -21,7 +22,7 @@ public static class ExperimentRunner
     {
         if (jobs < 1) throw new UsageException($"--jobs must be at least 1; got {jobs}.");
         if (jobs > 1 && threads == 0) threads = Math.Max(1, Environment.ProcessorCount / jobs);
-        AtomicFile.EnsureWritableFolder(outDir);
+        CheckFolder(outDir);
         var (stages, runs) = ExperimentPlan.Build(config, outDir, device, threads);
         if (!force) CheckFinishedStages(stages, outDir);
         StageJob.RequireNotRunning(stages, outDir);
@@ -67,7 +68,7 @@ public static class ExperimentRunner
     public static ExperimentResults Collect(ExperimentConfig config, string outDir, string device, int threads, string command, DateTime? startedUtc)
     {
         var clock = Stopwatch.StartNew();
-        AtomicFile.EnsureWritableFolder(outDir);
+        CheckFolder(outDir);
         List<ExperimentStage> stages;
         List<ExperimentRun> runs;
         try { (stages, runs) = FinishedStages(config, outDir, device, threads); }
@@ -105,10 +106,23 @@ public static class ExperimentRunner
         return (stages, runs);
     }
 
-    /// <summary>The plan as run, OUT/config.json.</summary>
-    public static void WriteConfig(ExperimentConfig config, string outDir) =>
+    /// <summary>What an experiment's folder records as its producer (OUT/fingerprint.json): the verb alone, since each
+    /// stage's folder records its own settings. It makes train, compress, evaluate and explain refuse to write beside the
+    /// stages, as they refuse each other's folders.</summary>
+    static RunFingerprint FolderFingerprint => RunFingerprints.Merge("experiment");
+
+    /// <summary>Creates <paramref name="outDir"/> when absent; refuses it when it holds another command's run (a
+    /// compression's --out, a --combine folder).</summary>
+    /// <exception cref="ApcException">The folder's fingerprint.json names another verb.</exception>
+    public static void CheckFolder(string outDir) => RunFolder.Check(outDir, FolderFingerprint, FolderReuse.Redraw, Array.Empty<string>());
+
+    /// <summary>The plan as run, OUT/config.json, and OUT/fingerprint.json marking the folder as an experiment's.</summary>
+    public static void WriteConfig(ExperimentConfig config, string outDir)
+    {
+        RunFolder.Claim(outDir, FolderFingerprint, FolderReuse.Redraw, Array.Empty<string>());
         AtomicFile.WriteAllText(Path.Combine(outDir, "config.json"),
             System.Text.Json.JsonSerializer.Serialize(config, ExperimentConfig.Options) + "\n");
+    }
 
     static ExperimentResults WriteResults(ExperimentConfig config, IReadOnlyList<ExperimentRun> runs, string outDir, string command, PlanTime time)
     {

@@ -332,4 +332,36 @@ public class StaleWorkTests : IClassFixture<CompressCli>
         Assert.Contains($"note: 2 finished training stages in '{outDir}' ran before apc recorded the thread count; reused as made with this run's (2 threads)", error);
         foreach (var (path, content) in markers) Assert.Equal(content, File.ReadAllText(path));
     }
+
+    [Fact]
+    public void AnExperimentFolderAndAnotherCommandsFolderRefuseEachOther()
+    {
+        using var dir = new TempFolder();
+        File.WriteAllText(dir.File("plan.json"), $$"""
+            { "data": { "train_size": 32, "val_size": 16, "image_size": 32, "batch_size": 16 },
+              "teacher": { "checkpoint": "{{cli.TeacherPath}}" },
+              "compressions": [ { "method": "quantize", "options": ["--no-qat", "--calibration-images", "16"] } ],
+              "matchers": ["none"], "seeds": [0], "evaluation": { "methods": ["gradcam"], "val_size": 16, "examples": [0] } }
+            """);
+        // An experiment into a compression's folder is refused before any stage runs, and the folder is left as it was.
+        var compressed = dir.File("compressed");
+        Directory.CreateDirectory(compressed);
+        var compressFingerprint = Apc.Cli.Commands.RunFingerprints.Merge("compress", new JsonObject { ["method"] = "kd" });
+        File.WriteAllText(Path.Combine(compressed, "fingerprint.json"), compressFingerprint.ToJson().ToJsonString());
+        var (code, error) = CliRunner.Run("experiment", "--config", dir.File("plan.json"), "--out", compressed);
+        Assert.Equal(1, code);
+        Assert.Contains($"--out '{compressed}' holds the output of apc compress (its fingerprint.json); apc experiment writes into a folder of its own", error);
+        Assert.Equal(new[] { "fingerprint.json" }, Directory.GetFileSystemEntries(compressed).Select(Path.GetFileName));
+
+        // An experiment's folder is marked as such when the plan is written, so another command will not write beside its stages.
+        var study = dir.File("study");
+        Apc.Cli.Experiments.ExperimentRunner.CheckFolder(study);
+        Apc.Cli.Experiments.ExperimentRunner.WriteConfig(new Apc.Cli.Experiments.ExperimentConfig(), study);
+        (code, error) = CliRunner.Run(CliRunner.TinyTrain(study));
+        Assert.Equal(1, code);
+        Assert.Contains($"--out '{study}' holds the output of apc experiment (its fingerprint.json); apc train writes into a folder of its own", error);
+        Assert.False(File.Exists(Path.Combine(study, "model.ckpt")));
+        // ... and an experiment may come back to it.
+        Apc.Cli.Experiments.ExperimentRunner.CheckFolder(study);
+    }
 }

@@ -21,7 +21,7 @@ public static class SlurmSubmission
             Console.Error.WriteLine("warning: neither --threads nor --cpus-per-task: each job computes with its node's default thread count, " +
                 "which is part of a training stage's fingerprint (docs/cluster.md); give one so that every stage trains alike.");
         outDir = Path.GetFullPath(outDir);
-        AtomicFile.EnsureWritableFolder(outDir);
+        ExperimentRunner.CheckFolder(outDir);
         var (stages, _) = ExperimentPlan.Build(config, outDir, device, threads);
         if (!force) ExperimentRunner.CheckFinishedStages(stages, outDir);
         if (force) stages = stages.Select(s => s with { Arguments = StageJob.Forced(s.Arguments) }).ToList();
