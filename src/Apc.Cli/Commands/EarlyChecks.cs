@@ -9,6 +9,13 @@ namespace Apc.Cli.Commands;
 /// --help example can be checked without running anything.</summary>
 static class EarlyChecks
 {
+    /// <summary>--tolerance of apc evaluate: a finite number of pixels ≥ 0 (the pointing game's, docs/evaluation.md).</summary>
+    public static void Tolerance(double pixels)
+    {
+        if (!(pixels >= 0) || double.IsInfinity(pixels))
+            throw new UsageException($"--tolerance must be a finite number of pixels ≥ 0 (got {pixels.ToString(System.Globalization.CultureInfo.InvariantCulture)}).");
+    }
+
     public static void Run(CommandContext context, CommandSettings settings)
     {
         switch (settings)
@@ -32,6 +39,7 @@ static class EarlyChecks
                 _ = e.OutputFormat;
                 if (e.Methods is not null) Methods(e.Methods);
                 e.ToDataOptions();
+                Tolerance(e.Tolerance);
                 if (e.Split.ToLowerInvariant() is not ("val" or "test")) throw new UsageException($"--split '{e.Split}': expected val or test.");
                 break;
             case ExplainSettings x:

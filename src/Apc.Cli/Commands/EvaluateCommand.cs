@@ -85,6 +85,7 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
         var created = methods.Select(m => AttributionMethods.Create(m, attribution)).ToList();
         EarlyChecks.LayerReadBy(settings.Layer, created);
         EarlyChecks.PerturbationOnlyOnOnnx(created, ("--model", settings.Model), ("--reference", settings.Reference));
+        EarlyChecks.Tolerance(settings.Tolerance);
         AtomicFile.EnsureWritableFolder(settings.Out);
         using var model = ModelLoading.LoadClassifier(settings.Model, settings.Device, "--model", settings.Threads);
         using var reference = settings.Reference is null ? null : ModelLoading.LoadClassifier(settings.Reference, settings.Device, "--reference", settings.Threads);

@@ -68,6 +68,7 @@ public sealed class TrainCommand : Command<TrainSettings>
     {
         var options = settings.ToTrainingOptions();
         var arch = ArchSpec.Parse(settings.Arch);
+        DeviceParser.Parse(options.Device); // a CUDA device on the CPU build is refused before the folder is claimed
         var reuse = RunFingerprints.Reuse(settings.Resume, settings.Force);
         var dataOptions = settings.ToDataOptions();
         var data = DatasetFactory.Open(dataOptions);

@@ -223,10 +223,20 @@ public abstract class MapMatcher : IAttributionMatcher
                 throw new UsageException($"--match-layers: layer '{layers[i].Layer}' gives [{string.Join(',', (t.dim() != 4 ? t : s).shape)}], " +
                     "not a spatial [N,C,H,W] activation; choose a convolutional, pooling or ReLU layer.");
             if (t.shape[2] != s.shape[2] || t.shape[3] != s.shape[3])
-                throw new UsageException($"--match-layers: layer '{layers[i].Layer}' is {t.shape[2]}x{t.shape[3]} in the teacher ({teacher.Arch}) " +
+                throw new UsageException($"{Named(layers[i].Layer, teacher)} is {t.shape[2]}x{t.shape[3]} in the teacher ({teacher.Arch}) " +
                     $"but {s.shape[2]}x{s.shape[3]} in the student ({student.Arch}); matched maps must have the same spatial size" +
                     GeometryHint(teacher.Arch, student.Arch));
         }
+    }
+
+    /// <summary>The matched layer as a message names it: "--match-layers: layer 'pool4'" for one the user chose, "the
+    /// default matching layer (the last pool: ... in the teacher)" when none was chosen.</summary>
+    static string Named(string layer, ClassifierNet teacher)
+    {
+        if (layer != LayerWeight.Default) return $"--match-layers: layer '{layer}'";
+        var name = teacher.DefaultMatchingLayer;
+        var alias = teacher.AllNodes().OfType<LayerNode>().FirstOrDefault(n => n.Name == name)?.Alias;
+        return $"the default matching layer (the last pool: {(alias is null ? name : $"{alias}, {name}")} in the teacher)";
     }
 
     /// <summary>A student whose max-pools differ from the teacher's is the usual cause: name the spec that has the

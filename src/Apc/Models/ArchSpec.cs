@@ -78,7 +78,7 @@ public sealed record ArchSpec(string Family, int Depth, double Width = 1.0, int[
         var slash = v.IndexOf('/');
         double result = slash > 0 ? Number(v[..slash]) / Number(v[(slash + 1)..]) : Number(v);
         if (!(result > 0) || result > 8)
-            throw new UsageException($"architecture '{text}': width '{value}' must be a positive number or fraction like 1/8.");
+            throw new UsageException($"architecture '{text}': width '{value}' must be a number in (0, 8] or a fraction like 1/8.");
         return result;
 
         static double Number(string s) =>

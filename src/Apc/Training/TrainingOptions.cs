@@ -42,6 +42,7 @@ public sealed record TrainingOptions(
         if (WeightDecay < 0) throw new UsageException($"--weight-decay must be non-negative (got {WeightDecay}).");
         if (EffectiveLrSteps.Any(s => s < 1)) throw new UsageException("--lr-steps must be positive epoch numbers.");
         if (Threads < 0) throw new UsageException($"--threads must be non-negative (got {Threads}).");
+        DeviceParser.CheckSyntax(Device);
         return this;
     }
 }

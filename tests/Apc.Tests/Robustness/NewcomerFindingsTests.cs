@@ -146,6 +146,29 @@ public class NewcomerFindingsTests
         Assert.Equal("error: --ratio: 'abc' is not a number.", error.Trim());
     }
 
+    [Fact]
+    public void UsageErrorsFoundBeforeTheOutputFolderIsMade()
+    {
+        using var dir = new TempFolder();
+        foreach (var device in new[] { "gpu", "cuda:x", "cuda:" })
+        {
+            var (code, error) = CliRunner.Run(CliRunner.TinyTrain(dir.File("t"), "--device", device));
+            Assert.Equal(2, code);
+            Assert.Equal($"error: --device '{device}': expected cpu, cuda or cuda:N.", error.Trim());
+        }
+        var (c, e) = CliRunner.Run("evaluate", "--model", "m.ckpt", "--tolerance", "-1", "--out", dir.File("e"));
+        Assert.Equal(2, c);
+        Assert.Equal("error: --tolerance must be a finite number of pixels ≥ 0 (got -1).", e.Trim());
+        (c, e) = CliRunner.Run(CliRunner.TinyTrain(dir.File("t"), "--arch", "vgg16-bn:w=16"));
+        Assert.Equal(2, c);
+        Assert.Equal("error: architecture 'vgg16-bn:w=16': width '16' must be a number in (0, 8] or a fraction like 1/8.", e.Trim());
+        Assert.False(Directory.Exists(dir.File("t")));
+        Assert.False(Directory.Exists(dir.File("e")));
+        // The same checks where a plan is checked without running.
+        Assert.Contains("--tolerance must be", Assert.Throws<UsageException>(() => Apc.Cli.ApcApp.Check(["evaluate", "--model", "m.ckpt", "--tolerance", "-1"])).Message);
+        Assert.Contains("--device 'gpu'", Assert.Throws<UsageException>(() => Apc.Cli.ApcApp.Check(["train", "--device", "gpu"])).Message);
+    }
+
     [Theory]
     [InlineData("0x2")]
     [InlineData("#2")]
