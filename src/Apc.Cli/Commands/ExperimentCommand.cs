@@ -84,7 +84,7 @@ public sealed class DemoSettings : ExecutorSettings
     public bool Quick { get; init; }
 
     [CommandOption("--full")]
-    [Description("The whole study: 4 methods × 4 matchers, 1,000 evaluation scenes, seeds 0,1,2 (about 6 hours on 2 cores where oneDNN runs capped, estimated from stage times in docs/results.md; resumable).")]
+    [Description("The study's core plan: 4 compression methods × 4 matchers (naive, AT, WCAM, stochastic WCAM), 1,000 evaluation scenes, seeds 0,1,2 (about 6 hours on 2 cores where oneDNN runs capped, estimated from stage times in docs/results.md; resumable). The logit-KD controls and β sweeps are the plans in docs/study-test.")]
     public bool Full { get; init; }
 
     [CommandOption("--seeds <LIST>")]

@@ -261,7 +261,11 @@ public sealed class ExplainCommand : Command<ExplainSettings>
             if (indexGiven) throw new UsageException("--image and --index exclude each other: explain an image file or images of --dataset, not both.");
             return null;
         }
-        var indices = settings.Index.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(s =>
+        var entries = settings.Index.Split(',', StringSplitOptions.TrimEntries);
+        // "1,,2" is a typo, not "1,2"; one trailing comma ("0,1,") is forgiven.
+        if (entries.SkipLast(1).Any(e => e.Length == 0))
+            throw new UsageException($"--index '{settings.Index}': an empty entry between commas; expected indices like 0,1,2.");
+        var indices = entries.Where(e => e.Length > 0).Select(s =>
             int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) && i >= 0 ? i
                 : throw new UsageException($"--index: '{s}' is not a non-negative integer.")).ToArray();
         if (indices.Length == 0) throw new UsageException("--index: give at least one image index (e.g. --index 0,1).");

@@ -113,12 +113,14 @@ public static class IdxReader
         }
         long actualData = bytes.Length - headerLength;
         string shape = string.Join("x", dims);
+        // "2x3x3 = 18 bytes"; a label file's shape is its byte count already: "10000 bytes".
+        string declared = shape == expectedData.ToString(System.Globalization.CultureInfo.InvariantCulture) ? $"{expectedData} bytes" : $"{shape} = {expectedData} bytes";
         if (actualData < expectedData)
-            throw new ApcException($"IDX file '{path}' is truncated: the header declares {shape} = {expectedData} bytes of data but only {actualData} follow.");
+            throw new ApcException($"IDX file '{path}' is truncated: the header declares {declared} of data but only {actualData} follow.");
         if (actualData > expectedData)
             throw new ApcException(compressed
-                ? $"IDX file {path} has data beyond the {shape} = {expectedData} bytes its header declares (wrong dimensions?)."
-                : $"IDX file {path} has {actualData - expectedData} bytes beyond the {shape} = {expectedData} bytes its header declares (wrong dimensions?).");
+                ? $"IDX file '{path}' has data beyond the {declared} its header declares (wrong dimensions?)."
+                : $"IDX file '{path}' has {actualData - expectedData} bytes beyond the {declared} its header declares (wrong dimensions?).");
         return new IdxFile(path, dims, bytes.AsSpan(headerLength).ToArray());
     }
 }

@@ -76,6 +76,15 @@ public sealed class IdxReaderTests : IDisposable
         Assert.DoesNotContain('\n', e.Message);
     }
 
+    [Fact]
+    public void ATruncatedLabelFileGivesItsDeclaredSizeOnce()
+    {
+        string path = Path.Combine(_dir, "labels-idx1-ubyte");
+        File.WriteAllBytes(path, FashionFixture.IdxBytes([10], new byte[10])[..^4]);
+        var e = Assert.Throws<ApcException>(() => IdxReader.Read(path));
+        Assert.Equal($"IDX file '{path}' is truncated: the header declares 10 bytes of data but only 6 follow.", e.Message);
+    }
+
     /// <summary>A gzip bomb: a valid header followed by far more data than it declares. The reader stops one byte past
     /// the declared data, so even an endless stream ends, and the file is refused as longer than its header says.</summary>
     [Fact]

@@ -56,6 +56,7 @@ public class BadInputCliTests
         AssertOneLine(2, CliRunner.Run("demo", "--seeds", "0,0"), "--seeds: seed 0 is given more than once");
         AssertOneLine(2, CliRunner.Run("explain", "--model", "m.ckpt", "--image", "a.png", "--index", "3"), "--image and --index exclude each other");
         AssertOneLine(2, CliRunner.Run("explain", "--model", "m.ckpt", "--index", ""), "--index: give at least one image index");
+        AssertOneLine(2, CliRunner.Run("explain", "--model", "m.ckpt", "--index", "1,,2"), "--index '1,,2': an empty entry between commas");
         AssertOneLine(2, CliRunner.Run("explain", "--model", "m.ckpt", "--out", ""), "--out: give a folder");
         AssertOneLine(2, CliRunner.Run("evaluate", "--model", "m.ckpt", "--methods", "lrp,rap", "--layer", "relu4_3"), "--layer applies to gradcam", "--methods (lrp,rap) holds none of them");
         AssertOneLine(2, CliRunner.Run("explain", "--model", "m.ckpt", "--methods", "lrp", "--layer", "relu4_3"), "--layer applies to gradcam");
