@@ -17,7 +17,7 @@ public sealed record PanelText(string ScaleLine, string LogitLine, string? Notic
     {
         ArgumentNullException.ThrowIfNull(scaled);
         bool predicted = logit > 0;
-        var logitLine = predicted ? $"logit {ColorBar.Format(Math.Round(logit, 2))}" : NotPredicted(logit);
+        var logitLine = predicted ? $"logit {ColorBar.Format(logit)}" : NotPredicted(logit);
         if (scaled.IsEmpty)
         {
             var reason = HeatmapOverlay.EmptyReason(map, scaling);
@@ -29,5 +29,5 @@ public sealed record PanelText(string ScaleLine, string LogitLine, string? Notic
     }
 
     /// <summary>The text of a panel for a class the model does not predict (logit ≤ 0).</summary>
-    public static string NotPredicted(float logit) => $"class not predicted: logit {ColorBar.Format(Math.Round(logit, 2))}";
+    public static string NotPredicted(float logit) => $"class not predicted: logit {ColorBar.Format(logit)}";
 }

@@ -29,6 +29,16 @@ public class PanelTextTests
     }
 
     [Fact]
+    public void ASmallPositiveLogitIsNeverShownAsZero()
+    {
+        // A predicted class (logit > 0) with a logit that two decimals would round to 0: three significant digits.
+        float[] map = [1f, 2f, 3f];
+        Assert.Equal("logit 0.004", PanelText.For(map, MapScaler.Sequential(map), MapScaling.Sequential, 0.004f).LogitLine);
+        Assert.Equal("class not predicted: logit \u22120.003", PanelText.For(map, MapScaler.Sequential(map), MapScaling.Sequential, -0.003f).LogitLine);
+        Assert.Equal("logit 12.3", PanelText.For(map, MapScaler.Sequential(map), MapScaling.Sequential, 12.34f).LogitLine);
+    }
+
+    [Fact]
     public void AShownMapGivesItsClippingValueAndNoNotice()
     {
         // |v| sorted: 0 1 2 3 4; the 75th percentile is at rank 3: c = 3.
@@ -43,6 +53,6 @@ public class PanelTextTests
         var unpredicted = PanelText.For(allNegative, MapScaler.Symmetric(allNegative, 100), MapScaling.Symmetric, -0.004f);
         Assert.Null(unpredicted.Notice);
         Assert.Equal("c = 4, all \u2264 0", unpredicted.ScaleLine); // nothing above 0: no maximum marked
-        Assert.Equal("class not predicted: logit 0", unpredicted.LogitLine);
+        Assert.Equal("class not predicted: logit \u22120.004", unpredicted.LogitLine);
     }
 }
