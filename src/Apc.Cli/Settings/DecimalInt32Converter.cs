@@ -9,20 +9,12 @@ namespace Apc.Cli.Settings;
 /// message names the option.</summary>
 public sealed class DecimalInt32Converter : Int32Converter
 {
-    static readonly object Lock = new();
-    static bool registered;
+    static readonly Lazy<TypeDescriptionProvider> Provider =
+        new(() => TypeDescriptor.AddAttributes(typeof(int), new TypeConverterAttribute(typeof(DecimalInt32Converter))));
 
     /// <summary>Makes every <c>TypeDescriptor.GetConverter(typeof(int))</c> of this process (and so Spectre's, for int and
     /// int? options) this converter. Idempotent.</summary>
-    public static void Register()
-    {
-        lock (Lock)
-        {
-            if (registered) return;
-            TypeDescriptor.AddAttributes(typeof(int), new TypeConverterAttribute(typeof(DecimalInt32Converter)));
-            registered = true;
-        }
-    }
+    public static void Register() => _ = Provider.Value;
 
     /// <summary>Parses <paramref name="value"/> as an optionally signed decimal integer (invariant culture, surrounding
     /// spaces allowed). Throws <see cref="FormatException"/> for anything else (hex, fractions, thousands separators) and

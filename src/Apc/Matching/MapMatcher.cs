@@ -235,8 +235,7 @@ public abstract class MapMatcher : IAttributionMatcher
     {
         if (layer != LayerWeight.Default) return $"--match-layers: layer '{layer}'";
         var name = teacher.DefaultMatchingLayer;
-        var alias = teacher.AllNodes().OfType<LayerNode>().FirstOrDefault(n => n.Name == name)?.Alias;
-        return $"the default matching layer (the last pool: {(alias is null ? name : $"{alias}, {name}")} in the teacher)";
+        return $"the default matching layer (the last pool: {(teacher.Node(name) is LayerNode { Alias: { } alias } ? $"{alias}, {name}" : name)} in the teacher)";
     }
 
     /// <summary>A student whose max-pools differ from the teacher's is the usual cause: name the spec that has the
