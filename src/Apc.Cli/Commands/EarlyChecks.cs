@@ -80,4 +80,12 @@ static class EarlyChecks
         throw new UsageException($"--layer applies to gradcam, gradcam++, wcam and (contrastive-)excitation-backprop, and --methods " +
             $"({(methods.Count == 0 ? "none" : string.Join(",", methods.Select(m => m.Name)))}) holds none of them.");
     }
+
+    /// <summary>Occlusion slides its patch over the model's input, so a --patch larger than the model's image side is a
+    /// usage error found as soon as the model is loaded (before any data is composed or any map computed), naming the option.</summary>
+    public static void PatchFits(IReadOnlyList<IAttributionMethod> methods, AttributionOptions options, int imageSize)
+    {
+        if (methods.Any(m => m is Occlusion) && options.PatchSize > imageSize)
+            throw new UsageException($"--patch {options.PatchSize}: the occlusion patch is larger than the model's input ({imageSize}x{imageSize} px); give at most {imageSize}.");
+    }
 }

@@ -69,6 +69,7 @@ public sealed class ExplainCommand : Command<ExplainSettings>
     {
         var methods = EarlyChecks.Methods(settings.MethodList);
         var requested = ParseIndices(context, settings);
+        RefuseUnreadDataOptions(context, settings);
         CheckSaveMaps(settings.SaveMaps);
         CheckSaveMapsTarget(settings.SaveMaps, settings.Out, settings.Force);
         var attributionOptions = settings.AttributionOptions(settings.Layer);
@@ -83,6 +84,7 @@ public sealed class ExplainCommand : Command<ExplainSettings>
         using var model = ModelLoading.LoadClassifier(settings.Model, settings.Device, "--model", settings.Threads);
         using var reference = settings.Reference is null ? null : ModelLoading.LoadClassifier(settings.Reference, settings.Device, "--reference", settings.Threads);
         if (settings.Layer is not null) model.Checkpoint?.Model.ResolveLayer(settings.Layer);
+        EarlyChecks.PatchFits(created, attributionOptions, model.Info.ImageSize);
         TorchThreads.Apply(settings.Threads);
         IDataset data;
         int[] indices;
@@ -255,7 +257,7 @@ public sealed class ExplainCommand : Command<ExplainSettings>
     /// <summary>The --index list; null with --image (which excludes --index).</summary>
     public static int[]? ParseIndices(CommandContext context, ExplainSettings settings)
     {
-        bool indexGiven = context.Arguments.Any(a => a == "--index" || a.StartsWith("--index=", StringComparison.Ordinal));
+        bool indexGiven = Given(context, "--index");
         if (settings.Image is not null)
         {
             if (indexGiven) throw new UsageException("--image and --index exclude each other: explain an image file or images of --dataset, not both.");
@@ -272,5 +274,20 @@ public sealed class ExplainCommand : Command<ExplainSettings>
         if (indices.GroupBy(i => i).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new UsageException($"--index: {twice.Key} is given twice; each image is drawn once.");
         return indices;
+    }
+
+    /// <summary>Whether <paramref name="option"/> is on the command line (as "--x v" or "--x=v").</summary>
+    static bool Given(CommandContext context, string option) =>
+        context.Arguments.Any(a => a == option || a.StartsWith(option + "=", StringComparison.Ordinal));
+
+    /// <summary>With --image explain draws that file at the model's own input size and opens no data set, so a data-set
+    /// option given beside it would be silently ignored: a usage error instead. (Without --image every data option
+    /// applies as in the other verbs: the data set composes all its splits, and --batch-size is part of the fingerprint.)</summary>
+    public static void RefuseUnreadDataOptions(CommandContext context, ExplainSettings settings)
+    {
+        if (settings.Image is null) return;
+        foreach (var option in new[] { "--dataset", "--data-root", "--train-size", "--val-size", "--test-size", "--image-size", "--batch-size" })
+            if (Given(context, option))
+                throw new UsageException($"{option}: with --image explain draws that file at the model's input size and opens no data set; leave it out.");
     }
 }

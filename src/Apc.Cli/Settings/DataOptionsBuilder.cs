@@ -20,6 +20,7 @@ static class DataOptionsBuilder
         if (s.ImageSize is < 32 or > 1024) throw new UsageException($"--image-size must be in [32, 1024] (got {s.ImageSize}).");
         if (s.BatchSize is < 1 or > MaxBatchSize)
             throw new UsageException($"--batch-size must be in [1, {MaxBatchSize}] (got {s.BatchSize}); a bigger batch does not fit this or any machine's memory.");
+        if (s.Seed < 0) throw new UsageException($"--seed must be a non-negative integer (got {s.Seed}), as demo's and a plan's seeds are.");
         if (string.IsNullOrWhiteSpace(s.Dataset)) throw new UsageException("--dataset: give fashion-scenes or voc:<VOC2012 folder>.");
         if (s.DataRoot is not null && s.Dataset.Trim().StartsWith("voc:", StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"--data-root is for fashion-scenes; with --dataset {s.Dataset} the folder is the part after 'voc:'. Give one of them.");

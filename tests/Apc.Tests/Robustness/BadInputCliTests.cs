@@ -52,10 +52,14 @@ public class BadInputCliTests
         AssertOneLine(2, CliRunner.Run("train", "--epochs", "3", "--lr-steps", "2,5"), "--lr-steps: epoch 5 is beyond --epochs 3");
         AssertOneLine(2, CliRunner.Run("train", "--epochs", "0"), "--epochs must be at least 1");
         AssertOneLine(2, CliRunner.Run("train", "--epochs", "-1"), "--epochs must be at least 1");
+        AssertOneLine(2, CliRunner.Run("train", "--seed", "-1"), "--seed must be a non-negative integer (got -1)");
         AssertOneLine(2, CliRunner.Run("evaluate", "--model", "m.ckpt", "--dataset", "voc:/data/VOC2012", "--data-root", "/tmp"), "--data-root is for fashion-scenes");
         AssertOneLine(2, CliRunner.Run("demo", "--seeds", "0,0"), "--seeds: seed 0 is given more than once");
         AssertOneLine(2, CliRunner.Run("explain", "--model", "m.ckpt", "--image", "a.png", "--index", "3"), "--image and --index exclude each other");
         AssertOneLine(2, CliRunner.Run("explain", "--model", "m.ckpt", "--index", ""), "--index: give at least one image index");
+        // With --image explain opens no data set, so a data-set option beside it would be silently ignored.
+        AssertOneLine(2, CliRunner.Run("explain", "--model", "m.ckpt", "--image", "a.png", "--val-size", "5"), "--val-size: with --image explain draws that file");
+        AssertOneLine(2, CliRunner.Run("explain", "--model", "m.ckpt", "--image=a.png", "--dataset=voc:/data"), "--dataset: with --image explain draws that file");
         AssertOneLine(2, CliRunner.Run("explain", "--model", "m.ckpt", "--index", "1,,2"), "--index '1,,2': an empty entry between commas");
         AssertOneLine(2, CliRunner.Run("explain", "--model", "m.ckpt", "--out", ""), "--out: give a folder");
         AssertOneLine(2, CliRunner.Run("evaluate", "--model", "m.ckpt", "--methods", "lrp,rap", "--layer", "relu4_3"), "--layer applies to gradcam", "--methods (lrp,rap) holds none of them");

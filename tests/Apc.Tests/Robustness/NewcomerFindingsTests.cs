@@ -72,6 +72,24 @@ public class NewcomerFindingsTests
     }
 
     [Fact]
+    public void AnOcclusionPatchLargerThanTheModelsInputIsRefusedBeforeAnyWork()
+    {
+        using var dir = new TempFolder();
+        var model = Checkpoint(dir, "m32.ckpt", 32);
+        foreach (var verb in new[] { "evaluate", "explain" })
+        {
+            var (code, error) = CliRunner.Run(new[] { verb, "--model", model, "--methods", "occlusion", "--patch", "40", "--stride", "8", "--out", dir.File(verb) }.Concat(Data).ToArray());
+            Assert.Equal(2, code);
+            Assert.StartsWith("error: --patch 40: the occlusion patch is larger than the model's input (32x32 px); give at most 32.", error);
+            OneLine(error);
+            Assert.False(Directory.Exists(dir.File(verb)) && Directory.EnumerateFileSystemEntries(dir.File(verb)).Any(), $"{verb} wrote into its folder");
+        }
+        // A patch of the whole image is allowed: one occluded position.
+        var (ok, okError) = CliRunner.Run(new[] { "explain", "--model", model, "--methods", "occlusion", "--patch", "32", "--stride", "8", "--out", dir.File("whole") }.Concat(Data).ToArray());
+        Assert.True(ok == 0, okError);
+    }
+
+    [Fact]
     public void ATeacherWhoseLogitsAreNotFiniteIsNotBlamedOnTheLearningRate()
     {
         using var dir = new TempFolder();
