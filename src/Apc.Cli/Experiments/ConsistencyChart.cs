@@ -103,7 +103,7 @@ public static class ConsistencyChart
             // A cosine lies in [−1, 1]; a t-interval over few seeds can reach past 1, which the chart does not draw.
             series.Add(new IntervalSeries(label,
                 shown.Select(e => e.Mean).ToArray(), shown.Select(e => Math.Max(e.Low, -1)).ToArray(), shown.Select(e => Math.Min(e.High, 1)).ToArray(),
-                styles[(m, title)]));
+                styles[(m, title)].Style, styles[(m, title)].Shape));
         }
         return (series, missing);
     }
@@ -112,22 +112,62 @@ public static class ConsistencyChart
     /// transfer, stochastic WCAM, the logit-KD control (by kind; options such as β or p do not change it).</summary>
     static readonly string[] UsualKinds = ["naive", "wcam", "at", "stochastic wcam", "logit kd"];
 
-    /// <summary>Each series' style (<see cref="IntervalSeries.Style"/>): the first series of each usual kind keeps that
-    /// kind's slot, so a study's naive, WCAM, AT, stochastic WCAM and logit-KD points look the same in every chart
-    /// whatever else the chart holds; any other series takes the next free slot after them, in the chart's order.</summary>
-    static Dictionary<(string Matcher, string Title), int> Styles(IReadOnlyList<(string Matcher, string Title)> keys)
+    /// <summary>Each series' colour (<see cref="IntervalSeries.Style"/>) and marker (<see cref="IntervalSeries.Shape"/>;
+    /// null: the colour's own). The first series of each usual kind keeps that kind's slot, so a study's naive, WCAM, AT,
+    /// stochastic WCAM and logit-KD points look the same in every chart whatever else the chart holds. A variant of a
+    /// kind (another β, p, layer or classes: "AT (β 16)", "WCAM (β 3)") takes its kind's colour and a marker of its own,
+    /// chosen from its title alone (<see cref="TitleHash"/>), so the same variant looks the same in every chart; only
+    /// when two variants of one kind in a chart would share a marker does the later take the next free one. Rows of no
+    /// known kind (a matcher registered by user code) take the free slots after the usual ones, in the chart's order.</summary>
+    static Dictionary<(string Matcher, string Title), (int Style, int? Shape)> Styles(IReadOnlyList<(string Matcher, string Title)> keys)
     {
-        var styles = new Dictionary<(string, string), int>();
+        var styles = new Dictionary<(string, string), (int, int?)>();
         var taken = new HashSet<int>();
         foreach (var key in keys)
         {
             int slot = Array.IndexOf(UsualKinds, Kind(key.Matcher, key.Title));
-            if (slot >= 0 && taken.Add(slot)) styles[key] = slot;
+            if (slot >= 0 && taken.Add(slot)) styles[key] = (slot, null);
         }
+        // (colour, marker) pairs in use: a usual kind's slot s draws colour s with marker s.
+        var used = styles.Values.Select(v => (v.Item1, v.Item2 ?? v.Item1 % Plots.ShapeCount)).ToHashSet();
         int next = UsualKinds.Length;
         foreach (var key in keys.Where(k => !styles.ContainsKey(k)))
-            styles[key] = next++;
+        {
+            int family = Array.IndexOf(UsualKinds, Family(key.Matcher, key.Title));
+            if (family < 0)
+            {
+                styles[key] = (next++, null);
+                continue;
+            }
+            // The markers other than the kind's own, starting at the title's; the first one free in this chart.
+            var others = Enumerable.Range(0, Plots.ShapeCount).Where(x => x != family % Plots.ShapeCount).ToArray();
+            int start = (int)(TitleHash(key.Title) % (uint)others.Length);
+            var shape = Enumerable.Range(0, others.Length).Select(i => others[(start + i) % others.Length])
+                .Cast<int?>().FirstOrDefault(x => !used.Contains((family, x!.Value)));
+            if (shape is null) { styles[key] = (next++, null); continue; } // more variants of one kind than markers
+            used.Add((family, shape.Value));
+            styles[key] = (family, shape);
+        }
         return styles;
+    }
+
+    /// <summary>A hash of a row title that is the same in every process (FNV-1a over its UTF-16 code units;
+    /// <see cref="string.GetHashCode()"/> changes from run to run).</summary>
+    static uint TitleHash(string title)
+    {
+        uint hash = 2166136261;
+        foreach (char c in title) hash = (hash ^ c) * 16777619;
+        return hash;
+    }
+
+    /// <summary>The usual kind a variant belongs to: stochastic WCAM for a WCAM with a drop rate, else its matcher's
+    /// name (wcam, at); "" for a matcher of no usual kind.</summary>
+    static string Family(string matcher, string title)
+    {
+        if (Kind(matcher, title) is { Length: > 0 } kind) return kind;
+        var parts = matcher.Split(':', StringSplitOptions.TrimEntries);
+        if (parts[0] == "wcam" && parts.Skip(1).Any(p => p.StartsWith("drop=", StringComparison.Ordinal))) return "stochastic wcam";
+        return Array.IndexOf(UsualKinds, parts[0]) >= 0 ? parts[0] : "";
     }
 
     /// <summary>The usual kind of a row (an entry of <see cref="UsualKinds"/>), or "" for a variant (a β, layers or

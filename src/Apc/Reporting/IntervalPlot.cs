@@ -22,6 +22,8 @@ public static class IntervalPlot
             if (s is null) throw new ArgumentException("an interval series is null.", nameof(series));
             if (s.Style is < 0)
                 throw new ArgumentException($"interval series '{s.Name}' has style {s.Style}; expected 0 or more.", nameof(series));
+            if (s.Shape is < 0)
+                throw new ArgumentException($"interval series '{s.Name}' has shape {s.Shape}; expected 0 or more.", nameof(series));
             if (s.Mean.Length != groups.Count || s.Low.Length != groups.Count || s.High.Length != groups.Count)
                 throw new ArgumentException($"interval series '{s.Name}' needs {groups.Count} means, lows and highs (one per group), " +
                     $"got {s.Mean.Length}, {s.Low.Length}, {s.High.Length}.", nameof(series));
@@ -58,7 +60,7 @@ public static class IntervalPlot
             }
             var points = plot.Add.Scatter(xs.ToArray(), ys.ToArray(), color);
             points.LineWidth = 0;
-            points.MarkerShape = Plots.Shapes[style % Plots.Shapes.Length];
+            points.MarkerShape = Plots.Shapes[(s.Shape ?? style) % Plots.Shapes.Length];
             points.MarkerSize = 11;
             points.LegendText = s.Name;
         }

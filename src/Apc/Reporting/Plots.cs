@@ -11,6 +11,9 @@ public static class Plots
         [MarkerShape.FilledCircle, MarkerShape.FilledSquare, MarkerShape.FilledTriangleUp, MarkerShape.FilledDiamond,
          MarkerShape.OpenCircle, MarkerShape.OpenSquare, MarkerShape.FilledTriangleDown, MarkerShape.OpenDiamond];
 
+    /// <summary>How many marker shapes a series' shape index cycles through (<see cref="IntervalSeries.Shape"/>, <see cref="PlotSeries.Shape"/>).</summary>
+    public static int ShapeCount => Shapes.Length;
+
     /// <summary>A line chart with a legend to the right of the data, as PNG bytes of exactly Width×Height
     /// pixels. Points whose x or y is NaN or infinite are left out (a series with none left still gets its
     /// legend entry); each series' points are joined in the order given unless

@@ -274,4 +274,46 @@ public class ExperimentStatisticsTests
         Assert.Equal(title, ExperimentResults.MatcherTitle(matcher));
         Assert.Equal(shortTitle, ExperimentStatistics.ShortTitle(matcher));
     }
+
+    [Fact]
+    public void AVariantTakesItsKindsColourAndTheSameMarkerInEveryChart()
+    {
+        using var dir = new TempFolder();
+        // Two charts of one study: a structured sweep with AT at β 16 and 40, and a combination that also holds WCAM at
+        // β 3 and 30 and a stochastic WCAM at another drop rate, in another order.
+        string[] sweep = ["none", "wcam", "at", "at:weight=16", "at:weight=40"];
+        string[] combined = ["wcam:weight=3", "none", "at:weight=40", "wcam", "wcam:weight=30", "at", "wcam:drop=0.6", "at:weight=16"];
+        (int? Style, int? Shape)[] StylesOf(string[] matchers, out List<string> names)
+        {
+            var config = new ExperimentConfig
+            {
+                Compressions = [new ExperimentConfig.CompressionSection { Method = "structured" }],
+                Matchers = matchers, Evaluation = new ExperimentConfig.EvaluationSection { Methods = ["gradcam"] }, Seeds = [0],
+            };
+            var runs = matchers.Select((m, i) => Run(dir, 0, m, 0.8, Pairs([0, 1], [1, 2], [0.9 - 0.01 * i, 0.8]), "structured")).ToArray();
+            var results = new ExperimentResults(config, runs);
+            var cells = results.Statistics.Cells.Where(c => c.Metric == "gradcam.cosine" && c.Compression != "teacher").ToList();
+            var (series, _) = ConsistencyChart.Series(results, cells);
+            names = series.Select(x => x.Name).ToList();
+            return series.Select(x => (x.Style, x.Shape)).ToArray();
+        }
+        var a = StylesOf(sweep, out var aNames);
+        var b = StylesOf(combined, out var bNames);
+        var look = aNames.Zip(a).ToDictionary(x => x.First, x => x.Second);
+        var lookB = bNames.Zip(b).ToDictionary(x => x.First, x => x.Second);
+        // Every series shared by the two charts looks the same in both.
+        foreach (var name in aNames) Assert.Equal(look[name], lookB[name]);
+        // Within a chart no two series share colour and marker (a null marker is the colour's own, index Style % 8).
+        foreach (var chart in new[] { a, b })
+            Assert.Equal(chart.Length, chart.Select(x => (x.Style, x.Shape ?? x.Style % Apc.Reporting.Plots.ShapeCount)).Distinct().Count());
+        // The usual kinds keep their slots; a variant takes its kind's colour (WCAM 1, AT 2, stochastic WCAM 3) and another marker.
+        Assert.Equal((0, (int?)null), lookB["naive"]);
+        Assert.Equal((1, (int?)null), lookB["WCAM"]);
+        Assert.Equal((2, (int?)null), lookB["attention transfer"]);
+        Assert.Equal(["WCAM (β=3)", "attention transfer (β=40)", "WCAM (β=30)", "stochastic WCAM (p=0.6)", "attention transfer (β=16)"],
+            bNames.Where(n => n.Contains('β') || n.Contains("p=")));
+        foreach (var (name, colour) in bNames.Zip(b).Where(x => x.First.Contains('β') || x.First.Contains("p=")).Select(x => (x.First, x.Second.Style)))
+            Assert.Equal(name.StartsWith("attention", StringComparison.Ordinal) ? 2 : name.StartsWith("stochastic", StringComparison.Ordinal) ? 3 : 1, colour);
+        Assert.All(b.Where(x => x.Shape is not null), x => Assert.NotEqual(x.Style!.Value % Apc.Reporting.Plots.ShapeCount, x.Shape!.Value));
+    }
 }
