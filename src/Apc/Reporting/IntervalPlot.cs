@@ -5,7 +5,8 @@ namespace Apc.Reporting;
 /// <summary>Grouped points with error bars (e.g. teacher–student cosine per compression method, one point per
 /// matcher with its 95 % confidence interval), drawn with ScottPlot like <see cref="Plots"/>. Within a group the
 /// series sit side by side in the order given, each in its own colour and marker shape (by its
-/// <see cref="IntervalSeries.Style"/>, else its position), with a capped whisker from Low to High.</summary>
+/// <see cref="IntervalSeries.Style"/>, else its position; <see cref="IntervalSeries.Shape"/> sets the marker apart from
+/// the colour), with a capped whisker from Low to High.</summary>
 public static class IntervalPlot
 {
 
