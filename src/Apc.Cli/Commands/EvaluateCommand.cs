@@ -110,7 +110,11 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
             ["split"] = split.Name, ["methods"] = string.Join(",", methods), ["layer"] = settings.Layer,
             ["tolerance"] = settings.Tolerance, ["faithfulness"] = settings.Faithfulness,
         }, settings.Fingerprint(methods), RunFingerprints.EvaluatedData(dataOptions, data, split, settings.BatchSize, settings.Device));
-        RunFolder.Claim(settings.Out, fingerprint, settings.Force ? FolderReuse.Replace : FolderReuse.Recompute, new[] { "evaluation.json", PairsFile.FileName });
+        // The folder is checked now and claimed only once there is a result to write, so a failure or an interruption
+        // before then (a model that does not fit the data, Ctrl-C) leaves the earlier evaluation and its fingerprint as they were.
+        var reuse = settings.Force ? FolderReuse.Replace : FolderReuse.Recompute;
+        string[] outputs = ["evaluation.json", PairsFile.FileName];
+        RunFolder.Check(settings.Out, fingerprint, reuse, outputs);
         console.MarkupLine($"Evaluating [bold]{Markup.Escape(settings.Model)}[/] on {Markup.Escape(split.Name)} ({Plural.Of(split.Count, "image")}) with {(methods.Length == 0 ? "prediction metrics only" : string.Join(", ", methods))}.");
         EvaluationReport report = null!;
         console.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
@@ -121,6 +125,11 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
                 report = Evaluator.Evaluate(model.Classifier, settings.Model, reference?.Classifier, settings.Reference, split, options,
                     (done, _) => task.Value = done);
             });
+        // The earlier evaluation's index files go before the new fingerprint is recorded, so that an interruption below
+        // leaves no evaluation.json beside a fingerprint that does not describe it.
+        RunFolder.Check(settings.Out, fingerprint, reuse, outputs);
+        foreach (var earlier in new[] { "evaluation.json", "evaluation.md" }) File.Delete(Path.Combine(settings.Out, earlier));
+        RunFolder.Claim(settings.Out, fingerprint, reuse, outputs);
         // pairs.json first, so that evaluation.json never points at a file that is not there yet.
         AtomicFile.WriteAllText(Path.Combine(settings.Out, PairsFile.FileName), PairsFile.ToJson(report).ToJsonString() + "\n");
         var json = report.ToJson();

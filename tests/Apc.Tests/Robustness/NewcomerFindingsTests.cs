@@ -90,6 +90,28 @@ public class NewcomerFindingsTests
     }
 
     [Fact]
+    public void AFailedEvaluateWithForceLeavesTheEarlierEvaluationAndItsFingerprintAsTheyWere()
+    {
+        using var dir = new TempFolder();
+        var model = Checkpoint(dir, "m32.ckpt", 32);
+        var @out = dir.File("e");
+        string[] first = new[] { "evaluate", "--model", model, "--methods", "gradcam", "--out", @out }.Concat(Data).ToArray();
+        var (code, error) = CliRunner.Run(first);
+        Assert.True(code == 0, error);
+        var files = new[] { "fingerprint.json", "evaluation.json", "evaluation.md", "pairs.json" };
+        var before = files.ToDictionary(f => f, f => File.ReadAllBytes(Path.Combine(@out, f)));
+        // Data of another size than the model takes: found only once the data are open, after the folder was checked.
+        (code, error) = CliRunner.Run(new[] { "evaluate", "--model", model, "--methods", "gradcam,lrp", "--image-size", "64", "--force", "--out", @out }.Concat(Data).ToArray());
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: --model: the model takes 1x32x32 images", error);
+        foreach (var f in files) Assert.Equal(before[f], File.ReadAllBytes(Path.Combine(@out, f)));
+        // So the first command still finds its own run there and recomputes it without --force.
+        (code, error) = CliRunner.Run(first);
+        Assert.True(code == 0, error);
+        Assert.Equal(before["fingerprint.json"], File.ReadAllBytes(Path.Combine(@out, "fingerprint.json")));
+    }
+
+    [Fact]
     public void ATeacherWhoseLogitsAreNotFiniteIsNotBlamedOnTheLearningRate()
     {
         using var dir = new TempFolder();
