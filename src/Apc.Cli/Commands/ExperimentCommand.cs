@@ -146,6 +146,9 @@ public sealed class DemoCommand : Command<DemoSettings>
 
     public static int[] ParseSeeds(string text)
     {
+        // "0,,1" is a typo, not "0,1" (as explain's --index); one trailing comma is forgiven.
+        if (text.Split(',', StringSplitOptions.TrimEntries).SkipLast(1).Any(e => e.Length == 0) && text.Trim().Length > 0)
+            throw new UsageException($"--seeds '{text}': an empty entry between commas; expected seeds like 0,1,2.");
         var seeds = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(s =>
             int.TryParse(s, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= 0 ? n
                 : throw new UsageException($"--seeds: '{s}' is not a non-negative integer.")).ToArray();

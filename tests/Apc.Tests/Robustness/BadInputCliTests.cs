@@ -55,6 +55,7 @@ public class BadInputCliTests
         AssertOneLine(2, CliRunner.Run("train", "--seed", "-1"), "--seed must be a non-negative integer (got -1)");
         AssertOneLine(2, CliRunner.Run("evaluate", "--model", "m.ckpt", "--dataset", "voc:/data/VOC2012", "--data-root", "/tmp"), "--data-root is for fashion-scenes");
         AssertOneLine(2, CliRunner.Run("demo", "--seeds", "0,0"), "--seeds: seed 0 is given more than once");
+        AssertOneLine(2, CliRunner.Run("demo", "--seeds", "0,,1"), "--seeds '0,,1': an empty entry between commas");
         AssertOneLine(2, CliRunner.Run("explain", "--model", "m.ckpt", "--image", "a.png", "--index", "3"), "--image and --index exclude each other");
         AssertOneLine(2, CliRunner.Run("explain", "--model", "m.ckpt", "--index", ""), "--index: give at least one image index");
         // With --image explain opens no data set, so a data-set option beside it would be silently ignored.
