@@ -88,4 +88,9 @@ static class EarlyChecks
         if (methods.Any(m => m is Occlusion) && options.PatchSize > imageSize)
             throw new UsageException($"--patch {options.PatchSize}: the occlusion patch is larger than the model's input ({imageSize}x{imageSize} px); give at most {imageSize}.");
     }
+
+    /// <summary>Whether <paramref name="option"/> is on the command line (as "--x v" or "--x=v"): for options whose
+    /// default cannot be told apart from a value the user gave.</summary>
+    public static bool Given(CommandContext context, string option) =>
+        context.Arguments.Any(a => a == option || a.StartsWith(option + "=", StringComparison.Ordinal));
 }

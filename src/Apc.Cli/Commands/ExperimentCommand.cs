@@ -54,7 +54,7 @@ public sealed class ExperimentCommand : Command<ExperimentSettings>
             if (settings.OnSlurm || settings.DryRun || settings.Jobs != 1 || settings.Device != "cpu" || settings.Threads != 0
                 || new Experiments.Slurm.SlurmOptions(settings.Partition, settings.Time, settings.CpusPerTask, settings.Mem, settings.Gres).Directives().Any())
                 throw new UsageException("--combine runs nothing; give it with --out (and --force) only, without --executor, --jobs, --dry-run, Slurm options, --device or --threads.");
-            if (!context.Arguments.Any(a => a == "--out" || a.StartsWith("--out=", StringComparison.Ordinal)))
+            if (!EarlyChecks.Given(context, "--out"))
                 throw new UsageException("--combine needs --out DIR, a folder for combined.md and the charts (not one of the experiments combined).");
             var sources = combine.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             foreach (var file in CombinedStudy.Run(sources, settings.Out, settings.Force, command))

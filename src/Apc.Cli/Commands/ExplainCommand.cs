@@ -257,7 +257,7 @@ public sealed class ExplainCommand : Command<ExplainSettings>
     /// <summary>The --index list; null with --image (which excludes --index).</summary>
     public static int[]? ParseIndices(CommandContext context, ExplainSettings settings)
     {
-        bool indexGiven = Given(context, "--index");
+        bool indexGiven = EarlyChecks.Given(context, "--index");
         if (settings.Image is not null)
         {
             if (indexGiven) throw new UsageException("--image and --index exclude each other: explain an image file or images of --dataset, not both.");
@@ -276,10 +276,6 @@ public sealed class ExplainCommand : Command<ExplainSettings>
         return indices;
     }
 
-    /// <summary>Whether <paramref name="option"/> is on the command line (as "--x v" or "--x=v").</summary>
-    static bool Given(CommandContext context, string option) =>
-        context.Arguments.Any(a => a == option || a.StartsWith(option + "=", StringComparison.Ordinal));
-
     /// <summary>With --image explain draws that file at the model's own input size and opens no data set, so a data-set
     /// option given beside it would be silently ignored: a usage error instead. (Without --image every data option
     /// applies as in the other verbs: the data set composes all its splits, and --batch-size is part of the fingerprint.)</summary>
@@ -287,7 +283,7 @@ public sealed class ExplainCommand : Command<ExplainSettings>
     {
         if (settings.Image is null) return;
         foreach (var option in new[] { "--dataset", "--data-root", "--train-size", "--val-size", "--test-size", "--image-size", "--batch-size" })
-            if (Given(context, option))
+            if (EarlyChecks.Given(context, option))
                 throw new UsageException($"{option}: with --image explain draws that file at the model's input size and opens no data set; leave it out.");
     }
 }
