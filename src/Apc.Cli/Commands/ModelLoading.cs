@@ -17,8 +17,8 @@ static class ModelLoading
         if (OnnxModelFile.IsOnnxPath(path))
             throw new ApcException($"{option} '{path}' is an ONNX model, and this command needs gradients, which ONNX Runtime does not give: " +
                 $"give the checkpoint it was exported from (.ckpt); on ONNX models 'apc evaluate' runs the methods {string.Join(", ", Apc.Attribution.AttributionMethods.PerturbationNames)}.");
-        Util.InputPath.RequireFile(path, $"{option} checkpoint", "a checkpoint file"); // names the option: --model and --reference alike
-        var checkpoint = ModelCheckpoint.Load(path, DeviceParser.Parse(device));
+        // The reader checks the path once, naming the option: --model and --reference alike.
+        var checkpoint = ModelCheckpoint.Load(path, DeviceParser.Parse(device), $"{option} checkpoint");
         try
         {
             RequireFiniteWeights(checkpoint, option);

@@ -85,24 +85,26 @@ public static class CheckpointFile
     };
 
     /// <summary>Reads a checkpoint written by <see cref="Write"/>; the caller owns (disposes) the tensors. A missing, truncated or foreign file is an <see cref="ApcException"/> naming it.</summary>
-    public static (CheckpointInfo Info, Dictionary<string, Tensor> Tensors) Read(string path)
+    /// <param name="path">The checkpoint file.</param>
+    /// <param name="what">How an error names the file: "checkpoint", or with the option that gave it, "--model checkpoint".</param>
+    public static (CheckpointInfo Info, Dictionary<string, Tensor> Tensors) Read(string path, string what = "checkpoint")
     {
-        Util.InputPath.RequireFile(path, "checkpoint", "a checkpoint file");
+        Util.InputPath.RequireFile(path, what, "a checkpoint file");
         byte[] bytes;
         try { bytes = File.ReadAllBytes(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        { throw new ApcException($"checkpoint '{path}': cannot read ({e.Message})."); }
+        { throw new ApcException($"{what} '{path}': cannot read ({e.Message})."); }
 
         if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
-            throw new ApcException($"checkpoint '{path}': not an apc checkpoint (unknown format; import PyTorch files with 'apc import').");
+            throw new ApcException($"{what} '{path}': not an apc checkpoint (unknown format; import PyTorch files with 'apc import').");
         if (bytes.Length < Magic.Length + 4 + 32)
-            throw new ApcException($"checkpoint '{path}': truncated ({bytes.Length} bytes).");
+            throw new ApcException($"{what} '{path}': truncated ({bytes.Length} bytes).");
         var body = bytes.AsSpan(0, bytes.Length - 32);
         if (!SHA256.HashData(body).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - 32)))
-            throw new ApcException($"checkpoint '{path}': truncated or corrupt (checksum mismatch).");
+            throw new ApcException($"{what} '{path}': truncated or corrupt (checksum mismatch).");
 
         var tensors = new Dictionary<string, Tensor>();
-        ApcException Corrupt(string why) => new($"checkpoint '{path}': corrupt ({why}).");
+        ApcException Corrupt(string why) => new($"{what} '{path}': corrupt ({why}).");
         try
         {
             using var reader = new BinaryReader(new MemoryStream(bytes, 0, body.Length, writable: false));
@@ -111,12 +113,12 @@ public static class CheckpointFile
             reader.ReadBytes(Magic.Length);
             var version = reader.ReadInt32();
             if (version != CheckpointInfo.FormatVersion)
-                throw new ApcException($"checkpoint '{path}': format version {version} is not supported (this apc reads {CheckpointInfo.FormatVersion}).");
+                throw new ApcException($"{what} '{path}': format version {version} is not supported (this apc reads {CheckpointInfo.FormatVersion}).");
             int headerLength = reader.ReadInt32();
             if (headerLength < 2 || headerLength > Remaining()) throw Corrupt($"header length {headerLength} does not fit the file");
             var header = reader.ReadBytes(headerLength);
             var info = JsonSerializer.Deserialize<CheckpointInfo>(header, Json) ?? throw Corrupt("empty header");
-            info.Validate($"checkpoint '{path}'");
+            info.Validate($"{what} '{path}'");
             int count = reader.ReadInt32();
             if (count < 0 || count > MaxTensors) throw Corrupt($"tensor count {count} is outside [0, {MaxTensors}]");
             for (int i = 0; i < count; i++)

@@ -40,16 +40,16 @@ public sealed class ModelCheckpoint : IDisposable
     }
 
     /// <summary>Reads the checkpoint at <paramref name="path"/> and builds its network on <paramref name="device"/> (CPU by default); an unreadable file or weights that do not fit the architecture are an <see cref="ApcException"/>.</summary>
-    public static ModelCheckpoint Load(string path, Device? device = null)
+    public static ModelCheckpoint Load(string path, Device? device = null, string what = "checkpoint")
     {
-        var (info, tensors) = CheckpointFile.Read(path);
+        var (info, tensors) = CheckpointFile.Read(path, what);
         ClassifierNet? model = null;
         try
         {
             // The header was validated on reading; what the model factory still refuses (an architecture that does not
             // fit image_size) is the file's fault, not a command-line option's: exit 1, naming the file.
             try { model = ModelFactory.Create(info.ModelConfig); }
-            catch (UsageException e) { throw new ApcException($"checkpoint '{path}': header describes no buildable model ({e.Message.TrimEnd('.')})."); }
+            catch (UsageException e) { throw new ApcException($"{what} '{path}': header describes no buildable model ({e.Message.TrimEnd('.')})."); }
             var weights = tensors.Where(kv => kv.Key.StartsWith(WeightPrefix, StringComparison.Ordinal))
                                  .ToDictionary(kv => kv.Key[WeightPrefix.Length..], kv => kv.Value);
             var expected = model.state_dict();
@@ -60,10 +60,10 @@ public sealed class ModelCheckpoint : IDisposable
             var wrongType = expected.Keys.Intersect(weights.Keys)
                 .Where(k => expected[k].is_floating_point() != weights[k].is_floating_point()).ToList();
             if (wrongType.Count > 0)
-                throw new ApcException($"checkpoint '{path}': weight '{wrongType[0]}' is stored as {weights[wrongType[0]].dtype} " +
+                throw new ApcException($"{what} '{path}': weight '{wrongType[0]}' is stored as {weights[wrongType[0]].dtype} " +
                     $"but the model needs {expected[wrongType[0]].dtype}.");
             if (missing.Count + unexpected.Count + wrongShape.Count > 0)
-                throw new ApcException($"checkpoint '{path}': weights do not match architecture {info.Arch} " +
+                throw new ApcException($"{what} '{path}': weights do not match architecture {info.Arch} " +
                     $"(missing {missing.Count}, unexpected {unexpected.Count}, wrong shape {wrongShape.Count}; first: " +
                     $"{missing.Concat(unexpected).Concat(wrongShape).First()}).");
             using (no_grad())

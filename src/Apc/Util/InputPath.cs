@@ -6,13 +6,14 @@ namespace Apc.Util;
 /// and a FIFO or device is refused instead of blocking a read forever.</summary>
 public static class InputPath
 {
-    /// <summary>What is at a path: "missing", "file", "folder", "FIFO", "device", "socket" or "special file".</summary>
+    /// <summary>What is at a path: "missing", "file", "folder", "FIFO", "device", "socket" or "special file". One
+    /// stat(2) call on Unix (links followed); elsewhere .NET's Directory.Exists and File.Exists.</summary>
     public static string Kind(string path)
     {
         if (string.IsNullOrEmpty(path)) return "missing";
+        if (UnixKind(path) is { } kind) return kind;
         if (Directory.Exists(path)) return "folder";
-        if (!File.Exists(path)) return "missing";
-        return UnixKind(path) ?? "file";
+        return File.Exists(path) ? "file" : "missing";
     }
 
     /// <summary>Throws an <see cref="ApcException"/> ("checkpoint 'x': is a folder, expected a checkpoint file.") unless
@@ -44,14 +45,15 @@ public static class InputPath
     }
 
     /// <summary>The file type bits of stat(2) through .NET's own native shim (libSystem.Native, whose FileStatus
-    /// layout is .NET's, not the platform's: Mode is the second int32 on every architecture). Null when unknown.</summary>
+    /// layout is .NET's, not the platform's: Mode is the second int32 on every architecture); "missing" when stat
+    /// fails (no such path, or one that cannot be searched, as File.Exists would say). Null when unknown.</summary>
     static string? UnixKind(string path)
     {
         if (OperatingSystem.IsWindows()) return null;
         try
         {
             var buffer = new byte[256]; // FileStatus is about 120 bytes; room to spare
-            if (SystemNativeStat(path, buffer) != 0) return null;
+            if (SystemNativeStat(path, buffer) != 0) return "missing";
             int mode = BitConverter.ToInt32(buffer, 4);
             return (mode & 0xF000) switch
             {

@@ -170,6 +170,15 @@ public class NewcomerFindingsTests
         (code, error) = CliRunner.Run("evaluate", "--model", "/nonexistent/model.ckpt");
         Assert.Equal(1, code);
         Assert.Equal("error: --model checkpoint '/nonexistent/model.ckpt': file not found.", error.Trim());
+        // The reader checks the path once, and every error it gives names the option too.
+        using (var dir = new TempFolder())
+        {
+            var foreign = dir.File("notes.ckpt");
+            File.WriteAllText(foreign, "not a checkpoint");
+            (code, error) = CliRunner.Run("evaluate", "--model", foreign);
+            Assert.Equal(1, code);
+            Assert.Equal($"error: --model checkpoint '{foreign}': not an apc checkpoint (unknown format; import PyTorch files with 'apc import').", error.Trim());
+        }
         // An optional whole number (int?) given a fraction is told it needs a whole number, not "a number".
         (code, error) = CliRunner.Run("compress", "kd", "--teacher", "t.ckpt", "--epochs", "1.5");
         Assert.Equal(2, code);
