@@ -81,12 +81,16 @@ static class EarlyChecks
             $"({(methods.Count == 0 ? "none" : string.Join(",", methods.Select(m => m.Name)))}) holds none of them.");
     }
 
-    /// <summary>Occlusion slides its patch over the model's input, so a --patch larger than the model's image side is a
-    /// usage error found as soon as the model is loaded (before any data is composed or any map computed), naming the option.</summary>
-    public static void PatchFits(IReadOnlyList<IAttributionMethod> methods, AttributionOptions options, int imageSize)
+    /// <summary>Occlusion slides its patch over the model's input, and RISE lays a grid of cells over it, so a --patch or
+    /// --cell larger than the model's image side is a usage error found as soon as the model is loaded (before any data
+    /// is composed or any map computed), naming the option. (A RISE cell larger than the image is one cell: every mask
+    /// keeps or hides nearly the whole image, and the map says nothing about where.)</summary>
+    public static void PerturbationFits(IReadOnlyList<IAttributionMethod> methods, AttributionOptions options, int imageSize)
     {
         if (methods.Any(m => m is Occlusion) && options.PatchSize > imageSize)
             throw new UsageException($"--patch {options.PatchSize}: the occlusion patch is larger than the model's input ({imageSize}x{imageSize} px); give at most {imageSize}.");
+        if (methods.Any(m => m is Rise) && options.CellSize > imageSize)
+            throw new UsageException($"--cell {options.CellSize}: a RISE mask cell is larger than the model's input ({imageSize}x{imageSize} px); give at most {imageSize}.");
     }
 
     /// <summary>Whether <paramref name="option"/> is on the command line (as "--x v" or "--x=v"): for options whose

@@ -90,7 +90,7 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
         using var model = ModelLoading.LoadClassifier(settings.Model, settings.Device, "--model", settings.Threads);
         using var reference = settings.Reference is null ? null : ModelLoading.LoadClassifier(settings.Reference, settings.Device, "--reference", settings.Threads);
         if (settings.Layer is not null) model.Checkpoint?.Model.ResolveLayer(settings.Layer);
-        EarlyChecks.PatchFits(created, attribution, model.Info.ImageSize);
+        EarlyChecks.PerturbationFits(created, attribution, model.Info.ImageSize);
         TorchThreads.Apply(settings.Threads);
         var dataOptions = ModelLoading.ForModel(settings.ToDataOptions(), model.Info);
         var data = DatasetFactory.Open(dataOptions);

@@ -84,7 +84,7 @@ public sealed class ExplainCommand : Command<ExplainSettings>
         using var model = ModelLoading.LoadClassifier(settings.Model, settings.Device, "--model", settings.Threads);
         using var reference = settings.Reference is null ? null : ModelLoading.LoadClassifier(settings.Reference, settings.Device, "--reference", settings.Threads);
         if (settings.Layer is not null) model.Checkpoint?.Model.ResolveLayer(settings.Layer);
-        EarlyChecks.PatchFits(created, attributionOptions, model.Info.ImageSize);
+        EarlyChecks.PerturbationFits(created, attributionOptions, model.Info.ImageSize);
         TorchThreads.Apply(settings.Threads);
         IDataset data;
         int[] indices;

@@ -40,6 +40,32 @@ public class PerturbationSettings : DataSettings
     [Description("Occlusion, RISE, integrated gradients and SmoothGrad: at most this many perturbed images per forward pass (bounds memory; default 64).")]
     public int? PerturbationBatch { get; init; }
 
+    /// <summary>Spectre calls this after binding: each option's bounds, named by its flag ("--patch must be at least
+    /// 1 pixel (got 0)."), before the library's own check (<see cref="AttributionOptions.Validated"/>) could name it
+    /// by its field instead.</summary>
+    public override Spectre.Console.ValidationResult Validate()
+    {
+        static void AtLeastOne(string option, int? value, string unit)
+        {
+            if (value < 1) throw new UsageException($"{option} must be at least 1{unit} (got {value}).");
+        }
+        AtLeastOne("--patch", Patch, " pixel");
+        AtLeastOne("--stride", Stride, " pixel");
+        AtLeastOne("--masks", Masks, "");
+        AtLeastOne("--cell", Cell, " pixel");
+        AtLeastOne("--perturbation-batch", PerturbationBatch, "");
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        if (Keep is { } keep && !(keep > 0 && keep <= 1))
+            throw new UsageException($"--keep must be a probability in (0, 1] (got {keep.ToString(invariant)}).");
+        if (Baseline is { } baseline && !double.IsFinite(baseline))
+            throw new UsageException($"--baseline must be a finite number (got {baseline.ToString(invariant)}).");
+        int patch = Patch ?? Defaults.PatchSize, stride = Stride ?? Defaults.PatchStride;
+        if (stride > patch)
+            throw new UsageException($"--stride {stride} is larger than --patch {patch}{(Patch is null ? " (its default)" : "")}: pixels between patches " +
+                "would be covered by none and get no value; give a stride of at most the patch size.");
+        return base.Validate();
+    }
+
     /// <summary>Each option and the built-in methods that read it.</summary>
     static IEnumerable<(string Option, object? Value, string[] ReadBy)> Options(PerturbationSettings s) =>
     [

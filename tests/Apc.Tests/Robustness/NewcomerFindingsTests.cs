@@ -87,6 +87,33 @@ public class NewcomerFindingsTests
         // A patch of the whole image is allowed: one occluded position.
         var (ok, okError) = CliRunner.Run(new[] { "explain", "--model", model, "--methods", "occlusion", "--patch", "32", "--stride", "8", "--out", dir.File("whole") }.Concat(Data).ToArray());
         Assert.True(ok == 0, okError);
+        // RISE's mask cell likewise.
+        var (riseCode, riseError) = CliRunner.Run(new[] { "explain", "--model", model, "--methods", "rise", "--masks", "4", "--cell", "33", "--out", dir.File("rise") }.Concat(Data).ToArray());
+        Assert.Equal(2, riseCode);
+        Assert.StartsWith("error: --cell 33: a RISE mask cell is larger than the model's input (32x32 px); give at most 32.", riseError);
+        OneLine(riseError);
+    }
+
+    /// <summary>Each perturbation option out of its range is told by its flag, not by the library's field name
+    /// ("attribution option patch size"), and before any model or data is read (the model path here does not exist).</summary>
+    [Theory]
+    [InlineData("occlusion", "--patch", "0", "error: --patch must be at least 1 pixel (got 0).")]
+    [InlineData("occlusion", "--stride", "0", "error: --stride must be at least 1 pixel (got 0).")]
+    [InlineData("occlusion", "--stride", "9", "error: --stride 9 is larger than --patch 8 (its default): pixels between patches would be covered by none and get no value; give a stride of at most the patch size.")]
+    [InlineData("rise", "--masks", "0", "error: --masks must be at least 1 (got 0).")]
+    [InlineData("rise", "--cell", "0", "error: --cell must be at least 1 pixel (got 0).")]
+    [InlineData("rise", "--keep", "1.5", "error: --keep must be a probability in (0, 1] (got 1.5).")]
+    [InlineData("rise", "--keep", "0", "error: --keep must be a probability in (0, 1] (got 0).")]
+    [InlineData("rise", "--perturbation-batch", "0", "error: --perturbation-batch must be at least 1 (got 0).")]
+    [InlineData("occlusion", "--baseline", "Infinity", "error: --baseline must be a finite number (got Infinity).")]
+    public void APerturbationOptionOutOfRangeNamesItsFlag(string method, string option, string value, string expected)
+    {
+        foreach (var verb in new[] { "evaluate", "explain" })
+        {
+            var (code, error) = CliRunner.Run(verb, "--model", "/nonexistent/m.ckpt", "--methods", method, option, value);
+            Assert.Equal(2, code);
+            Assert.Equal(expected, error.Trim());
+        }
     }
 
     [Fact]
