@@ -51,7 +51,9 @@ public static class AttributionGallery
         if (className is not null)
         {
             int k = data.ClassNames.ToList().FindIndex(c => string.Equals(c, className, StringComparison.OrdinalIgnoreCase));
-            if (k < 0) throw new UsageException($"--class '{className}' is not a class of {data.Name}; valid: {string.Join(", ", data.ClassNames)}.");
+            // A single image file has no classes of its own: they are the model's.
+            var owner = data is ImageFileDataset ? "the model" : data.Name;
+            if (k < 0) throw new UsageException($"--class '{className}' is not a class of {owner}; valid: {string.Join(", ", data.ClassNames)}.");
             fixedClass = k;
         }
         foreach (var index in indices)

@@ -293,6 +293,10 @@ public class EvaluateExplainTests
         Assert.Equal(val.ClassNames.Count, logits.Length);
         Assert.Equal(logits, byFile["logits"]!.AsArray().Select(v => v!.GetValue<float>()).ToArray());
         Assert.Equal(cls, byFile["class"]!.GetValue<string>());
+        // An unknown class with an image file is named as not one of the model's classes (the file has none).
+        (code, error) = CliRunner.Run("explain", "--model", teacher, "--image", dir.File("scene.png"), "--class", "Unicorn", "--methods", "gradcam", "--out", dir.File("bad"));
+        Assert.Equal(2, code);
+        Assert.Equal($"error: --class 'Unicorn' is not a class of the model; valid: {string.Join(", ", val.ClassNames)}.", error.Trim());
     }
 
     [Fact]
