@@ -128,6 +128,10 @@ public static class ApcApp
         if (message.Contains("'__default_command'", StringComparison.Ordinal))
             return args.Count > 0 && args[^1].StartsWith("--", StringComparison.Ordinal)
                 ? $"option {args[^1]} needs a value." : "an option is missing its value.";
+        // "--model=" with nothing after '=': Spectre says only "Expected an option value.".
+        if (message.StartsWith("Expected an option value", StringComparison.Ordinal)
+            && args.FirstOrDefault(a => a.StartsWith("--", StringComparison.Ordinal) && a.EndsWith('=')) is { } bare)
+            return $"option {bare[..^1]} needs a value: nothing follows '=' in '{bare}' (an empty value is given as {bare[..^1]} \"\").";
         var unknownCommand = System.Text.RegularExpressions.Regex.Match(message, "^Unknown command '(?<name>[^']+)'");
         if (unknownCommand.Success && args.Count > 1 && args[0] == "compress")
             return $"unknown compression method '{unknownCommand.Groups["name"].Value}'; valid: {string.Join(", ", CompressStages.Methods)}, {CompressStages.Pipeline}.";
@@ -135,6 +139,14 @@ public static class ApcApp
         if (unknown.Success && args.Count > 1 && args[0] == "compress"
             && CompressOptionOwners.UnknownOptionMessage(args[1], "--" + unknown.Groups["name"].Value) is { } owned)
             return owned;
+        if (unknown.Success && OptionSuggestion.SettingsOf(args) is { } settings)
+        {
+            string verb = args[0] == "compress" ? $"compress {args[1]}" : args[0];
+            string given = "--" + unknown.Groups["name"].Value;
+            return OptionSuggestion.Closest(given, CompressOptionOwners.Options(settings)) is { } near
+                ? $"apc {verb} has no option {given}; did you mean {near}? (apc {verb} --help lists them)"
+                : $"apc {verb} has no option {given}; apc {verb} --help lists them.";
+        }
         var conversion = System.Text.RegularExpressions.Regex.Match(message, "^Failed to convert '(?<value>.*)' to (?<type>[\\w`]+)\\.?$", System.Text.RegularExpressions.RegexOptions.Singleline);
         if (!conversion.Success) return message;
         string value = conversion.Groups["value"].Value;

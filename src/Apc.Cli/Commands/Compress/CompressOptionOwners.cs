@@ -19,6 +19,9 @@ public static class CompressOptionOwners
             .Where(a => a is not null)
             .SelectMany(a => a!.LongNames.Select(n => "--" + n));
 
+    /// <summary>The settings type of the compress sub-command <paramref name="method"/> ("kd"), or null.</summary>
+    public static Type? SettingsOf(string method) => SubCommands.FirstOrDefault(s => s.Method == method).Settings;
+
     /// <summary>The sub-commands that have <paramref name="option"/> ("--ratio").</summary>
     public static IReadOnlyList<string> Of(string option) =>
         SubCommands.Where(s => Options(s.Settings).Contains(option)).Select(s => s.Method).ToList();

@@ -1,0 +1,52 @@
+using Apc.Cli.Settings;
+using Spectre.Console.Cli;
+
+namespace Apc.Cli.Commands;
+
+/// <summary>The option a user probably meant when they gave one the verb does not have ("--epoch" for "--epochs"):
+/// the verb's option nearest in edit distance, if it is near enough to be a slip rather than another word.</summary>
+public static class OptionSuggestion
+{
+    /// <summary>The settings type of the verb that <paramref name="args"/> start with ("train" → TrainSettings;
+    /// "compress kd" → KdSettings), or null when there is none.</summary>
+    public static Type? SettingsOf(IReadOnlyList<string> args)
+    {
+        if (args.Count == 0) return null;
+        if (args[0] == "compress")
+            return args.Count > 1 ? CompressOptionOwners.SettingsOf(args[1]) : null;
+        string name = string.Concat(args[0].Split('-').Select(p => p.Length == 0 ? p : char.ToUpperInvariant(p[0]) + p[1..])) + "Settings";
+        return typeof(CommonSettings).Assembly.GetTypes()
+            .FirstOrDefault(t => t.Name == name && t.IsSubclassOf(typeof(CommandSettings)) && !t.IsAbstract);
+    }
+
+    /// <summary>The one option among <paramref name="options"/> ("--epochs") closest to <paramref name="given"/>
+    /// ("--epoch") by edit distance (<see cref="Distance"/>), when that distance is at most 2 and less than a third of the name's length;
+    /// null when none is that close or two are equally close.</summary>
+    public static string? Closest(string given, IEnumerable<string> options)
+    {
+        var scored = options.Distinct().Select(o => (Option: o, Distance: Distance(given, o))).OrderBy(s => s.Distance).ToList();
+        if (scored.Count == 0) return null;
+        var best = scored[0];
+        int length = given.TrimStart('-').Length;
+        if (best.Distance > 2 || 3 * best.Distance >= length) return null;
+        return scored.Count > 1 && scored[1].Distance == best.Distance ? null : best.Option;
+    }
+
+    /// <summary>Edit distance with adjacent transpositions (optimal string alignment): the fewest single-character
+    /// insertions, deletions, substitutions and swaps of two neighbours that turn <paramref name="a"/> into
+    /// <paramref name="b"/> ("--ratoi" → "--ratio" is 1).</summary>
+    public static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (int i = 1; i <= a.Length; i++)
+            for (int j = 1; j <= b.Length; j++)
+            {
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+            }
+        return d[a.Length, b.Length];
+    }
+}

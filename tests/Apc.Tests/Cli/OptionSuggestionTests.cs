@@ -1,0 +1,56 @@
+using Apc.Cli.Commands;
+
+namespace Apc.Tests.Cli;
+
+public class OptionSuggestionTests
+{
+    [Theory]
+    [InlineData("", "", 0)]
+    [InlineData("abc", "", 3)]
+    [InlineData("--epoch", "--epochs", 1)]   // one insertion
+    [InlineData("--ratoi", "--ratio", 1)]    // one swap of neighbours
+    [InlineData("kitten", "sitting", 3)]     // the textbook pair: two substitutions and an insertion
+    [InlineData("ca", "abc", 3)]             // optimal string alignment: a swapped pair is not edited again
+    public void DistanceCountsInsertionsDeletionsSubstitutionsAndSwaps(string a, string b, int expected)
+    {
+        Assert.Equal(expected, OptionSuggestion.Distance(a, b));
+        Assert.Equal(expected, OptionSuggestion.Distance(b, a));
+    }
+
+    [Fact]
+    public void OnlyANearAndUnambiguousOptionIsSuggested()
+    {
+        string[] options = ["--epochs", "--lr", "--lr-steps", "--seed", "--seeds-x"];
+        Assert.Equal("--epochs", OptionSuggestion.Closest("--epoch", options));
+        Assert.Null(OptionSuggestion.Closest("--wd", options));         // short names: any edit is another word
+        Assert.Null(OptionSuggestion.Closest("--momentum", options));   // nothing near
+        Assert.Null(OptionSuggestion.Closest("--seeds-z", ["--seeds-x", "--seeds-y"])); // a tie names neither
+        Assert.Null(OptionSuggestion.Closest("--x", []));
+    }
+
+    [Fact]
+    public void AnUnknownOptionNamesTheVerbAndTheOptionMeant()
+    {
+        var (code, error) = CliRunner.Run("train", "--epoch", "3");
+        Assert.Equal(2, code);
+        Assert.Equal("error: apc train has no option --epoch; did you mean --epochs? (apc train --help lists them)", error.Trim());
+        (code, error) = CliRunner.Run("compress", "structured", "--ratoi", "0.3");
+        Assert.Equal(2, code);
+        Assert.Equal("error: apc compress structured has no option --ratoi; did you mean --ratio? (apc compress structured --help lists them)", error.Trim());
+        (code, error) = CliRunner.Run("evaluate", "--zzz", "1");
+        Assert.Equal(2, code);
+        Assert.Equal("error: apc evaluate has no option --zzz; apc evaluate --help lists them.", error.Trim());
+        // An option of another compress method still names the methods that have it.
+        (code, error) = CliRunner.Run("compress", "kd", "--ratio", "0.3");
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: --ratio is an option of ", error);
+    }
+
+    [Fact]
+    public void AnOptionWithNothingAfterItsEqualsSignIsNamed()
+    {
+        var (code, error) = CliRunner.Run("evaluate", "--model=");
+        Assert.Equal(2, code);
+        Assert.Equal("error: option --model needs a value: nothing follows '=' in '--model=' (an empty value is given as --model \"\").", error.Trim());
+    }
+}
