@@ -139,7 +139,21 @@ public static class AtomicFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ApcException($"{option} '{dir}': folder is not writable ({e.Message}).");
+            throw new ApcException($"{option} '{dir}': {WhyNotWritable(dir, e)}.");
         }
+    }
+
+    /// <summary>Why a folder could not be made or written, in the user's terms: a file where a parent folder should
+    /// be, no permission, or (for anything else) .NET's own words.</summary>
+    static string WhyNotWritable(string dir, Exception e)
+    {
+        for (var parent = Path.GetDirectoryName(Path.GetFullPath(dir)); !string.IsNullOrEmpty(parent); parent = Path.GetDirectoryName(parent))
+        {
+            if (Directory.Exists(parent)) break;
+            if (File.Exists(parent)) return $"cannot be made: '{parent}' is a file, not a folder";
+        }
+        return e is UnauthorizedAccessException
+            ? "folder is not writable (permission denied)"
+            : $"folder cannot be made or written ({e.Message.TrimEnd('.')})";
     }
 }
