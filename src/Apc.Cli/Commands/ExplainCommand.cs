@@ -69,7 +69,7 @@ public sealed class ExplainCommand : Command<ExplainSettings>
     {
         var methods = EarlyChecks.Methods(settings.MethodList);
         var requested = ParseIndices(context, settings);
-        RefuseUnreadDataOptions(context, settings);
+        RefuseUnreadDataOptions(context, settings, methods);
         CheckSaveMaps(settings.SaveMaps);
         CheckSaveMapsTarget(settings.SaveMaps, settings.Out, settings.Force);
         var attributionOptions = settings.AttributionOptions(settings.Layer);
@@ -278,12 +278,17 @@ public sealed class ExplainCommand : Command<ExplainSettings>
 
     /// <summary>With --image explain draws that file at the model's own input size and opens no data set, so a data-set
     /// option given beside it would be silently ignored: a usage error instead. (Without --image every data option
-    /// applies as in the other verbs: the data set composes all its splits, and --batch-size is part of the fingerprint.)</summary>
-    public static void RefuseUnreadDataOptions(CommandContext context, ExplainSettings settings)
+    /// applies as in the other verbs: the data set composes all its splits, and --batch-size is part of the fingerprint.)
+    /// --seed then seeds only the random methods (RISE's masks, SmoothGrad's noise), so without one of them among
+    /// <paramref name="methods"/> (canonical names) it is refused too; a method registered by user code may read it.</summary>
+    public static void RefuseUnreadDataOptions(CommandContext context, ExplainSettings settings, IReadOnlyList<string> methods)
     {
         if (settings.Image is null) return;
         foreach (var option in new[] { "--dataset", "--data-root", "--train-size", "--val-size", "--test-size", "--image-size", "--batch-size" })
             if (EarlyChecks.Given(context, option))
                 throw new UsageException($"{option}: with --image explain draws that file at the model's input size and opens no data set; leave it out.");
+        string[] seeded = ["rise", "smoothgrad"];
+        if (EarlyChecks.Given(context, "--seed") && !methods.Any(seeded.Contains) && methods.All(AttributionMethods.BuiltInNames.Contains))
+            throw new UsageException($"--seed: with --image it seeds only {string.Join(" and ", seeded)}, and --methods ({string.Join(",", methods)}) holds neither; leave it out.");
     }
 }

@@ -61,6 +61,9 @@ public class BadInputCliTests
         // With --image explain opens no data set, so a data-set option beside it would be silently ignored.
         AssertOneLine(2, CliRunner.Run("explain", "--model", "m.ckpt", "--image", "a.png", "--val-size", "5"), "--val-size: with --image explain draws that file");
         AssertOneLine(2, CliRunner.Run("explain", "--model", "m.ckpt", "--image=a.png", "--dataset=voc:/data"), "--dataset: with --image explain draws that file");
+        // --seed then seeds only RISE and SmoothGrad: refused without them, and reaches the check of the model file with one.
+        AssertOneLine(2, CliRunner.Run("explain", "--model", "m.ckpt", "--image", "a.png", "--methods", "gradcam", "--seed", "5"), "--seed: with --image it seeds only rise and smoothgrad, and --methods (gradcam) holds neither");
+        AssertOneLine(1, CliRunner.Run("explain", "--model", "m.ckpt", "--image", "a.png", "--methods", "rise", "--seed", "5"), "--model checkpoint 'm.ckpt': file not found");
         AssertOneLine(2, CliRunner.Run("explain", "--model", "m.ckpt", "--index", "1,,2"), "--index '1,,2': an empty entry between commas");
         AssertOneLine(2, CliRunner.Run("explain", "--model", "m.ckpt", "--out", ""), "--out: give a folder");
         AssertOneLine(2, CliRunner.Run("evaluate", "--model", "m.ckpt", "--methods", "lrp,rap", "--layer", "relu4_3"), "--layer applies to gradcam", "--methods (lrp,rap) holds none of them");
