@@ -89,10 +89,14 @@ public sealed class RunFingerprint
             var was = before.settings.GetValueOrDefault(key);
             var now = settings.GetValueOrDefault(key);
             if (was is null && AddedLater.Contains(key)) continue;
-            if (was != now) differences.Add((Rank(key, was, now), $"{key}: {was ?? "unset"} before, {now ?? "unset"} now"));
+            if (was != now) differences.Add((Rank(key, was, now), $"{key}: {Shown(was)} before, {Shown(now)} now"));
         }
         return differences.OrderBy(d => d.Rank).Select(d => d.Text).ToList(); // a stable sort: keys stay in order within a rank
     }
+
+    /// <summary>A value as a difference line shows it: "unset" when absent, "empty" for the empty text (an empty
+    /// --lr-steps), so that no value prints as nothing.</summary>
+    static string Shown(string? value) => value switch { null => "unset", "" => "empty", _ => value };
 
     static int Rank(string key, string? was, string? now)
     {

@@ -24,6 +24,9 @@ public class StaleWorkTests : IClassFixture<CompressCli>
         Assert.Equal(new[] { "epochs: 2 before, 1 now", "matching.kind: wcam before, none now", "seed: unset before, 3 now" }, now.DifferencesFrom(before));
         Assert.Empty(now.DifferencesFrom(RunFingerprint.FromJson(now.ToJson())!)); // round trip through the file format
         Assert.Equal(ToolVersion.Text, now.Settings["tool_version"]);
+        // An empty value (an empty --lr-steps) is shown as such, not as nothing.
+        var steps = RunFingerprint.Of(new JsonObject { ["lr_steps"] = "" });
+        Assert.Equal(new[] { "lr_steps: empty before, 5 now" }, RunFingerprint.Of(new JsonObject { ["lr_steps"] = "5" }).DifferencesFrom(steps));
     }
 
     [Fact]
