@@ -30,7 +30,9 @@ public static class Evaluator
 
     /// <summary>The same evaluation for models seen as functions from images to logits (an ONNX export in ONNX Runtime,
     /// or a <see cref="TorchClassifier"/>). Gradient methods need a <see cref="TorchClassifier"/> (its network); on other
-    /// models only the perturbation methods (<see cref="AttributionMethods.PerturbationNames"/>) run.</summary>
+    /// models only the perturbation methods (<see cref="AttributionMethods.PerturbationNames"/>) run. The progress
+    /// callback gets (images scored so far, data.Count): it moves within a batch as each method's maps of each chunk of
+    /// pairs are done, never backwards, and ends at data.Count.</summary>
     public static EvaluationReport Evaluate(
         IImageClassifier model, string modelName, IImageClassifier? reference, string? referenceName,
         IDataset data, EvaluationOptions options, Action<int, int>? progress = null)
@@ -81,6 +83,10 @@ public static class Evaluator
                         var classIndex = k.to_type(ScalarType.Int32).data<int>().ToArray();
                         var masks = batch.Masks!.index(new TensorIndex[] { TensorIndex.Tensor(b), TensorIndex.Tensor(k) });
                         var referencePredicts = referenceLogits.index(new TensorIndex[] { TensorIndex.Tensor(b), TensorIndex.Tensor(k) }).gt(0).data<bool>().ToArray();
+                        // Progress moves after each method of each chunk of pairs, not only per batch of images: with
+                        // slow methods (RISE) and few images a batch is the whole run. Steps + 1 so the batch's own
+                        // end (below) is the last step.
+                        long steps = (b.shape[0] + options.BatchSize - 1) / options.BatchSize * Math.Max(1, methods.Count) + 1, step = 0;
                         for (int start = 0; start < b.shape[0]; start += options.BatchSize)
                         {
                             using var chunkScope = NewDisposeScope();
@@ -99,6 +105,7 @@ public static class Evaluator
                                 var (pointing, auc, consistency) = Score(scores[m], maps, chunkMasks, referenceMaps, referencePredicts[start..(int)end], options, model, inputs, targets);
                                 pairRecords[m].Add(imageIndex[start..(int)end], classIndex[start..(int)end], pointing, auc, consistency);
                                 if (referenceMaps is not null) Score(referenceScores[m], referenceMaps, chunkMasks, null, null, options with { Faithfulness = false }, reference!, inputs, targets);
+                                progress?.Invoke(done + (int)(batch.Size * ++step / steps), data.Count);
                             }
                         }
                     }
