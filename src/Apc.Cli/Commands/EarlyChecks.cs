@@ -31,6 +31,7 @@ static class EarlyChecks
                 c.CheckedLatencyRepeats();
                 CompressStages.Steps(c);
                 c.ToDataOptions();
+                KdMatchingGeometry(c);
                 break;
             case InfoSettings i:
                 _ = i.Json;
@@ -58,6 +59,21 @@ static class EarlyChecks
     }
 
     public static string[] Methods(string list) => MethodNames.ParseList(list);
+
+    /// <summary>kd with matching compares the teacher's and the student's maps at the matched layer, which must be the
+    /// same size in both (a student without the teacher's :skip-pools=4 is not). When the teacher's file is there, as an
+    /// experiment plan's shipped teacher is, this is checked now, so that the plan fails before any stage runs rather
+    /// than at its kd stage after the others. Reads the teacher and builds the student (fresh weights); runs nothing.</summary>
+    /// <exception cref="UsageException">The matched maps differ in size (the matcher's own message, with a hint).</exception>
+    public static void KdMatchingGeometry(CompressSettings settings)
+    {
+        if (settings is not KdSettings kd || !File.Exists(kd.Teacher)) return;
+        var matcherOptions = kd.ToMatcherOptions();
+        if (matcherOptions.Kind == Matching.MatchingKind.None) return;
+        using var teacher = ModelLoading.Load(kd.Teacher, "cpu", "--teacher");
+        using var student = Compression.DistillationStage.CreateStudent(kd.Student ?? Compression.DistillationOptions.DefaultStudent, teacher.Model.Config);
+        Matching.Matchers.Create(matcherOptions).Check(teacher.Model, student);
+    }
 
     /// <summary>On an ONNX model only the perturbation methods run: the first gradient method among
     /// <paramref name="methods"/> is a one-line usage error that names the ONNX model (the first of

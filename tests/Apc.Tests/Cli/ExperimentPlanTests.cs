@@ -181,4 +181,39 @@ public class ExperimentPlanTests
                 back.Compressions.Select(c => c.Matchers is null ? "" : string.Join(',', c.Matchers)));
         }
     }
+
+    /// <summary>A kd student whose matched map differs in size from the teacher's (the shipped teacher skips stage 4's
+    /// max-pool; this student does not) is refused when the plan is read, before any stage runs or any folder is made,
+    /// naming the stage, the sizes and the student spec that fits. The same plan without matching is accepted.</summary>
+    [Fact]
+    public void AKdStudentOfAnotherGeometryFailsThePlanBeforeAnyStageRuns()
+    {
+        using var dir = new TempFolder();
+        ExperimentConfig Plan(params string[] matchers) => new()
+        {
+            Teacher = new ExperimentConfig.TeacherSection { Checkpoint = ShippedTeacher.Path },
+            Compressions = [new ExperimentConfig.CompressionSection { Method = "kd", Options = ["--student", "vgg16-bn:w=1/24", "--epochs", "1"] }],
+            Matchers = [.. matchers],
+            Seeds = [0],
+        };
+        var error = Assert.Throws<Apc.ApcException>(() => Plan("none", "wcam").Validate("plan.json"));
+        Assert.Equal("experiment config 'plan.json': stage 'seed 0: compress kd with wcam' would fail: the default matching layer " +
+            "(the last pool: pool5, features.43 in the teacher) is 4x4 in the teacher (vgg16-bn:w=1/4:skip-pools=4) but 2x2 in the " +
+            "student (vgg16-bn:w=1/24); matched maps must have the same spatial size; the teacher skips the max-pools of stages 4: " +
+            "give the student the same, e.g. --student vgg16-bn:w=1/24:skip-pools=4 (in: apc compress kd --teacher " +
+            $"{ShippedTeacher.Path} --out OUT/seed-0/kd-wcam --resume --match wcam --student vgg16-bn:w=1/24 --epochs 1 " +
+            "--dataset fashion-scenes --batch-size 64 --seed 0).", error.Message);
+        Plan("none").Validate("plan.json");
+        var (code, message) = CliRunner.Run("experiment", "--config", WritePlan(dir, Plan("none", "at")), "--out", dir.File("out"));
+        Assert.Equal(1, code);
+        Assert.Contains("stage 'seed 0: compress kd with at' would fail", message);
+        Assert.False(Directory.Exists(dir.File("out")));
+    }
+
+    static string WritePlan(TempFolder dir, ExperimentConfig config)
+    {
+        var path = dir.File("plan.json");
+        File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(config, ExperimentConfig.Options));
+        return path;
+    }
 }
