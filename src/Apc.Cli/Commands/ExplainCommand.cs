@@ -25,7 +25,7 @@ public sealed class ExplainSettings : PerturbationSettings
     public string? Reference { get; init; }
 
     [CommandOption("--image <FILE>")]
-    [Description("A JPEG or PNG to explain (instead of --index).")]
+    [Description("A JPEG or PNG to explain (instead of --index); drawn at the model's input size, so the data-set options do not apply, and --seed only with rise or smoothgrad.")]
     public string? Image { get; init; }
 
     [CommandOption("--index <LIST>")]

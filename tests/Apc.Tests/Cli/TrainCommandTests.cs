@@ -53,7 +53,7 @@ public class TrainCommandTests
         File.WriteAllText(blocker, "a file where a folder should go");
         var (code, error) = CliRunner.Run(CliRunner.TinyTrain(Path.Combine(blocker, "out")));
         Assert.Equal(1, code);
-        Assert.Contains("not writable", error);
+        Assert.Contains($"cannot be made: '{blocker}' is a file, not a folder", error);
     }
 
     [Fact]

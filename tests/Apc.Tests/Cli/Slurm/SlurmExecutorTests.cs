@@ -187,7 +187,7 @@ public class SlurmExecutorTests
         var (code, error) = CliRunner.Run(Submit(TinyPlan(dir), Path.Combine(blocker, "out")));
         Assert.Equal(1, code);
         Assert.Single(error.Trim().Split('\n'));
-        Assert.Contains("not writable", error);
+        Assert.Contains($"cannot be made: '{blocker}' is a file, not a folder", error);
 
         // From a job: the experiment's folder is writable, the teacher's folder cannot be made (seed-0 is a file). The
         // teacher's job fails, and --status shows its one error line.
@@ -199,7 +199,7 @@ public class SlurmExecutorTests
         var rows = WaitUntilSettled(outDir);
         var teacher = rows.Single(r => r.Id == "s0-teacher");
         Assert.Equal("failed", teacher.State);
-        Assert.Contains("not writable", teacher.Detail);
+        Assert.Contains($"cannot be made: '{Path.Combine(outDir, "seed-0")}' is a file, not a folder", teacher.Detail);
         Assert.Contains(Path.Combine(outDir, "seed-0", "teacher"), teacher.Detail);
         Assert.All(rows.Where(r => r.Id != "s0-teacher"), r => Assert.Equal("queued", r.State));
         SlurmCommands.Cancel(SlurmJobRecord.Read(outDir)!.Jobs.Values.ToList());
