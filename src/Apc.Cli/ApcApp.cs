@@ -135,6 +135,23 @@ public static class ApcApp
         var unknownCommand = System.Text.RegularExpressions.Regex.Match(message, "^Unknown command '(?<name>[^']+)'");
         if (unknownCommand.Success && args.Count > 1 && args[0] == "compress")
             return $"unknown compression method '{unknownCommand.Groups["name"].Value}'; valid: {string.Join(", ", CompressStages.Methods)}, {CompressStages.Pipeline}.";
+        if (unknownCommand.Success)
+        {
+            var name = unknownCommand.Groups["name"].Value;
+            var near = OptionSuggestion.Closest(name, OptionSuggestion.Verbs);
+            return $"apc has no command '{name}'; {(near is null ? "" : $"did you mean {near}? ")}apc --help lists them.";
+        }
+        // "-epochs" (one dash) is read as the short options -e -p -o …, and "--e" (one letter) as no option at all.
+        if (OptionSuggestion.SettingsOf(args) is { } verbSettings
+            && (message.StartsWith("Invalid long option name", StringComparison.Ordinal) || message.StartsWith("Unknown option", StringComparison.Ordinal))
+            && args.FirstOrDefault(a => (a.Length > 2 && a[0] == '-' && char.IsAsciiLetter(a[1])) || (a.Length == 3 && a.StartsWith("--", StringComparison.Ordinal))) is { } odd)
+        {
+            string verb = args[0] == "compress" ? $"compress {args[1]}" : args[0];
+            string meant = "--" + odd.TrimStart('-').Split('=')[0];
+            var near = OptionSuggestion.Closest(meant, CompressOptionOwners.Options(verbSettings));
+            string why = odd[1] != '-' ? "long options take two dashes" : "a long option's name has two letters or more";
+            return $"'{odd}' is not an option of apc {verb}: {why}{(near is null ? "" : $"; did you mean {near}?")}";
+        }
         var unknown = System.Text.RegularExpressions.Regex.Match(message, "^Unknown option '(?<name>[^']+)'");
         if (unknown.Success && args.Count > 1 && args[0] == "compress"
             && CompressOptionOwners.UnknownOptionMessage(args[1], "--" + unknown.Groups["name"].Value) is { } owned)
@@ -142,7 +159,8 @@ public static class ApcApp
         if (unknown.Success && OptionSuggestion.SettingsOf(args) is { } settings)
         {
             string verb = args[0] == "compress" ? $"compress {args[1]}" : args[0];
-            string given = "--" + unknown.Groups["name"].Value;
+            string name = unknown.Groups["name"].Value;
+            string given = name.Length == 1 && args.Contains("-" + name) ? "-" + name : "--" + name;
             return OptionSuggestion.Closest(given, CompressOptionOwners.Options(settings)) is { } near
                 ? $"apc {verb} has no option {given}; did you mean {near}? (apc {verb} --help lists them)"
                 : $"apc {verb} has no option {given}; apc {verb} --help lists them.";

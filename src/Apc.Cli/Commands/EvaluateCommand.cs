@@ -81,6 +81,8 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
         settings.RequireReadBy(methods);
         if (settings.ReferenceMaps is not null && settings.Reference is null)
             throw new UsageException("--reference-maps holds a reference's maps: give the reference with --reference.");
+        // The maps folder is made (or found) and written to now, not at the first map after the work began.
+        if (settings.ReferenceMaps is not null) AtomicFile.EnsureWritableFolder(settings.ReferenceMaps, "--reference-maps");
         // Validates names and options before any work.
         var created = methods.Select(m => AttributionMethods.Create(m, attribution)).ToList();
         EarlyChecks.LayerReadBy(settings.Layer, created);

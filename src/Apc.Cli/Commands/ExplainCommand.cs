@@ -289,6 +289,7 @@ public sealed class ExplainCommand : Command<ExplainSettings>
                 throw new UsageException($"{option}: with --image explain draws that file at the model's input size and opens no data set; leave it out.");
         string[] seeded = ["rise", "smoothgrad"];
         if (EarlyChecks.Given(context, "--seed") && !methods.Any(seeded.Contains) && methods.All(AttributionMethods.BuiltInNames.Contains))
-            throw new UsageException($"--seed: with --image it seeds only {string.Join(" and ", seeded)}, and --methods ({string.Join(",", methods)}) holds neither; leave it out.");
+            throw new UsageException($"--seed: with --image it seeds only {string.Join(" and ", seeded)}, and " +
+                $"{(EarlyChecks.Given(context, "--methods") ? "--methods" : "the default methods")} ({string.Join(",", methods)}) holds neither; leave it out.");
     }
 }

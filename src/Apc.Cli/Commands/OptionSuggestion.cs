@@ -20,17 +20,28 @@ public static class OptionSuggestion
     }
 
     /// <summary>The one option among <paramref name="options"/> ("--epochs") closest to <paramref name="given"/>
-    /// ("--epoch") by edit distance (<see cref="Distance"/>), when that distance is at most 2 and less than a third of the name's length;
-    /// null when none is that close or two are equally close.</summary>
+    /// ("--epoch") by edit distance (<see cref="Distance"/>), when that distance is at most 2 and less than a third of the
+    /// name's length and no other option is as close; otherwise the one option that <paramref name="given"/> begins
+    /// ("--teach" → "--teacher"); null when there is none.</summary>
     public static string? Closest(string given, IEnumerable<string> options)
     {
-        var scored = options.Distinct().Select(o => (Option: o, Distance: Distance(given, o))).OrderBy(s => s.Distance).ToList();
+        var distinct = options.Distinct().ToList();
+        var scored = distinct.Select(o => (Option: o, Distance: Distance(given, o))).OrderBy(s => s.Distance).ToList();
         if (scored.Count == 0) return null;
         var best = scored[0];
         int length = given.TrimStart('-').Length;
-        if (best.Distance > 2 || 3 * best.Distance >= length) return null;
-        return scored.Count > 1 && scored[1].Distance == best.Distance ? null : best.Option;
+        if (best.Distance <= 2 && 3 * best.Distance < length)
+            return scored.Count > 1 && scored[1].Distance == best.Distance ? null : best.Option;
+        // A name cut short ("--teach" for "--teacher"): the one option it begins.
+        var longer = distinct.Where(o => o.StartsWith(given, StringComparison.Ordinal)).ToList();
+        return longer.Count == 1 && length >= 1 ? longer[0] : null;
     }
+
+    /// <summary>The verbs of apc ("train", "evaluate", …): each command class's name without "Command", and the
+    /// compress branch.</summary>
+    public static IReadOnlyList<string> Verbs { get; } = typeof(CommonSettings).Assembly.GetTypes()
+        .Where(t => !t.IsAbstract && !t.IsGenericType && typeof(ICommand).IsAssignableFrom(t) && t.Name.EndsWith("Command", StringComparison.Ordinal))
+        .Select(t => t.Name[..^"Command".Length].ToLowerInvariant()).Append("compress").Distinct().Order(StringComparer.Ordinal).ToList();
 
     /// <summary>Edit distance with adjacent transpositions (optimal string alignment): the fewest single-character
     /// insertions, deletions, substitutions and swaps of two neighbours that turn <paramref name="a"/> into

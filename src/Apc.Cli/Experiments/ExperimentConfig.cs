@@ -309,10 +309,17 @@ public sealed record ExperimentConfig
             throw bad($"{what} '{name}' is not a plain name (letters, digits, '.', '_', '+', '-'; not starting with '.'); it names a folder under --out.");
     }
 
-    /// <summary>"wcam:drop=0.3:weight=50" → apc compress options.</summary>
+    /// <summary>"wcam:drop=0.3:weight=50" → apc compress options. A layers= value lists layers joined by '+' (or ','), each
+    /// with an optional weight after ':' as --match-layers takes it: "wcam:layers=pool5:1+relu5_3:0.5:weight=10" gives
+    /// --match-layers pool5:1,relu5_3:0.5 --match-weight 10 (a part without '=' after layers= continues its value).</summary>
     public static string[] MatcherArgs(string matcher)
     {
-        var parts = matcher.Split(':', StringSplitOptions.TrimEntries);
+        var parts = new List<string>();
+        foreach (var part in matcher.Split(':', StringSplitOptions.TrimEntries))
+        {
+            if (parts.Count > 1 && !part.Contains('=') && parts[^1].StartsWith("layers=", StringComparison.Ordinal)) parts[^1] += ":" + part;
+            else parts.Add(part);
+        }
         var args = new List<string> { "--match", parts[0] };
         foreach (var option in parts.Skip(1))
         {
@@ -320,7 +327,7 @@ public sealed record ExperimentConfig
             if (kv.Length != 2 || kv[0] is not ("drop" or "weight" or "layers" or "classes"))
                 throw new UsageException($"matcher '{matcher}': option '{option}' must be drop=P, weight=B, layers=L or classes=C.");
             args.Add(kv[0] switch { "weight" => "--match-weight", "layers" => "--match-layers", "classes" => "--match-classes", _ => "--drop" });
-            args.Add(kv[1]);
+            args.Add(kv[0] == "layers" ? kv[1].Replace('+', ',') : kv[1]);
         }
         return args.ToArray();
     }

@@ -95,6 +95,7 @@ public static class CheckpointFile
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         { throw new ApcException($"{what} '{path}': cannot read ({e.Message})."); }
 
+        if (bytes.Length == 0) throw new ApcException($"{what} '{path}': empty file (0 bytes); an interrupted copy or download?");
         if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
             throw new ApcException($"{what} '{path}': not an apc checkpoint (unknown format; import PyTorch files with 'apc import').");
         if (bytes.Length < Magic.Length + 4 + 32)

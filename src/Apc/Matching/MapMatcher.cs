@@ -245,7 +245,9 @@ public abstract class MapMatcher : IAttributionMatcher
         var skipped = string.Join(',', teacher.SkipPools ?? Array.Empty<int>());
         if (teacher.Family != student.Family || skipped == string.Join(',', student.SkipPools ?? Array.Empty<int>())) return ".";
         var suggestion = student with { SkipPools = teacher.SkipPools };
-        return $"; the teacher {(skipped.Length == 0 ? "builds every max-pool" : $"skips the max-pools of stages {skipped}")}: give the student the same, e.g. --student {suggestion}.";
+        int count = teacher.SkipPools?.Length ?? 0;
+        string which = count == 1 ? $"the max-pool of stage {skipped}" : $"the max-pools of stages {skipped}";
+        return $"; the teacher {(count == 0 ? "builds every max-pool" : $"skips {which}")}: give the student the same, e.g. --student {suggestion}.";
     }
 
     /// <summary>Maps [P,H,W] of every layer, the rounds' pairs concatenated in order.</summary>

@@ -71,6 +71,10 @@ public class CheckpointTests
 
         File.WriteAllText(dir.File("foreign.ckpt"), "PK\u0003\u0004 a zip file");
         Assert.Contains("not an apc checkpoint", Assert.Throws<ApcException>(() => ModelCheckpoint.Load(dir.File("foreign.ckpt"))).Message);
+
+        File.WriteAllBytes(dir.File("empty.ckpt"), []);
+        Assert.Equal($"checkpoint '{dir.File("empty.ckpt")}': empty file (0 bytes); an interrupted copy or download?",
+            Assert.Throws<ApcException>(() => ModelCheckpoint.Load(dir.File("empty.ckpt"))).Message);
     }
 
     [Fact]

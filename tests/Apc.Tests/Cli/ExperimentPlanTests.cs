@@ -199,7 +199,7 @@ public class ExperimentPlanTests
         var error = Assert.Throws<Apc.ApcException>(() => Plan("none", "wcam").Validate("plan.json"));
         Assert.Equal("experiment config 'plan.json': stage 'seed 0: compress kd with wcam' would fail: the default matching layer " +
             "(the last pool: pool5, features.43 in the teacher) is 4x4 in the teacher (vgg16-bn:w=1/4:skip-pools=4) but 2x2 in the " +
-            "student (vgg16-bn:w=1/24); matched maps must have the same spatial size; the teacher skips the max-pools of stages 4: " +
+            "student (vgg16-bn:w=1/24); matched maps must have the same spatial size; the teacher skips the max-pool of stage 4: " +
             "give the student the same, e.g. --student vgg16-bn:w=1/24:skip-pools=4 (in: apc compress kd --teacher " +
             $"{ShippedTeacher.Path} --out OUT/seed-0/kd-wcam --resume --match wcam --student vgg16-bn:w=1/24 --epochs 1 " +
             "--dataset fashion-scenes --batch-size 64 --seed 0).", error.Message);
@@ -208,6 +208,21 @@ public class ExperimentPlanTests
         Assert.Equal(1, code);
         Assert.Contains("stage 'seed 0: compress kd with at' would fail", message);
         Assert.False(Directory.Exists(dir.File("out")));
+    }
+
+    /// <summary>The layer-weight form docs/experiment-example.json shows: layers joined by '+', each with its weight
+    /// after ':', though ':' also separates a matcher's options.</summary>
+    [Fact]
+    public void AMatchersLayersTakeWeightsAsMatchLayersDoes()
+    {
+        Assert.Equal(["--match", "wcam", "--match-layers", "pool5:1,relu5_3:0.5", "--match-weight", "10"],
+            ExperimentConfig.MatcherArgs("wcam:layers=pool5:1+relu5_3:0.5:weight=10"));
+        Assert.Equal(["--match", "wcam", "--match-layers", "relu5_3:1"], ExperimentConfig.MatcherArgs("wcam:layers=relu5_3:1"));
+        Assert.Equal(["--match", "at", "--match-layers", "relu5_3", "--match-weight", "40"], ExperimentConfig.MatcherArgs("at:layers=relu5_3:weight=40"));
+        // A part without '=' anywhere else is still an error.
+        Assert.Throws<Apc.UsageException>(() => ExperimentConfig.MatcherArgs("wcam:weight=10:1"));
+        // The run folder's name stays a plain name.
+        Assert.Equal("wcam-layerspool5-1+relu5_3-0.5", ExperimentConfig.MatcherLabel("wcam:layers=pool5:1+relu5_3:0.5"));
     }
 
     static string WritePlan(TempFolder dir, ExperimentConfig config)

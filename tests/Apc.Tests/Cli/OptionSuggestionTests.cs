@@ -46,6 +46,30 @@ public class OptionSuggestionTests
         Assert.StartsWith("error: --ratio is an option of ", error);
     }
 
+    [Theory]
+    [InlineData("error: '-epochs' is not an option of apc train: long options take two dashes; did you mean --epochs?", "train", "-epochs", "3")]
+    [InlineData("error: '--e' is not an option of apc train: a long option's name has two letters or more; did you mean --epochs?", "train", "--e", "3")]
+    [InlineData("error: apc compress structured has no option --teach; did you mean --teacher? (apc compress structured --help lists them)", "compress", "structured", "--teach", "t.ckpt")]
+    [InlineData("error: apc train has no option -x; apc train --help lists them.", "train", "-x")]
+    [InlineData("error: apc has no command 'trian'; did you mean train? apc --help lists them.", "trian")]
+    [InlineData("error: apc has no command 'frobnicate'; apc --help lists them.", "frobnicate")]
+    public void SlipsOfTheKeyboardAreNamedAsTyped(string expected, params string[] args)
+    {
+        var (code, error) = CliRunner.Run(args);
+        Assert.Equal(2, code);
+        Assert.Equal(expected, error.Trim());
+    }
+
+    [Fact]
+    public void TheVerbsAreTheRegisteredCommands()
+    {
+        foreach (var verb in new[] { "train", "info", "import", "compress", "evaluate", "explain", "export", "experiment", "demo", "stage" })
+            Assert.Contains(verb, OptionSuggestion.Verbs);
+        // Each is a command the parser knows (its help exits 0; an unknown name exits 2).
+        foreach (var verb in OptionSuggestion.Verbs)
+            Assert.Equal(0, CliRunner.Run(verb, "--help").Code);
+    }
+
     [Fact]
     public void AnOptionWithNothingAfterItsEqualsSignIsNamed()
     {

@@ -280,7 +280,7 @@ public class WcamMatcherTests
         var geometry = Assert.Throws<UsageException>(() =>
             MatchingNets.MatchLoss(Matchers.Create(Wcam("default")), skipping, student, images, new Dictionary<string, double>()));
         var suggested = student.Arch with { SkipPools = new[] { 4 } };
-        Assert.Contains($"skips the max-pools of stages 4: give the student the same, e.g. --student {suggested}", geometry.Message);
+        Assert.Contains($"skips the max-pool of stage 4: give the student the same, e.g. --student {suggested}", geometry.Message);
         // No layer chosen: the message names the default matching layer by its alias and canonical name, not as 'default'.
         Assert.StartsWith($"the default matching layer (the last pool: pool5, {skipping.DefaultMatchingLayer} in the teacher) is ", geometry.Message);
         Assert.StartsWith("--match-layers: layer 'pool5' is ", Assert.Throws<UsageException>(() =>

@@ -63,6 +63,7 @@ public class BadInputCliTests
         AssertOneLine(2, CliRunner.Run("explain", "--model", "m.ckpt", "--image=a.png", "--dataset=voc:/data"), "--dataset: with --image explain draws that file");
         // --seed then seeds only RISE and SmoothGrad: refused without them, and reaches the check of the model file with one.
         AssertOneLine(2, CliRunner.Run("explain", "--model", "m.ckpt", "--image", "a.png", "--methods", "gradcam", "--seed", "5"), "--seed: with --image it seeds only rise and smoothgrad, and --methods (gradcam) holds neither");
+        AssertOneLine(2, CliRunner.Run("explain", "--model", "m.ckpt", "--image", "a.png", "--seed", "5"), "--seed: with --image it seeds only rise and smoothgrad, and the default methods (");
         AssertOneLine(1, CliRunner.Run("explain", "--model", "m.ckpt", "--image", "a.png", "--methods", "rise", "--seed", "5"), "--model checkpoint 'm.ckpt': file not found");
         AssertOneLine(2, CliRunner.Run("explain", "--model", "m.ckpt", "--index", "1,,2"), "--index '1,,2': an empty entry between commas");
         AssertOneLine(2, CliRunner.Run("explain", "--model", "m.ckpt", "--out", ""), "--out: give a folder");
@@ -77,6 +78,8 @@ public class BadInputCliTests
         using var dir = new TempFolder();
         File.WriteAllText(dir.File("afile"), "");
         AssertOneLine(1, CliRunner.Run("explain", "--model", "m.ckpt", "--out", dir.File("afile")), "is a file, expected a folder");
+        // Checked before any work (it used to fail at the first map with an internal error).
+        AssertOneLine(1, CliRunner.Run("evaluate", "--model", "m.ckpt", "--reference", "m.ckpt", "--reference-maps", dir.File("afile")), $"--reference-maps '{dir.File("afile")}': is a file, expected a folder");
         AssertOneLine(1, CliRunner.Run("experiment", "--config", dir.Path), "is a folder, expected a JSON plan file");
         AssertOneLine(1, CliRunner.Run("import", "--pytorch", dir.Path, "--out", dir.File("x.ckpt")), "is a folder");
     }
