@@ -37,6 +37,10 @@ public class WeakenGlibcxxVersionNeed : Task
             if (changed == 0) continue; // already weak, or no such need: idempotent
             var tmp = path + ".apc-tmp";
             File.WriteAllBytes(tmp, bytes);
+            // The original's time stays: with the same size and time MSBuild's copy (SkipUnchangedFiles) leaves the
+            // patched file alone on the next build, instead of copying the unpatched one back over it and leaving a
+            // moment in which an apc started beside the build cannot load it.
+            File.SetLastWriteTimeUtc(tmp, File.GetLastWriteTimeUtc(path));
             File.Delete(path); // unlinks only this path: a hard-linked NuGet cache copy stays intact
             File.Move(tmp, path);
             Log.LogMessage(MessageImportance.High, $"apc: marked the {VersionName} requirement of {path} weak (host libstdc++ lacks it).");
