@@ -23,15 +23,17 @@ public static class EvaluationTables
 
     /// <summary>The terminal tables: localisation (method, pairs, pointing, AUC, energy) and, with a reference, a second
     /// table of consistency with it. Two narrow tables rather than one of nine columns, so that an 80-column terminal
-    /// or pipe never breaks a method name or a header in the middle of a word.</summary>
-    public static IReadOnlyList<Table> Tables(EvaluationReport r) =>
+    /// or pipe never breaks a method name or a header in the middle of a word. With no attribution method (prediction
+    /// metrics only), the prediction line alone.</summary>
+    public static IReadOnlyList<Spectre.Console.Rendering.IRenderable> Tables(EvaluationReport r) =>
         Tables($"prediction: mAP {P(r.Prediction.MapPerClass)} (per class), {P(r.Prediction.MapPerImage)} (per image), F1 {P(r.Prediction.F1)}" +
             (r.Prediction.Agreement is { } a ? $", agreement {P(a)}" : ""), Rows(r).ToList(), r.ReferenceModel is not null);
 
-    /// <summary><paramref name="rows"/> hold the nine cells of <see cref="Headers"/>.</summary>
-    public static IReadOnlyList<Table> Tables(string title, IReadOnlyList<string[]> rows, bool withReference)
+    /// <summary><paramref name="rows"/> hold the nine cells of <see cref="Headers"/>; none: <paramref name="title"/> as a line.</summary>
+    public static IReadOnlyList<Spectre.Console.Rendering.IRenderable> Tables(string title, IReadOnlyList<string[]> rows, bool withReference)
     {
-        var tables = new List<Table> { Build(title, [0, 1, 2, 3, 4], rows) };
+        if (rows.Count == 0) return [new Text(title + Environment.NewLine)];
+        var tables = new List<Spectre.Console.Rendering.IRenderable> { Build(title, [0, 1, 2, 3, 4], rows) };
         if (withReference) tables.Add(Build("consistency with the reference", [0, 5, 6, 7, 8], rows));
         return tables;
     }

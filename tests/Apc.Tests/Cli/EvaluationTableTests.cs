@@ -28,4 +28,20 @@ public class EvaluationTableTests
             .Concat(new[] { "method", "pairs", "pointing", "AUC", "energy", "reference", "cosine", "spearman", "top-10%", "IoU" });
         Assert.All(expected, w => Assert.Contains(w, words));
     }
+
+    /// <summary>With prediction metrics only (an ONNX model evaluated without a method), the prediction line is printed
+    /// whole, not as the title of an empty table wrapped to its width.</summary>
+    [Fact]
+    public void WithoutMethodsThePredictionLineStandsAlone()
+    {
+        var writer = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Out = new AnsiConsoleOutput(writer),
+        });
+        console.Profile.Width = 80;
+        const string line = "prediction: mAP 84.8 (per class), 88.4 (per image), F1 79.8";
+        foreach (var part in EvaluationTables.Tables(line, [], withReference: true)) console.Write(part);
+        Assert.Equal(line, writer.ToString().Trim());
+    }
 }
