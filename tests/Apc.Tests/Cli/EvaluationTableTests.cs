@@ -12,12 +12,7 @@ public class EvaluationTableTests
     {
         var methods = new[] { "gradcam", "contrastive-excitation-backprop", "integrated-gradients", "input-x-gradient" };
         var rows = methods.Select((m, i) => new[] { m, "12345", "100.0", "99.9", "88.8", "77.7", "-0.123", "0.987", "66.6" }).ToList();
-        var writer = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Out = new AnsiConsoleOutput(writer),
-        });
-        console.Profile.Width = 80;
+        var (console, writer) = EightyColumns();
         foreach (var table in EvaluationTables.Tables("prediction: mAP 86.7 (per class), 80.1 (per image), F1 70.2, agreement 91.3", rows, withReference: true))
             console.Write(table);
         var lines = writer.ToString().Split('\n');
@@ -34,14 +29,21 @@ public class EvaluationTableTests
     [Fact]
     public void WithoutMethodsThePredictionLineStandsAlone()
     {
+        var (console, writer) = EightyColumns();
+        const string line = "prediction: mAP 84.8 (per class), 88.4 (per image), F1 79.8";
+        foreach (var part in EvaluationTables.Tables(line, [], withReference: true)) console.Write(part);
+        Assert.Equal(line, writer.ToString().Trim());
+    }
+
+    /// <summary>A console as a pipe or an 80-column terminal gets it: no colour, no ANSI, 80 columns.</summary>
+    static (IAnsiConsole Console, StringWriter Output) EightyColumns()
+    {
         var writer = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Out = new AnsiConsoleOutput(writer),
         });
         console.Profile.Width = 80;
-        const string line = "prediction: mAP 84.8 (per class), 88.4 (per image), F1 79.8";
-        foreach (var part in EvaluationTables.Tables(line, [], withReference: true)) console.Write(part);
-        Assert.Equal(line, writer.ToString().Trim());
+        return (console, writer);
     }
 }
