@@ -141,29 +141,29 @@ public static class ApcApp
             var near = OptionSuggestion.Closest(name, OptionSuggestion.Verbs);
             return $"apc has no command '{name}'; {(near is null ? "" : $"did you mean {near}? ")}apc --help lists them.";
         }
-        // "-epochs" (one dash) is read as the short options -e -p -o …, and "--e" (one letter) as no option at all.
-        if (OptionSuggestion.SettingsOf(args) is { } verbSettings
-            && (message.StartsWith("Invalid long option name", StringComparison.Ordinal) || message.StartsWith("Unknown option", StringComparison.Ordinal))
-            && args.FirstOrDefault(a => (a.Length > 2 && a[0] == '-' && char.IsAsciiLetter(a[1])) || (a.Length == 3 && a.StartsWith("--", StringComparison.Ordinal))) is { } odd)
-        {
-            string verb = args[0] == "compress" ? $"compress {args[1]}" : args[0];
-            string meant = "--" + odd.TrimStart('-').Split('=')[0];
-            var near = OptionSuggestion.Closest(meant, CompressOptionOwners.Options(verbSettings));
-            string why = odd[1] != '-' ? "long options take two dashes" : "a long option's name has two letters or more";
-            return $"'{odd}' is not an option of apc {verb}: {why}{(near is null ? "" : $"; did you mean {near}?")}";
-        }
         var unknown = System.Text.RegularExpressions.Regex.Match(message, "^Unknown option '(?<name>[^']+)'");
-        if (unknown.Success && args.Count > 1 && args[0] == "compress"
-            && CompressOptionOwners.UnknownOptionMessage(args[1], "--" + unknown.Groups["name"].Value) is { } owned)
-            return owned;
-        if (unknown.Success && OptionSuggestion.SettingsOf(args) is { } settings)
+        if (OptionSuggestion.VerbOf(args) is var (verb, settings))
         {
-            string verb = args[0] == "compress" ? $"compress {args[1]}" : args[0];
-            string name = unknown.Groups["name"].Value;
-            string given = name.Length == 1 && args.Contains("-" + name) ? "-" + name : "--" + name;
-            return OptionSuggestion.Closest(given, CompressOptionOwners.Options(settings)) is { } near
-                ? $"apc {verb} has no option {given}; did you mean {near}? (apc {verb} --help lists them)"
-                : $"apc {verb} has no option {given}; apc {verb} --help lists them.";
+            // "-epochs" (one dash) is read as the short options -e -p -o …, and "--e" (one letter) as no option at all.
+            if ((message.StartsWith("Invalid long option name", StringComparison.Ordinal) || unknown.Success)
+                && args.FirstOrDefault(a => (a.Length > 2 && a[0] == '-' && char.IsAsciiLetter(a[1])) || (a.Length == 3 && a.StartsWith("--", StringComparison.Ordinal))) is { } odd)
+            {
+                string why = odd[1] != '-' ? "long options take two dashes" : "a long option's name has two letters or more";
+                return $"'{odd}' is not an option of apc {verb}: {why}{OptionSuggestion.DidYouMean("--" + odd.TrimStart('-').Split('=')[0], settings)}";
+            }
+            // An option of another compress method names the methods that have it.
+            if (unknown.Success && args[0] == "compress"
+                && CompressOptionOwners.UnknownOptionMessage(args[1], "--" + unknown.Groups["name"].Value) is { } owned)
+                return owned;
+            if (unknown.Success)
+            {
+                string name = unknown.Groups["name"].Value;
+                string given = name.Length == 1 && args.Contains("-" + name) ? "-" + name : "--" + name;
+                var near = OptionSuggestion.DidYouMean(given, settings);
+                return near.Length > 0
+                    ? $"apc {verb} has no option {given}{near} (apc {verb} --help lists them)"
+                    : $"apc {verb} has no option {given}; apc {verb} --help lists them.";
+            }
         }
         var conversion = System.Text.RegularExpressions.Regex.Match(message, "^Failed to convert '(?<value>.*)' to (?<type>[\\w`]+)\\.?$", System.Text.RegularExpressions.RegexOptions.Singleline);
         if (!conversion.Success) return message;

@@ -7,17 +7,23 @@ namespace Apc.Cli.Commands;
 /// the verb's option nearest in edit distance, if it is near enough to be a slip rather than another word.</summary>
 public static class OptionSuggestion
 {
-    /// <summary>The settings type of the verb that <paramref name="args"/> start with ("train" → TrainSettings;
-    /// "compress kd" → KdSettings), or null when there is none.</summary>
-    public static Type? SettingsOf(IReadOnlyList<string> args)
+    /// <summary>The verb that <paramref name="args"/> start with, as a message names it ("train", "compress kd"), and its
+    /// settings type (TrainSettings, KdSettings); null when there is none.</summary>
+    public static (string Name, Type Settings)? VerbOf(IReadOnlyList<string> args)
     {
         if (args.Count == 0) return null;
         if (args[0] == "compress")
-            return args.Count > 1 ? CompressOptionOwners.SettingsOf(args[1]) : null;
+            return args.Count > 1 && CompressOptionOwners.SettingsOf(args[1]) is { } method ? ($"compress {args[1]}", method) : null;
         string name = string.Concat(args[0].Split('-').Select(p => p.Length == 0 ? p : char.ToUpperInvariant(p[0]) + p[1..])) + "Settings";
-        return typeof(CommonSettings).Assembly.GetTypes()
+        var settings = typeof(CommonSettings).Assembly.GetTypes()
             .FirstOrDefault(t => t.Name == name && t.IsSubclassOf(typeof(CommandSettings)) && !t.IsAbstract);
+        return settings is null ? null : (args[0], settings);
     }
+
+    /// <summary>The option of <paramref name="settings"/> that <paramref name="given"/> most likely meant
+    /// (<see cref="Closest(string, IEnumerable{string})"/> over its long options), as "; did you mean --x?", or "".</summary>
+    public static string DidYouMean(string given, Type settings) =>
+        Closest(given, CompressOptionOwners.Options(settings)) is { } near ? $"; did you mean {near}?" : "";
 
     /// <summary>The one option among <paramref name="options"/> ("--epochs") closest to <paramref name="given"/>
     /// ("--epoch") by edit distance (<see cref="Distance"/>), when that distance is at most 2 and less than a third of the
